@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include "app/load_configuration.hpp"
+
+#include <system_error>
+
+#include "checks/check_builder.hpp"
+#include "config/config_reader.hpp"
+
+namespace vitals {
+namespace fs = std::filesystem;
+
+AgentSettings default_settings(const std::optional<fs::path> &agent_file) {
+    AgentSettings settings;
+    settings.plugin_dirs = {VITALS_PACKAGED_PLUGIN_DIR};
+    if (agent_file) {
+        settings.conf_d = fs::absolute(*agent_file).parent_path() / "conf.d";
+        return settings;
+    }
+#ifdef VITALS_SOURCE_CONF_D
+    settings.conf_d = VITALS_SOURCE_CONF_D;
+    settings.plugin_dirs = {VITALS_SOURCE_PLUGIN_DIR};
+#else
+    settings.conf_d = fs::path{VITALS_PACKAGED_CONFIG}.parent_path() / "conf.d";
+#endif
+    return settings;
+}
+
+std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) {
+    if (given) return given;
+    std::error_code ec;
+    if (fs::exists(VITALS_PACKAGED_CONFIG, ec)) return fs::path{VITALS_PACKAGED_CONFIG};
+    return std::nullopt;
+}
+
+LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
+                                       const AgentSettings &defaults) {
+    auto read = read_configuration(agent_file, defaults);
+    LoadedConfiguration loaded{std::move(read.config), {}, {}, std::move(read.errors)};
+    loaded.plugins = PluginCatalog::scan(loaded.config.agent.plugin_dirs);
+    loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors);
+    return loaded;
+}
+
+} // namespace vitals

@@ -1,0 +1,35 @@
+// conf.d + plugins → checks ready to schedule, or every reason why not. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "checks/check.hpp"
+#include "config/configuration.hpp"
+#include "loader/plugin_catalog.hpp"
+
+namespace vitals {
+
+struct LoadedConfiguration {
+    Configuration config;
+    PluginCatalog plugins;
+    std::vector<std::shared_ptr<Check>> checks;
+    ConfigErrors errors; ///< the configuration is usable only when empty
+};
+
+/// The one validation path, shared by startup and `--check-config`.
+LoadedConfiguration load_configuration(const std::optional<std::filesystem::path> &agent_file,
+                                       const AgentSettings &defaults);
+
+/// Built-in settings: the packaged locations, or, for a source build
+/// without /etc/vitals/agent.toml, the repository's conf.d and the build's
+/// plugins. `agent_file` is where agent.toml was found, if anywhere.
+AgentSettings default_settings(const std::optional<std::filesystem::path> &agent_file);
+
+/// The agent.toml to read: --config, else the packaged one if present,
+/// else none (built-in defaults).
+std::optional<std::filesystem::path> locate_agent_file(const std::optional<std::filesystem::path> &given);
+
+} // namespace vitals

@@ -1,0 +1,90 @@
+// The host's side of the opaque vitals_context. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <vitals/plugin.h>
+
+#include "config/config_error.hpp"
+#include "config/configuration.hpp"
+#include "core/status.hpp"
+#include "results/check_result.hpp"
+
+namespace vitals {
+class PluginLibrary;
+}
+
+/// Declared opaque in plugin.h; each call phase is a subclass so a host
+/// function called in the wrong phase is detected instead of misbehaving.
+struct vitals_context {
+    explicit vitals_context(std::string check) : check_name(std::move(check)) {}
+    virtual ~vitals_context() = default;
+    vitals_context(const vitals_context &) = delete;
+    vitals_context &operator=(const vitals_context &) = delete;
+
+    std::string check_name;
+};
+
+namespace vitals {
+
+/// Passed to create(): parameter access and error collection.
+class CreateContext final : public vitals_context {
+public:
+    CreateContext(const CheckDefinition &check, const PluginLibrary &plugin, ConfigErrors &errors)
+        : vitals_context(check.name), check_(check), plugin_(plugin), errors_(errors) {}
+
+    /// The key's node in conf.d, or nullptr when the check does not set it.
+    const toml::node *node(std::string_view key) const { return check_.params->get(key); }
+    /// The plugin's declared default text for the key, or nullptr.
+    const char *default_text(std::string_view key) const;
+    void error(std::string_view key, std::string message);
+    bool has_errors() const { return errors_.size() != errors_before_; }
+
+    /// Keeps a string alive until create() returns; returns its C form.
+    const char *keep(std::string text) { return strings_.emplace_back(std::move(text)).c_str(); }
+    const char *const *keep(std::vector<const char *> list) {
+        return lists_.emplace_back(std::move(list)).data();
+    }
+
+private:
+    const CheckDefinition &check_;
+    const PluginLibrary &plugin_;
+    ConfigErrors &errors_;
+    std::size_t errors_before_ = errors_.size();
+    std::deque<std::string> strings_;
+    std::deque<std::vector<const char *>> lists_;
+};
+
+/// Passed to run(): the deadline and the result being built.
+class RunContext final : public vitals_context {
+public:
+    static constexpr std::size_t max_message_bytes = 4096;
+    static constexpr std::size_t max_metrics = 128;
+    static constexpr std::size_t max_metric_name_bytes = 128;
+
+    RunContext(std::string check, std::chrono::steady_clock::time_point deadline)
+        : vitals_context(std::move(check)), deadline_(deadline) {}
+
+    std::chrono::steady_clock::time_point deadline() const { return deadline_; }
+    void set_result(int32_t status, const char *message);
+    void add_metric(const char *name, double value, const char *unit);
+    /// The result as reported; an error when the plugin reported nothing usable.
+    CheckResult take_result();
+    std::size_t dropped_metrics() const { return dropped_metrics_; }
+
+private:
+    std::chrono::steady_clock::time_point deadline_;
+    std::optional<int32_t> status_code_;
+    std::string message_;
+    std::vector<Metric> metrics_;
+    std::size_t dropped_metrics_ = 0;
+};
+
+/// The table every plugin receives.
+const vitals_host_api &host_api();
+
+} // namespace vitals

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#include "config/config_reader.hpp"
+
+#include <algorithm>
+#include <map>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "config/table_reader.hpp"
+
+namespace vitals {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t max_name_length = 128;
+
+std::optional<toml::table> parse_toml_file(const fs::path &file, ConfigErrors &errors) {
+    try {
+        return toml::parse_file(file.string());
+    } catch (const toml::parse_error &error) {
+        auto where = location_of(error.source());
+        if (where.file.empty()) where.file = file.string();
+        errors.push_back({where, "", std::string{error.description()}});
+        return std::nullopt;
+    }
+}
+
+fs::path resolve(const fs::path &base_dir, const std::string &path) {
+    const fs::path given{path};
+    return given.is_absolute() ? given : (base_dir / given).lexically_normal();
+}
+
+void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErrors &errors) {
+    TableReader reader{table, "http", errors};
+    if (auto v = reader.integer("max_threads", 2, 1024)) http.max_threads = static_cast<unsigned>(*v);
+    if (auto v = reader.integer("max_queued", 1, 100000)) http.max_queued = static_cast<unsigned>(*v);
+    if (auto v = reader.duration("keep_alive_timeout")) http.keep_alive_timeout = *v;
+    if (auto v = reader.integer("max_keep_alive_requests", 1, 1000000))
+        http.max_keep_alive_requests = static_cast<unsigned>(*v);
+    reader.reject_unknown_keys();
+}
+
+void read_agent_file(const fs::path &file, AgentSettings &agent, ConfigErrors &errors) {
+    const auto document = parse_toml_file(file, errors);
+    if (!document) return;
+    agent.source_file = file.string();
+    const fs::path base_dir = fs::absolute(file).parent_path();
+    TableReader reader{*document, "", errors};
+
+    if (auto listen = reader.string("listen")) {
+        if (auto address = parse_listen_address(*listen))
+            agent.listen = *address;
+        else
+            reader.invalid("listen", fmt::format("\"{}\" is not HOST:PORT", *listen));
+    }
+    if (auto dirs = reader.strings("plugin_dirs")) {
+        agent.plugin_dirs.clear();
+        for (const auto &dir : *dirs) agent.plugin_dirs.push_back(resolve(base_dir, dir));
+    }
+    if (auto conf_d = reader.string("conf_d")) agent.conf_d = resolve(base_dir, *conf_d);
+    if (auto workers = reader.integer("workers", 1, 256)) agent.workers = static_cast<unsigned>(*workers);
+    if (auto level = reader.string("log_level")) {
+        if (*level == "debug" || *level == "info" || *level == "warning" || *level == "error")
+            agent.log_level = *level;
+        else
+            reader.invalid("log_level", "expected one of debug, info, warning, error");
+    }
+    if (const auto *http = reader.table("http")) read_http_settings(*http, agent.http, errors);
+    reader.reject_unknown_keys();
+}
+
+std::vector<fs::path> conf_d_files(const fs::path &dir, ConfigErrors &errors) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
+        const fs::path &path = it->path();
+        // Editors leave dot-files (".x.toml.swp", ".#x.toml") next to the real one.
+        if (path.extension() == ".toml" && !path.filename().string().starts_with('.') &&
+            it->is_regular_file(ec))
+            files.push_back(path);
+    }
+    if (ec)
+        errors.push_back({{dir.string()}, "conf_d", fmt::format("cannot read directory: {}", ec.message())});
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+class CheckFileReader {
+public:
+    CheckFileReader(ConfigErrors &errors, std::map<std::string, SourceLocation> &seen)
+        : errors_(errors), seen_(seen) {}
+
+    void read(const fs::path &file, std::vector<CheckDefinition> &checks) {
+        const auto document = parse_toml_file(file, errors_);
+        if (!document) return;
+        TableReader reader{*document, "", errors_};
+        if (const auto *check_tables = reader.table("check")) {
+            for (const auto &[name, node] : *check_tables) {
+                if (const auto *table = node.as_table()) {
+                    if (auto check = read_check(name, *table)) checks.push_back(std::move(*check));
+                } else {
+                    errors_.push_back({location_of(node.source()), "check." + std::string{name.str()},
+                                       "expected a table [check." + std::string{name.str()} + "]"});
+                }
+            }
+        }
+        reader.reject_unknown_keys();
+    }
+
+private:
+    std::optional<CheckDefinition> read_check(const toml::key &name, const toml::table &table) {
+        CheckDefinition check;
+        check.name = name.str();
+        check.where = location_of(table.source());
+        const std::string prefix = "check." + check.name;
+        const std::size_t errors_before = errors_.size();
+        TableReader reader{table, prefix, errors_};
+
+        if (!is_valid_name(check.name))
+            errors_.push_back({location_of(name.source()), prefix,
+                               "check names use letters, digits, '_', '-' and '.' (at most 128)"});
+        if (auto plugin = reader.string("plugin")) {
+            check.plugin = *plugin;
+            check.plugin_where = location_of(table.get("plugin")->source());
+        } else if (!table.contains("plugin")) {
+            reader.missing("plugin");
+        }
+        if (auto description = reader.string("description")) check.description = *description;
+        const auto interval = reader.duration("interval");
+        if (interval) check.interval = *interval;
+        if (interval && *interval < std::chrono::milliseconds{10})
+            reader.invalid("interval", "must be at least 10ms");
+        const auto timeout = reader.duration("timeout");
+        if (timeout) check.timeout = *timeout;
+        else check.timeout = std::min(check.timeout, check.interval);
+        if (timeout && *timeout < std::chrono::milliseconds{1})
+            reader.invalid("timeout", "must be at least 1ms");
+        if (auto groups = reader.strings("groups")) {
+            for (const auto &group : *groups)
+                if (!is_valid_name(group))
+                    reader.invalid("groups", fmt::format("\"{}\" is not a valid group name", group));
+            check.groups = std::move(*groups);
+        }
+        const auto *params = reader.table("params");
+        check.params = std::make_shared<const toml::table>(params ? *params : toml::table{});
+        const bool enabled = reader.boolean("enabled").value_or(true);
+        reader.reject_unknown_keys();
+
+        const auto [previous, inserted] = seen_.emplace(check.name, check.where);
+        if (!inserted) {
+            errors_.push_back({check.where, prefix,
+                               fmt::format("duplicate check name '{}', first defined at {}:{}",
+                                           check.name, previous->second.file, previous->second.line)});
+        }
+        if (errors_.size() != errors_before || !enabled) return std::nullopt;
+        return check;
+    }
+
+    ConfigErrors &errors_;
+    std::map<std::string, SourceLocation> &seen_;
+};
+
+} // namespace
+
+bool is_valid_name(std::string_view name) {
+    if (name.empty() || name.size() > max_name_length) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.';
+    });
+}
+
+ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
+                                    const AgentSettings &defaults) {
+    ConfigReadResult result;
+    result.config.agent = defaults;
+    if (agent_file) read_agent_file(*agent_file, result.config.agent, result.errors);
+
+    const fs::path &conf_d = result.config.agent.conf_d;
+    std::error_code ec;
+    if (conf_d.empty() || !fs::is_directory(conf_d, ec)) {
+        result.errors.push_back({{result.config.agent.source_file}, "conf_d",
+                                 fmt::format("conf.d directory '{}' does not exist", conf_d.string())});
+        return result;
+    }
+    std::map<std::string, SourceLocation> seen;
+    CheckFileReader reader{result.errors, seen};
+    for (const auto &file : conf_d_files(conf_d, result.errors))
+        reader.read(file, result.config.checks);
+    return result;
+}
+
+} // namespace vitals

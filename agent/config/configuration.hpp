@@ -1,0 +1,55 @@
+// The validated shape of agent.toml and conf.d/*.toml. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "config/config_error.hpp"
+#include "config/listen_address.hpp"
+#include "core/duration.hpp"
+
+namespace vitals {
+
+/// Bounds for Poco's one-thread-per-connection server; see README "HTTP tuning".
+struct HttpSettings {
+    unsigned max_threads = 32;
+    unsigned max_queued = 64;
+    Duration keep_alive_timeout = std::chrono::seconds{2};
+    unsigned max_keep_alive_requests = 100;
+};
+
+struct AgentSettings {
+    std::string source_file; ///< agent.toml, or empty for the built-in defaults
+    ListenAddress listen;
+    std::vector<std::filesystem::path> plugin_dirs;
+    std::filesystem::path conf_d;
+    unsigned workers = 4;
+    std::string log_level = "info";
+    HttpSettings http;
+};
+
+/// One [check.<name>] table from conf.d.
+struct CheckDefinition {
+    std::string name;
+    std::string plugin;
+    std::string description;
+    Duration interval = std::chrono::seconds{30};
+    Duration timeout = std::chrono::seconds{10};
+    std::vector<std::string> groups;
+    /// The plugin's own parameters, with toml++ source regions for errors.
+    std::shared_ptr<const toml::table> params;
+    SourceLocation where;        ///< the check's table
+    SourceLocation plugin_where; ///< its `plugin` key
+};
+
+struct Configuration {
+    AgentSettings agent;
+    std::vector<CheckDefinition> checks;
+};
+
+} // namespace vitals

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include "config/table_reader.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace vitals {
+
+SourceLocation location_of(const toml::source_region &region) {
+    return SourceLocation{region.path ? *region.path : std::string{},
+                          static_cast<int>(region.begin.line),
+                          static_cast<int>(region.begin.column)};
+}
+
+std::string_view toml_type_name(const toml::node &node) {
+    switch (node.type()) {
+    case toml::node_type::string:
+        return "string";
+    case toml::node_type::integer:
+        return "integer";
+    case toml::node_type::floating_point:
+        return "float";
+    case toml::node_type::boolean:
+        return "boolean";
+    case toml::node_type::array:
+        return "array";
+    case toml::node_type::table:
+        return "table";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+        return "date/time";
+    case toml::node_type::none:
+        break;
+    }
+    return "nothing";
+}
+
+TableReader::TableReader(const toml::table &table, std::string key_prefix, ConfigErrors &errors)
+    : table_(table), prefix_(std::move(key_prefix)), errors_(errors) {}
+
+std::string TableReader::path(std::string_view key) const {
+    return prefix_.empty() ? std::string{key} : prefix_ + "." + std::string{key};
+}
+
+const toml::node *TableReader::find(std::string_view key) {
+    known_.emplace(key);
+    return table_.get(key);
+}
+
+void TableReader::wrong_type(std::string_view key, const toml::node &node,
+                             std::string_view expected) {
+    errors_.push_back({location_of(node.source()), path(key),
+                       fmt::format("expected {}, got {}", expected, toml_type_name(node))});
+}
+
+void TableReader::missing(std::string_view key) {
+    errors_.push_back(
+        {location_of(table_.source()), path(key), fmt::format("missing required key '{}'", key)});
+}
+
+void TableReader::invalid(std::string_view key, std::string message) {
+    const toml::node *node = table_.get(key);
+    const auto where = location_of(node ? node->source() : table_.source());
+    errors_.push_back({where, path(key), std::move(message)});
+}
+
+std::optional<std::string> TableReader::string(std::string_view key) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    if (const auto *value = node->as_string()) return value->get();
+    wrong_type(key, *node, "a string");
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t min,
+                                                 std::int64_t max) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    const auto *value = node->as_integer();
+    if (!value) {
+        wrong_type(key, *node, "an integer");
+        return std::nullopt;
+    }
+    if (value->get() < min || value->get() > max) {
+        invalid(key, fmt::format("{} is out of range {}..{}", value->get(), min, max));
+        return std::nullopt;
+    }
+    return value->get();
+}
+
+std::optional<bool> TableReader::boolean(std::string_view key) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    if (const auto *value = node->as_boolean()) return value->get();
+    wrong_type(key, *node, "a boolean");
+    return std::nullopt;
+}
+
+std::optional<Duration> TableReader::duration(std::string_view key) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    const auto *text = node->as_string();
+    if (!text) {
+        wrong_type(key, *node, duration_syntax_hint);
+        return std::nullopt;
+    }
+    const auto parsed = parse_duration(text->get());
+    if (!parsed) {
+        invalid(key, fmt::format("\"{}\" is not {}", text->get(), duration_syntax_hint));
+        return std::nullopt;
+    }
+    return parsed;
+}
+
+std::optional<std::vector<std::string>> TableReader::strings(std::string_view key) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    const auto *array = node->as_array();
+    if (!array) {
+        wrong_type(key, *node, "an array of strings");
+        return std::nullopt;
+    }
+    std::vector<std::string> items;
+    for (const toml::node &item : *array) {
+        if (const auto *text = item.as_string()) {
+            items.push_back(text->get());
+        } else {
+            wrong_type(key, item, "a string in the array");
+            return std::nullopt;
+        }
+    }
+    return items;
+}
+
+const toml::table *TableReader::table(std::string_view key) {
+    const toml::node *node = find(key);
+    if (!node) return nullptr;
+    if (const auto *value = node->as_table()) return value;
+    wrong_type(key, *node, "a table");
+    return nullptr;
+}
+
+void TableReader::reject_unknown_keys() {
+    for (const auto &[key, node] : table_) {
+        if (known_.contains(key.str())) continue;
+        errors_.push_back({location_of(key.source()), path(key.str()),
+                           fmt::format("unknown key '{}' (expected one of: {})", key.str(),
+                                       fmt::join(known_, ", "))});
+    }
+}
+
+} // namespace vitals

@@ -1,0 +1,57 @@
+// Typed, located access to one TOML table. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "config/config_error.hpp"
+#include "core/duration.hpp"
+
+namespace vitals {
+
+SourceLocation location_of(const toml::source_region &region);
+
+/// Reads keys of one table, recording a located error for every wrong type or
+/// value, and remembering which keys were asked for so the rest can be
+/// reported as unknown. Getters return nullopt when the key is absent or bad.
+class TableReader {
+public:
+    /// key_prefix is the dotted path of the table, e.g. "check.disk".
+    TableReader(const toml::table &table, std::string key_prefix, ConfigErrors &errors);
+
+    std::optional<std::string> string(std::string_view key);
+    std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max);
+    std::optional<bool> boolean(std::string_view key);
+    std::optional<Duration> duration(std::string_view key);
+    std::optional<std::vector<std::string>> strings(std::string_view key);
+    const toml::table *table(std::string_view key);
+
+    /// Records an error for a key that is missing, located at the table.
+    void missing(std::string_view key);
+    /// Records an error about a key's value, located at the value.
+    void invalid(std::string_view key, std::string message);
+    /// Reports every key no getter asked for.
+    void reject_unknown_keys();
+
+    std::string path(std::string_view key) const;
+    const toml::table &raw() const { return table_; }
+
+private:
+    const toml::node *find(std::string_view key);
+    void wrong_type(std::string_view key, const toml::node &node, std::string_view expected);
+
+    const toml::table &table_;
+    std::string prefix_;
+    ConfigErrors &errors_;
+    std::set<std::string, std::less<>> known_;
+};
+
+std::string_view toml_type_name(const toml::node &node);
+
+} // namespace vitals

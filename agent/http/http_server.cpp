@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+#include "http/http_server.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include "core/log.hpp"
+#include "http/health_json.hpp"
+
+namespace vitals {
+namespace {
+
+using namespace Poco::Net;
+
+HttpResponse bad_request(const std::string &uri) {
+    return json_response(400, render_error("bad request", "malformed request target: " + uri));
+}
+
+HttpResponse route(const Router &router, HTTPServerRequest &request) {
+    HttpRequest parsed;
+    parsed.method = request.getMethod();
+    try {
+        const Poco::URI uri{request.getURI()};
+        parsed.path = uri.getPath();
+        parsed.query = uri.getRawQuery();
+    } catch (const Poco::Exception &) {
+        return bad_request(request.getURI());
+    }
+    if (parsed.path.empty() || parsed.path.front() != '/') return bad_request(request.getURI());
+    return router.handle(parsed);
+}
+
+class RouterHandler final : public HTTPRequestHandler {
+public:
+    explicit RouterHandler(const Router &router) : router_(router) {}
+
+    void handleRequest(HTTPServerRequest &request, HTTPServerResponse &response) override {
+        HttpResponse answer;
+        try {
+            answer = route(router_, request);
+        } catch (const std::exception &e) {
+            log(LogLevel::error, "http", "{} {}: {}", request.getMethod(), request.getURI(), e.what());
+            answer = json_response(500, render_error("internal error", "see the agent log"));
+        }
+        response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(answer.status));
+        response.setContentType(answer.content_type);
+        for (const auto &[name, value] : answer.headers) response.set(name, value);
+        response.setContentLength64(static_cast<Poco::Int64>(answer.body.size()));
+        if (request.getMethod() == HTTPRequest::HTTP_HEAD) {
+            response.send();
+        } else {
+            response.sendBuffer(answer.body.data(), answer.body.size());
+        }
+    }
+
+private:
+    const Router &router_;
+};
+
+class HandlerFactory final : public HTTPRequestHandlerFactory {
+public:
+    explicit HandlerFactory(const Router &router) : router_(router) {}
+    HTTPRequestHandler *createRequestHandler(const HTTPServerRequest &) override {
+        return new RouterHandler(router_);
+    }
+
+private:
+    const Router &router_;
+};
+
+ServerSocket bind_socket(const ListenAddress &listen) {
+    ServerSocket socket;
+    socket.bind(SocketAddress{listen.host, listen.port}, /*reuseAddress=*/true);
+    socket.listen(128);
+    return socket;
+}
+
+} // namespace
+
+struct HttpServer::Impl {
+    Router router;
+    // Poco serves each keep-alive connection on one thread for its whole
+    // life; a private pool (not the 16-thread default pool) sized from the
+    // config plus short keep-alive bounds keep a fresh probe from waiting
+    // behind idle connections.
+    Poco::ThreadPool threads;
+    ServerSocket socket;
+    HTTPServer server;
+
+    Impl(const ListenAddress &listen, const HttpSettings &settings, Router routes)
+        : router(std::move(routes)), threads(2, static_cast<int>(settings.max_threads)),
+          socket(bind_socket(listen)),
+          server(new HandlerFactory(router), threads, socket, make_params(settings)) {}
+
+    static HTTPServerParams::Ptr make_params(const HttpSettings &settings) {
+        HTTPServerParams::Ptr params = new HTTPServerParams;
+        params->setMaxThreads(static_cast<int>(settings.max_threads));
+        params->setMaxQueued(static_cast<int>(settings.max_queued));
+        params->setKeepAlive(true);
+        params->setKeepAliveTimeout(Poco::Timespan{
+            std::chrono::duration_cast<std::chrono::microseconds>(settings.keep_alive_timeout).count()});
+        params->setMaxKeepAliveRequests(static_cast<int>(settings.max_keep_alive_requests));
+        params->setServerName("vitals");
+        return params;
+    }
+};
+
+HttpServer::HttpServer(const ListenAddress &listen, const HttpSettings &settings, Router router)
+    : impl_(std::make_unique<Impl>(listen, settings, std::move(router))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() { impl_->server.start(); }
+
+void HttpServer::stop() {
+    impl_->server.stopAll(/*abortCurrent=*/true);
+}
+
+std::uint16_t HttpServer::port() const { return impl_->socket.address().port(); }
+
+} // namespace vitals

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#include "loader/plugin_library.hpp"
+
+#include <cstddef>
+#include <cstring>
+
+#include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
+
+#include "config/config_reader.hpp"
+
+namespace vitals {
+namespace {
+
+// The smallest descriptor any 1.x plugin can have: everything up to 1.0's last member.
+constexpr std::size_t min_descriptor_size = offsetof(vitals_plugin, destroy) + sizeof(void *);
+constexpr std::size_t min_param_spec_size = offsetof(vitals_param_spec, secret) + sizeof(int32_t);
+constexpr std::size_t max_params = 256;
+
+bool is_known_param_type(int32_t type) {
+    return type >= VITALS_PARAM_STRING && type <= VITALS_PARAM_STRING_LIST;
+}
+
+} // namespace
+
+struct PluginLibrary::Handle {
+    boost::dll::shared_library library;
+};
+
+namespace {
+
+std::unique_ptr<PluginLibrary::Handle> load_library(const std::filesystem::path &file) {
+    auto handle = std::make_unique<PluginLibrary::Handle>();
+    try {
+        // RTLD_LOCAL keeps one plugin's symbols from resolving another's;
+        // RTLD_NOW reports missing dependencies here instead of mid-run.
+        handle->library.load(file.string(), boost::dll::load_mode::rtld_local |
+                                                boost::dll::load_mode::rtld_now);
+    } catch (const std::exception &e) {
+        throw PluginLoadError{fmt::format("{}: not a loadable shared library: {}", file.string(), e.what())};
+    }
+    return handle;
+}
+
+} // namespace
+
+std::shared_ptr<const PluginLibrary> PluginLibrary::open(const std::filesystem::path &file) {
+    auto handle = load_library(file);
+    if (!handle->library.has(VITALS_PLUGIN_ENTRY_SYMBOL))
+        throw PluginLoadError{fmt::format("{}: no '{}' symbol; not a Vitals plugin", file.string(),
+                                          VITALS_PLUGIN_ENTRY_SYMBOL)};
+    auto &entry = handle->library.get<const vitals_plugin *()>(VITALS_PLUGIN_ENTRY_SYMBOL);
+    const vitals_plugin *raw = entry();
+    if (raw == nullptr)
+        throw PluginLoadError{fmt::format("{}: {}() returned NULL", file.string(), VITALS_PLUGIN_ENTRY_SYMBOL)};
+    // Members after abi_major may not exist in a future major: check it first.
+    if (raw->abi_major != VITALS_ABI_MAJOR)
+        throw PluginLoadError{fmt::format("{}: incompatible plugin ABI: agent ABI {}.{}, plugin ABI {}.{}",
+                                          file.string(), VITALS_ABI_MAJOR, VITALS_ABI_MINOR,
+                                          raw->abi_major, raw->abi_minor)};
+    if (raw->struct_size < min_descriptor_size)
+        throw PluginLoadError{fmt::format("{}: descriptor is {} bytes, smaller than ABI 1.0's {}",
+                                          file.string(), raw->struct_size, min_descriptor_size)};
+    return std::shared_ptr<const PluginLibrary>(new PluginLibrary(file, std::move(handle), *raw));
+}
+
+PluginLibrary::PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle> handle,
+                             const vitals_plugin &raw)
+    : file_(std::move(file)), handle_(std::move(handle)) {
+    // Copy at most what both sides know into a zeroed struct (OBS's rule).
+    std::memcpy(&descriptor_, &raw, std::min<std::size_t>(raw.struct_size, sizeof descriptor_));
+    const auto refuse = [this](const std::string &why) {
+        return PluginLoadError{fmt::format("{}: {}", file_.string(), why)};
+    };
+    if (!descriptor_.name || !is_valid_name(descriptor_.name))
+        throw refuse("descriptor has no valid name (letters, digits, '_', '-', '.')");
+    name_ = descriptor_.name;
+    if (!descriptor_.create || !descriptor_.run || !descriptor_.destroy)
+        throw refuse(fmt::format("plugin '{}' lacks create, run or destroy", name_));
+    if (descriptor_.params) {
+        if (descriptor_.param_spec_size < min_param_spec_size)
+            throw refuse(fmt::format("plugin '{}' has param_spec_size {}, expected at least {}", name_,
+                                     descriptor_.param_spec_size, min_param_spec_size));
+        const auto *bytes = reinterpret_cast<const unsigned char *>(descriptor_.params);
+        for (std::size_t i = 0;; ++i) {
+            if (i == max_params)
+                throw refuse(fmt::format("plugin '{}' parameter table has no end marker", name_));
+            vitals_param_spec spec{};
+            std::memcpy(&spec, bytes + i * descriptor_.param_spec_size,
+                        std::min<std::size_t>(descriptor_.param_spec_size, sizeof spec));
+            if (spec.key == nullptr) break;
+            if (!is_known_param_type(spec.type))
+                throw refuse(fmt::format("plugin '{}' parameter '{}' has unknown type {}", name_,
+                                         spec.key, spec.type));
+            params_.push_back(spec);
+        }
+    }
+}
+
+PluginLibrary::~PluginLibrary() = default;
+
+const vitals_param_spec *PluginLibrary::find_param(std::string_view key) const noexcept {
+    for (const auto &spec : params_)
+        if (key == spec.key) return &spec;
+    return nullptr;
+}
+
+} // namespace vitals

@@ -1,0 +1,117 @@
+// vitalsd: the Vitals health-check agent. SPDX-License-Identifier: MIT
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <pthread.h>
+
+#include <fmt/format.h>
+
+#include "app/load_configuration.hpp"
+#include "cli/options.hpp"
+#include "core/log.hpp"
+#include "http/health_routes.hpp"
+#include "http/http_server.hpp"
+#include "results/result_store.hpp"
+#include "scheduler/scheduler.hpp"
+
+namespace {
+
+using namespace vitals;
+
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 64;  // EX_USAGE
+constexpr int exit_config = 78; // EX_CONFIG
+
+/// Blocks the shutdown signals in every thread created after this call, so
+/// the main thread alone receives them through sigwait().
+sigset_t block_shutdown_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    return signals;
+}
+
+void print_errors(const ConfigErrors &errors) {
+    for (const auto &error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+}
+
+std::vector<CheckInfo> check_infos(const std::vector<std::shared_ptr<Check>> &checks) {
+    std::vector<CheckInfo> infos;
+    for (const auto &check : checks) infos.push_back(check->info());
+    return infos;
+}
+
+int serve(LoadedConfiguration &loaded, const sigset_t &signals) {
+    const AgentSettings &agent = loaded.config.agent;
+    ResultStore results{check_infos(loaded.checks)};
+    Scheduler scheduler{loaded.checks, results, {.workers = agent.workers}};
+    HttpServer server{agent.listen, agent.http, health_router(results)};
+    scheduler.start();
+    server.start();
+    log(LogLevel::info, "agent", "vitalsd {} listening on {}:{} with {} check(s)", VITALS_VERSION,
+        agent.listen.host, server.port(), loaded.checks.size());
+
+    int signal = 0;
+    sigwait(&signals, &signal);
+    log(LogLevel::info, "agent", "received {}, shutting down", strsignal(signal));
+    server.stop();
+    scheduler.stop();
+    log(LogLevel::info, "agent", "stopped");
+    return exit_ok;
+}
+
+int run(const Options &options) {
+    const auto agent_file = locate_agent_file(options.config);
+    auto loaded = load_configuration(agent_file, default_settings(agent_file));
+    if (options.listen) loaded.config.agent.listen = *options.listen;
+    const auto level = log_level_from_string(options.log_level.value_or(loaded.config.agent.log_level));
+    if (level) set_log_level(*level);
+
+    if (!loaded.errors.empty()) {
+        print_errors(loaded.errors);
+        std::fprintf(stderr, "%zu configuration error(s); %s\n", loaded.errors.size(),
+                     options.check_config ? "configuration is invalid" : "refusing to start");
+        return exit_config;
+    }
+    const auto source = agent_file ? agent_file->string() : std::string{"built-in defaults"};
+    if (options.check_config) {
+        std::printf("configuration OK: %s, conf.d %s, %zu check(s), %zu plugin(s)\n", source.c_str(),
+                    loaded.config.agent.conf_d.c_str(), loaded.checks.size(), loaded.plugins.names().size());
+        return exit_ok;
+    }
+    log(LogLevel::info, "agent", "configuration from {}, conf.d {}", source, loaded.config.agent.conf_d.string());
+    const sigset_t signals = block_shutdown_signals();
+    return serve(loaded, signals);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    const auto parsed = vitals::parse_options({argv + 1, argv + argc});
+    if (const auto *problem = std::get_if<std::string>(&parsed)) {
+        std::fprintf(stderr, "vitalsd: %s\n", problem->c_str());
+        return exit_usage;
+    }
+    const auto &options = std::get<vitals::Options>(parsed);
+    if (options.show_help) {
+        std::fputs(vitals::usage_text().c_str(), stdout);
+        return exit_ok;
+    }
+    if (options.show_version) {
+        std::printf("vitalsd %s (plugin ABI %d.%d)\n", VITALS_VERSION, VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
+        return exit_ok;
+    }
+    if (options.log_level && !vitals::log_level_from_string(*options.log_level)) {
+        std::fprintf(stderr, "vitalsd: --log-level: expected debug, info, warning or error\n");
+        return exit_usage;
+    }
+    try {
+        return run(options);
+    } catch (const std::exception &e) {
+        // Startup failures such as a port already in use.
+        std::fprintf(stderr, "vitalsd: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,27 @@
+// The outcome of one run. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/duration.hpp"
+#include "core/status.hpp"
+
+namespace vitals {
+
+struct Metric {
+    std::string name;
+    double value = 0;
+    std::string unit;
+};
+
+struct CheckResult {
+    Status status = Status::error;
+    std::string message;
+    std::vector<Metric> metrics;
+    Duration duration{};
+    std::chrono::system_clock::time_point started{};
+};
+
+} // namespace vitals

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+#include "scheduler/scheduler.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "scheduler/run_plan.hpp"
+
+namespace vitals {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct Scheduler::State {
+    struct Slot {
+        std::shared_ptr<Check> check;
+        SteadyClock::time_point due{};
+        SteadyClock::time_point deadline = SteadyClock::time_point::max();
+        std::chrono::system_clock::time_point started_at{};
+        bool in_flight = false; ///< queued or running; not in the plan
+        bool running = false;
+        bool timed_out = false; ///< its worker has been replaced; its result will be dropped
+    };
+
+    std::mutex mutex;
+    std::condition_variable dispatcher_wake;
+    std::condition_variable work_ready;
+    std::condition_variable runs_changed;
+    std::vector<Slot> slots; // never resized after construction, so references stay valid
+    RunPlan plan;
+    std::deque<std::size_t> queue;
+    ResultStore *results = nullptr;
+    bool stopping = false;
+    unsigned running = 0; ///< runs inside a plugin, stuck ones included
+    unsigned workers = 0; ///< live worker threads, stuck ones included
+};
+
+namespace {
+
+using State = Scheduler::State;
+
+void worker_loop(std::shared_ptr<State> state) {
+    std::unique_lock lock{state->mutex};
+    // Leaving the pool is announced under the lock, so stop() can wait for it.
+    struct Leave {
+        State &state;
+        ~Leave() {
+            --state.workers;
+            state.runs_changed.notify_all();
+        }
+    } leave{*state};
+    while (true) {
+        state->work_ready.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
+        if (state->stopping) return;
+        const std::size_t index = state->queue.front();
+        state->queue.pop_front();
+        State::Slot &slot = state->slots[index];
+        slot.running = true;
+        slot.deadline = SteadyClock::now() + slot.check->definition().timeout;
+        slot.started_at = std::chrono::system_clock::now();
+        ++state->running;
+        state->dispatcher_wake.notify_one(); // it now has a deadline to watch
+        const std::shared_ptr<Check> check = slot.check;
+        const auto deadline = slot.deadline;
+
+        lock.unlock();
+        CheckResult result = check->run(deadline);
+        lock.lock();
+
+        --state->running;
+        slot.running = false;
+        slot.in_flight = false;
+        slot.deadline = SteadyClock::time_point::max();
+        const bool replaced = slot.timed_out;
+        if (!state->stopping) {
+            if (replaced)
+                log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
+                    check->name(), to_string(result.status));
+            else
+                state->results->record(check->name(), std::move(result));
+            state->plan.add(index, RunPlan::next_due_after(slot.due, check->definition().interval,
+                                                           SteadyClock::now()));
+            state->dispatcher_wake.notify_one();
+        }
+        state->runs_changed.notify_all();
+        if (replaced) return; // a new worker already took this thread's place
+    }
+}
+
+/// Call with the state's mutex held.
+void spawn_worker(const std::shared_ptr<State> &state) {
+    ++state->workers;
+    // Detached: a thread stuck in a plugin must not block shutdown; it owns a
+    // reference to the state, so nothing it touches goes away under it.
+    std::thread{worker_loop, state}.detach();
+}
+
+void record_timeout(State &state, State::Slot &slot) {
+    slot.timed_out = true;
+    CheckResult result;
+    result.status = Status::error;
+    result.message = fmt::format("timed out after {}", format_duration(slot.check->definition().timeout));
+    result.duration = slot.check->definition().timeout;
+    result.started = slot.started_at;
+    log(LogLevel::warning, "scheduler", "{}: {}", slot.check->name(), result.message);
+    state.results->record(slot.check->name(), std::move(result));
+}
+
+void dispatch_loop(std::shared_ptr<State> state) {
+    std::unique_lock lock{state->mutex};
+    while (!state->stopping) {
+        const auto now = SteadyClock::now();
+        for (const auto &[index, due] : state->plan.take_due(now)) {
+            State::Slot &slot = state->slots[index];
+            slot.due = due;
+            slot.in_flight = true;
+            slot.timed_out = false;
+            state->queue.push_back(index);
+            state->work_ready.notify_one();
+        }
+        auto wake = state->plan.next_due().value_or(SteadyClock::time_point::max());
+        for (auto &slot : state->slots) {
+            if (!slot.running || slot.timed_out) continue;
+            if (slot.deadline <= now) {
+                record_timeout(*state, slot);
+                spawn_worker(state);
+            } else {
+                wake = std::min(wake, slot.deadline);
+            }
+        }
+        if (wake == SteadyClock::time_point::max())
+            state->dispatcher_wake.wait(lock);
+        else
+            state->dispatcher_wake.wait_until(lock, wake);
+    }
+}
+
+} // namespace
+
+Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options)
+    : state_(std::make_shared<State>()), options_(options) {
+    state_->results = &results;
+    for (auto &check : checks) state_->slots.push_back({std::move(check)});
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+    std::mt19937_64 random{std::random_device{}()};
+    const auto now = SteadyClock::now();
+    {
+        const std::lock_guard lock{state_->mutex};
+        for (std::size_t i = 0; i < state_->slots.size(); ++i) {
+            const Duration limit = std::min(options_.max_splay, state_->slots[i].check->definition().interval);
+            std::uniform_int_distribution<Duration::rep> splay{0, limit.count()};
+            state_->plan.add(i, now + Duration{splay(random)});
+        }
+    }
+    {
+        const std::lock_guard lock{state_->mutex};
+        for (unsigned i = 0; i < options_.workers; ++i) spawn_worker(state_);
+    }
+    dispatcher_ = std::thread{dispatch_loop, state_};
+}
+
+void Scheduler::stop(Duration grace) {
+    {
+        const std::lock_guard lock{state_->mutex};
+        if (state_->stopping) return;
+        state_->stopping = true;
+    }
+    state_->work_ready.notify_all();
+    state_->dispatcher_wake.notify_all();
+    if (dispatcher_.joinable()) dispatcher_.join();
+    std::unique_lock lock{state_->mutex};
+    if (!state_->runs_changed.wait_for(lock, grace, [&] { return state_->workers == 0; }))
+        log(LogLevel::warning, "scheduler", "{} run(s) still going after {}; abandoned",
+            state_->running, format_duration(grace));
+}
+
+} // namespace vitals

@@ -1,0 +1,49 @@
+// Runs every check on its interval, off the request path. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "checks/check.hpp"
+#include "core/duration.hpp"
+#include "results/result_store.hpp"
+
+namespace vitals {
+
+/// A dispatcher thread keeps a RunPlan and hands due checks to a fixed pool
+/// of workers. Guarantees:
+///  - a check never overlaps itself (it is back in the plan only once its
+///    run has returned);
+///  - a run past its timeout is recorded at once as an error, and a new
+///    worker takes the stuck one's place, so a hung plugin cannot starve the
+///    others (the stuck thread leaves the pool when its run finally returns);
+///  - first runs are spread by a random splay so many checks do not fire at once.
+class Scheduler {
+public:
+    struct Options {
+        unsigned workers = 4;
+        Duration max_splay = std::chrono::seconds{1};
+    };
+
+    /// `results` must outlive stop() (no worker touches it afterwards).
+    Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options);
+    ~Scheduler();
+    Scheduler(const Scheduler &) = delete;
+    Scheduler &operator=(const Scheduler &) = delete;
+
+    void start();
+    /// Stops dispatching and waits up to `grace` for runs in flight; runs
+    /// still going after that are abandoned (their results are dropped).
+    void stop(Duration grace = std::chrono::seconds{5});
+
+    struct State;
+
+private:
+    std::shared_ptr<State> state_;
+    std::thread dispatcher_;
+    Options options_;
+};
+
+} // namespace vitals
