@@ -1,0 +1,52 @@
+// Test plugin: sleeps, then reports what it was told to. SPDX-License-Identifier: MIT
+//
+// It also measures its own concurrency so scheduler tests can prove that one
+// instance never runs on two threads at once.
+#include <atomic>
+#include <thread>
+
+#include <vitals/plugin.hpp>
+
+namespace {
+
+const vitals_param_spec params[] = {
+    {"sleep", VITALS_PARAM_DURATION, 0, "0s", "how long each run takes", 0},
+    {"status", VITALS_PARAM_STRING, 0, "ok", "ok, warning, error, none or throw", 0},
+    {"message", VITALS_PARAM_STRING, 0, "slept", "the result message", 0},
+    {"reject", VITALS_PARAM_STRING, 0, nullptr, "if set, create() rejects it with this text", 0},
+    {}};
+
+class Sleepy {
+public:
+    explicit Sleepy(const vitals::Params &p)
+        : sleep_(p.duration("sleep")), status_(p.string("status")), message_(p.string("message")) {
+        if (p.has("reject")) p.reject("reject", p.string("reject"));
+    }
+
+    void run(vitals::Run &run) {
+        const int concurrent = ++in_flight_;
+        max_in_flight_ = std::max(max_in_flight_.load(), concurrent);
+        std::this_thread::sleep_for(sleep_);
+        ++runs_;
+        --in_flight_;
+        run.metric("runs", runs_, "");
+        run.metric("max_concurrency", max_in_flight_, "");
+        if (status_ == "throw") throw std::runtime_error("sleepy was told to throw");
+        if (status_ == "none") return;
+        if (status_ == "warning") return run.warning(message_);
+        if (status_ == "error") return run.error(message_);
+        run.ok(message_);
+    }
+
+private:
+    std::chrono::nanoseconds sleep_;
+    std::string status_;
+    std::string message_;
+    std::atomic<int> in_flight_{0};
+    std::atomic<int> max_in_flight_{0};
+    int runs_ = 0;
+};
+
+} // namespace
+
+VITALS_CPP_PLUGIN(Sleepy, "sleepy", "1.0.0", "test plugin that sleeps", params)

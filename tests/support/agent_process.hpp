@@ -1,0 +1,53 @@
+// The real vitalsd binary, started for a test and stopped by PID. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace vitals::test {
+
+struct HttpReply {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    std::string allow; ///< the Allow header
+};
+
+class AgentProcess {
+public:
+    /// Starts vitalsd with `args`, stderr and stdout to a log file in `work_dir`.
+    AgentProcess(const std::filesystem::path &work_dir, std::vector<std::string> args);
+    ~AgentProcess(); ///< SIGTERM, then SIGKILL if it lingers
+
+    /// Waits for the "listening on HOST:PORT" log line; returns the port.
+    std::uint16_t wait_for_port(std::chrono::milliseconds limit = std::chrono::seconds{10});
+    /// Waits for the process to exit; returns its exit code (-1 on timeout).
+    int wait_for_exit(std::chrono::milliseconds limit = std::chrono::seconds{10});
+    void signal(int signal_number) const;
+    std::string log() const;
+    pid_t pid() const { return pid_; }
+
+private:
+    pid_t pid_ = -1;
+    std::filesystem::path log_file_;
+    bool exited_ = false;
+};
+
+/// Runs vitalsd to completion (e.g. --check-config); returns exit code and output.
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;
+};
+CommandResult run_vitalsd(const std::filesystem::path &work_dir, std::vector<std::string> args);
+
+/// One HTTP request to 127.0.0.1:port over a fresh connection.
+HttpReply http_request(std::uint16_t port, const std::string &method, const std::string &target);
+inline HttpReply http_get(std::uint16_t port, const std::string &target) {
+    return http_request(port, "GET", target);
+}
+
+} // namespace vitals::test
