@@ -1,2 +1,82 @@
-// SPDX-License-Identifier: MIT
+// Loader: which shared objects become plugins, and why others are refused. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
+
+#include <string>
+
+#include "loader/plugin_catalog.hpp"
+#include "loader/plugin_library.hpp"
+
+using namespace vitals;
+
+namespace {
+
+std::string refusal_for(const std::string &file) {
+    try {
+        PluginLibrary::open(std::string{VITALS_BAD_PLUGIN_DIR} + "/" + file);
+    } catch (const PluginLoadError &e) {
+        return e.what();
+    }
+    FAIL("expected ", file, " to be refused");
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("loader opens a good plugin and reads its descriptor") {
+    const auto plugin = PluginLibrary::open(std::string{VITALS_SHIPPED_PLUGIN_DIR} + "/disk.so");
+    CHECK(plugin->name() == "disk");
+    CHECK(plugin->descriptor().abi_major == VITALS_ABI_MAJOR);
+    REQUIRE(plugin->find_param("path") != nullptr);
+    CHECK(plugin->find_param("path")->type == VITALS_PARAM_STRING);
+    CHECK(plugin->find_param("nope") == nullptr);
+}
+
+TEST_CASE("loader refuses a plugin of another ABI major, naming both versions") {
+    const auto why = refusal_for("wrong_abi.so");
+    CHECK(why.find("wrong_abi.so") != std::string::npos);
+    CHECK(why.find("agent ABI 1.0, plugin ABI 2.0") != std::string::npos);
+}
+
+TEST_CASE("loader refuses a library without the entry symbol") {
+    const auto why = refusal_for("no_entry.so");
+    CHECK(why.find("no_entry.so") != std::string::npos);
+    CHECK(why.find("vitals_plugin_entry") != std::string::npos);
+}
+
+TEST_CASE("loader refuses a text file named .so") {
+    const auto why = refusal_for("not_a_library.so");
+    CHECK(why.find("not_a_library.so") != std::string::npos);
+    CHECK(why.find("not a loadable shared library") != std::string::npos);
+}
+
+TEST_CASE("loader refuses a descriptor smaller than ABI 1.0's") {
+    CHECK(refusal_for("truncated.so").find("smaller than ABI 1.0") != std::string::npos);
+}
+
+TEST_CASE("loader accepts a newer minor with a larger descriptor") {
+    const auto plugin = PluginLibrary::open(std::string{VITALS_TEST_PLUGIN_DIR} + "/future_minor.so");
+    CHECK(plugin->name() == "future_minor");
+    CHECK(plugin->descriptor().abi_minor == 7);
+    CHECK(plugin->descriptor().struct_size > sizeof(vitals_plugin));
+    CHECK((plugin->descriptor().run != nullptr));
+}
+
+TEST_CASE("loader scan keeps going past refused files") {
+    const auto catalog = PluginCatalog::scan({VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
+    CHECK(catalog.refusals().size() == 4);
+    CHECK(catalog.find("disk") != nullptr);
+    CHECK(catalog.find("tcp") != nullptr);
+    CHECK(catalog.find("uptime") != nullptr);
+    CHECK(catalog.find("wrong_abi") == nullptr);
+}
+
+TEST_CASE("loader scan of a missing directory finds nothing and does not throw") {
+    const auto catalog = PluginCatalog::scan({"/nonexistent/vitals/plugins"});
+    CHECK(catalog.names().empty());
+}
+
+TEST_CASE("loader scan: the first plugin of a name wins") {
+    const auto catalog = PluginCatalog::scan({VITALS_SHIPPED_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
+    CHECK(catalog.names().size() == 3);
+    CHECK(catalog.find("disk")->file() == std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
+}

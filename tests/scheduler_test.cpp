@@ -1,2 +1,151 @@
-// SPDX-License-Identifier: MIT
+// Scheduler: cadence, timeouts, no overlap, no starvation. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
+
+#include <thread>
+
+#include "scheduler/run_plan.hpp"
+#include "scheduler/scheduler.hpp"
+#include "support/check_fixture.hpp"
+
+using namespace vitals;
+using namespace vitals::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using TimePoint = RunPlan::TimePoint;
+const TimePoint t0{};
+
+double metric(const CheckState &state, const std::string &name) {
+    for (const auto &m : state.last->metrics)
+        if (m.name == name) return m.value;
+    FAIL("no metric ", name);
+    return 0;
+}
+
+/// Polls until `done` holds or `limit` passes; returns whether it held.
+template <class Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < give_up) {
+        if (done()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return done();
+}
+
+struct Running {
+    std::vector<std::shared_ptr<Check>> checks;
+    ResultStore store;
+    Scheduler scheduler;
+
+    Running(std::vector<std::shared_ptr<Check>> list, unsigned workers)
+        : checks(std::move(list)), store(infos(checks)),
+          scheduler(checks, store, {.workers = workers, .max_splay = 0ms}) {
+        scheduler.start();
+    }
+    ~Running() { scheduler.stop(10s); }
+
+    static std::vector<CheckInfo> infos(const std::vector<std::shared_ptr<Check>> &checks) {
+        std::vector<CheckInfo> result;
+        for (const auto &check : checks) result.push_back(check->info());
+        return result;
+    }
+    CheckState state(const std::string &name) const { return *store.find(name); }
+    std::uint64_t runs(const std::string &name) const {
+        const auto s = store.find(name);
+        return s && s->last ? static_cast<std::uint64_t>(metric(*s, "runs")) : 0;
+    }
+};
+
+} // namespace
+
+TEST_CASE("scheduler run plan: earliest due first, only what is due") {
+    RunPlan plan;
+    plan.add(0, t0 + 30ms);
+    plan.add(1, t0 + 10ms);
+    plan.add(2, t0 + 20ms);
+    CHECK(plan.next_due() == t0 + 10ms);
+    const auto due = plan.take_due(t0 + 20ms);
+    REQUIRE(due.size() == 2);
+    CHECK(due[0].check == 1);
+    CHECK(due[1].check == 2);
+    CHECK(due[1].due == t0 + 20ms);
+    CHECK(plan.next_due() == t0 + 30ms);
+    CHECK(plan.take_due(t0 + 29ms).empty());
+}
+
+TEST_CASE("scheduler run plan: steady cadence, and no catch-up burst after a slow run") {
+    // A quick run keeps the grid: due at 0, interval 10 → next at 10 even if it ended at 3.
+    CHECK(RunPlan::next_due_after(t0, 10ms, t0 + 3ms) == t0 + 10ms);
+    // A run that overran several intervals is clamped to now, not replayed.
+    CHECK(RunPlan::next_due_after(t0, 10ms, t0 + 55ms) == t0 + 55ms);
+}
+
+TEST_CASE("scheduler runs each check every interval") {
+    Running running{{make_check(definition("fast", "sleepy", "", 50ms, 1s)),
+                     make_check(definition("slow", "sleepy", "", 400ms, 1s))},
+                    2};
+    std::this_thread::sleep_for(1100ms);
+    const auto fast = running.runs("fast");
+    const auto slow = running.runs("slow");
+    // Expected about 22 and 3; bounds leave room for a loaded machine.
+    CHECK(fast >= 8);
+    CHECK(fast <= 24);
+    CHECK(slow >= 2);
+    CHECK(slow <= 4);
+    CHECK(fast > 3 * slow);
+}
+
+TEST_CASE("scheduler records a run past its timeout as an error at the timeout") {
+    Running running{{make_check(definition("hung", "sleepy", "sleep = \"2s\"", 100ms, 150ms))}, 2};
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(eventually([&] { return running.state("hung").last.has_value(); }));
+    const auto waited = std::chrono::steady_clock::now() - started;
+    const auto state = running.state("hung");
+    CHECK(state.last->status == Status::error);
+    CHECK(state.last->message == "timed out after 150ms");
+    CHECK(waited < 1500ms); // recorded at the timeout, not when the 2 s run ends
+}
+
+TEST_CASE("scheduler never overlaps a check with itself") {
+    // Interval 10 ms, each run 60 ms, four idle workers: only serialisation
+    // keeps a second run from starting while the first sleeps.
+    Running running{{make_check(definition("busy", "sleepy", "sleep = \"60ms\"", 10ms, 1s))}, 4};
+    REQUIRE(eventually([&] { return running.runs("busy") >= 6; }));
+    CHECK(metric(running.state("busy"), "max_concurrency") == 1);
+}
+
+TEST_CASE("scheduler: one stuck check does not starve the others") {
+    // One worker only: without a replacement for the stuck one nothing else would run.
+    Running running{{make_check(definition("stuck", "sleepy", "sleep = \"3s\"", 50ms, 100ms)),
+                     make_check(definition("healthy", "sleepy", "", 50ms, 1s))},
+                    1};
+    REQUIRE(eventually([&] { return running.state("stuck").last.has_value(); }, 2s));
+    const auto before = running.runs("healthy");
+    CHECK(eventually([&] { return running.runs("healthy") >= before + 5; }, 2s));
+    CHECK(running.state("stuck").last->message == "timed out after 100ms");
+}
+
+TEST_CASE("scheduler: a stuck check is not run again until its run returns") {
+    Running running{{make_check(definition("stuck", "sleepy", "sleep = \"400ms\"", 20ms, 50ms))}, 2};
+    REQUIRE(eventually([&] { return running.state("stuck").last.has_value(); }, 2s));
+    std::this_thread::sleep_for(1s);
+    // At most ~3 runs fit in a second when each takes 400 ms; overlapping would allow dozens.
+    const auto state = running.state("stuck");
+    CHECK(state.last->status == Status::error);
+    CHECK(state.consecutive <= 3);
+}
+
+TEST_CASE("scheduler: stop waits for runs in flight") {
+    auto check = make_check(definition("slowstop", "sleepy", "sleep = \"200ms\"", 10ms, 1s));
+    ResultStore store{{check->info()}};
+    Scheduler scheduler{{check}, store, {.workers = 1, .max_splay = 0ms}};
+    scheduler.start();
+    std::this_thread::sleep_for(50ms); // the first run is now sleeping
+    const auto before = std::chrono::steady_clock::now();
+    scheduler.stop(5s);
+    const auto waited = std::chrono::steady_clock::now() - before;
+    CHECK(waited >= 100ms);
+    CHECK(waited < 2s);
+}

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "app/load_configuration.hpp"
 
+#include <algorithm>
 #include <system_error>
+#include <tuple>
 
 #include "checks/check_builder.hpp"
 #include "config/config_reader.hpp"
@@ -38,6 +40,11 @@ LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file
     LoadedConfiguration loaded{std::move(read.config), {}, {}, std::move(read.errors)};
     loaded.plugins = PluginCatalog::scan(loaded.config.agent.plugin_dirs);
     loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors);
+    // Report in reading order (toml++ iterates keys alphabetically, not by line).
+    std::stable_sort(loaded.errors.begin(), loaded.errors.end(), [](const auto &a, const auto &b) {
+        return std::tie(a.where.file, a.where.line, a.where.column) <
+               std::tie(b.where.file, b.where.line, b.where.column);
+    });
     return loaded;
 }
 

@@ -11,14 +11,47 @@
 namespace vitals {
 namespace {
 
-// Cut at a UTF-8 character boundary so the stored message stays valid text.
-std::string truncate_utf8(const char *text, std::size_t max_bytes) {
-    std::string value{text ? text : ""};
-    if (value.size() <= max_bytes) return value;
-    std::size_t cut = max_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-    value.resize(cut);
-    return value + "…";
+// Length of the valid UTF-8 sequence at text[i], or 0 if it is not valid.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80) return 1;
+    std::size_t length = 0;
+    unsigned min_second = 0x80, max_second = 0xBF; // excludes overlongs and surrogates
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) min_second = 0xA0;
+        if (lead == 0xED) max_second = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) min_second = 0x90;
+        if (lead == 0xF4) max_second = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size()) return 0;
+    if (byte(i + 1) < min_second || byte(i + 1) > max_second) return 0;
+    for (std::size_t k = 2; k < length; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return length;
+}
+
+// Plugin text ends up in JSON and logs: keep it valid UTF-8 (bad bytes become
+// U+FFFD) and bounded, cut at a character boundary.
+std::string clean_text(const char *text, std::size_t max_bytes) {
+    const std::string_view input{text ? text : ""};
+    std::string out;
+    out.reserve(std::min(input.size(), max_bytes));
+    for (std::size_t i = 0; i < input.size();) {
+        const std::size_t length = utf8_sequence_length(input, i);
+        const std::string_view piece = length ? input.substr(i, length) : "\xEF\xBF\xBD";
+        if (out.size() + piece.size() > max_bytes) return out + "…";
+        out += piece;
+        i += length ? length : 1;
+    }
+    return out;
 }
 
 } // namespace
@@ -37,7 +70,7 @@ void CreateContext::error(std::string_view key, std::string message) {
 
 void RunContext::set_result(int32_t status, const char *message) {
     status_code_ = status;
-    message_ = truncate_utf8(message, max_message_bytes);
+    message_ = clean_text(message, max_message_bytes);
 }
 
 void RunContext::add_metric(const char *name, double value, const char *unit) {
@@ -45,8 +78,8 @@ void RunContext::add_metric(const char *name, double value, const char *unit) {
         ++dropped_metrics_;
         return;
     }
-    metrics_.push_back({truncate_utf8(name, max_metric_name_bytes), value,
-                        truncate_utf8(unit, max_metric_name_bytes)});
+    metrics_.push_back({clean_text(name, max_metric_name_bytes), value,
+                        clean_text(unit, max_metric_name_bytes)});
 }
 
 CheckResult RunContext::take_result() {
