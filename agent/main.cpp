@@ -22,39 +22,56 @@ constexpr int exit_ok = 0;
 constexpr int exit_usage = 64;  // EX_USAGE
 constexpr int exit_config = 78; // EX_CONFIG
 
-/// Blocks the shutdown signals in every thread created after this call, so
+/// Blocks the control signals in every thread created after this call, so
 /// the main thread alone receives them through sigwait().
-sigset_t block_shutdown_signals() {
+sigset_t block_control_signals() {
+    // A peer closing its socket mid-write must cost one request, not the agent.
+    std::signal(SIGPIPE, SIG_IGN);
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     return signals;
 }
 
+/// Waits for SIGTERM or SIGINT and returns it.
+int wait_for_shutdown(const sigset_t &signals) {
+    while (true) {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        if (signal != SIGHUP) return signal;
+        // The default action of SIGHUP would kill the agent; logrotate-style
+        // scripts send it routinely.
+        log(LogLevel::warning, "agent",
+            "SIGHUP: configuration reload is not supported yet; restart to apply changes");
+    }
+}
+
 void print_errors(const ConfigErrors &errors) {
-    for (const auto &error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+    for (const auto &error : errors)
+        std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
 std::vector<CheckInfo> check_infos(const std::vector<std::shared_ptr<Check>> &checks) {
     std::vector<CheckInfo> infos;
-    for (const auto &check : checks) infos.push_back(check->info());
+    for (const auto &check : checks)
+        infos.push_back(check->info());
     return infos;
 }
 
 int serve(LoadedConfiguration &loaded, const sigset_t &signals) {
     const AgentSettings &agent = loaded.config.agent;
     ResultStore results{check_infos(loaded.checks)};
+    HttpServer server{agent.listen, agent.http, health_router(results)}; // a busy port fails here
     Scheduler scheduler{loaded.checks, results, {.workers = agent.workers}};
-    HttpServer server{agent.listen, agent.http, health_router(results)};
     scheduler.start();
     server.start();
     log(LogLevel::info, "agent", "vitalsd {} listening on {}:{} with {} check(s)", VITALS_VERSION,
         agent.listen.host, server.port(), loaded.checks.size());
 
-    int signal = 0;
-    sigwait(&signals, &signal);
+    const int signal = wait_for_shutdown(signals);
     log(LogLevel::info, "agent", "received {}, shutting down", strsignal(signal));
     server.stop();
     scheduler.stop();
@@ -66,7 +83,8 @@ int run(const Options &options) {
     const auto agent_file = locate_agent_file(options.config);
     auto loaded = load_configuration(agent_file, default_settings(agent_file));
     if (options.listen) loaded.config.agent.listen = *options.listen;
-    const auto level = log_level_from_string(options.log_level.value_or(loaded.config.agent.log_level));
+    const auto level =
+        log_level_from_string(options.log_level.value_or(loaded.config.agent.log_level));
     if (level) set_log_level(*level);
 
     if (!loaded.errors.empty()) {
@@ -77,12 +95,14 @@ int run(const Options &options) {
     }
     const auto source = agent_file ? agent_file->string() : std::string{"built-in defaults"};
     if (options.check_config) {
-        std::printf("configuration OK: %s, conf.d %s, %zu check(s), %zu plugin(s)\n", source.c_str(),
-                    loaded.config.agent.conf_d.c_str(), loaded.checks.size(), loaded.plugins.names().size());
+        std::printf("configuration OK: %s, conf.d %s, %zu check(s), %zu plugin(s)\n",
+                    source.c_str(), loaded.config.agent.conf_d.c_str(), loaded.checks.size(),
+                    loaded.plugins.names().size());
         return exit_ok;
     }
-    log(LogLevel::info, "agent", "configuration from {}, conf.d {}", source, loaded.config.agent.conf_d.string());
-    const sigset_t signals = block_shutdown_signals();
+    log(LogLevel::info, "agent", "configuration from {}, conf.d {}", source,
+        loaded.config.agent.conf_d.string());
+    const sigset_t signals = block_control_signals();
     return serve(loaded, signals);
 }
 
@@ -100,7 +120,8 @@ int main(int argc, char **argv) {
         return exit_ok;
     }
     if (options.show_version) {
-        std::printf("vitalsd %s (plugin ABI %d.%d)\n", VITALS_VERSION, VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
+        std::printf("vitalsd %s (plugin ABI %d.%d)\n", VITALS_VERSION, VITALS_ABI_MAJOR,
+                    VITALS_ABI_MINOR);
         return exit_ok;
     }
     if (options.log_level && !vitals::log_level_from_string(*options.log_level)) {

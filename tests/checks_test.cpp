@@ -21,7 +21,8 @@ ConfigErrors create_errors(const CheckDefinition &definition) {
 }
 
 CheckResult run_once(const std::string &params) {
-    return make_check(definition("c", "sleepy", params))->run(std::chrono::steady_clock::now() + 5s);
+    return make_check(definition("c", "sleepy", params))
+        ->run(std::chrono::steady_clock::now() + 5s);
 }
 
 } // namespace
@@ -67,7 +68,8 @@ TEST_CASE("checks: unknown parameter is refused before create(), at its line") {
 TEST_CASE("checks: wrong parameter type and bad duration are refused at their lines") {
     auto errors = create_errors(definition("c", "sleepy", "status = 3\n\nsleep = \"ten\"\n"));
     REQUIRE(errors.size() == 2);
-    std::sort(errors.begin(), errors.end(), [](auto &a, auto &b) { return a.where.line < b.where.line; });
+    std::sort(errors.begin(), errors.end(),
+              [](auto &a, auto &b) { return a.where.line < b.where.line; });
     CHECK(errors[0].key == "check.c.params.status");
     CHECK(errors[0].where.line == 1);
     CHECK(errors[0].message == "expected a string, got integer");
@@ -93,7 +95,8 @@ TEST_CASE("checks: a missing required parameter names the check") {
 
 TEST_CASE("checks: float parameters accept integers") {
     ConfigErrors errors;
-    const auto check = Check::create(definition("d", "disk", "warning = 70\nerror = 80.5\n"), test_plugin("disk"), errors);
+    const auto check = Check::create(definition("d", "disk", "warning = 70\nerror = 80.5\n"),
+                                     test_plugin("disk"), errors);
     CHECK(errors.empty());
     CHECK(check != nullptr);
 }
@@ -118,7 +121,8 @@ TEST_CASE("checks: host functions called in the wrong phase are refused, not obe
 TEST_CASE("checks: results are bounded and cleaned") {
     RunContext run{"c", std::chrono::steady_clock::now() + 1s};
     const vitals_host_api &api = host_api();
-    for (int i = 0; i < 1000; ++i) api.add_metric(&run, "m", i, "");
+    for (int i = 0; i < 1000; ++i)
+        api.add_metric(&run, "m", i, "");
     api.add_metric(&run, "nan", std::numeric_limits<double>::quiet_NaN(), "");
     api.add_metric(&run, nullptr, 1, "");
     const std::string huge(100000, 'x');
@@ -140,6 +144,8 @@ TEST_CASE("checks: an invalid status code becomes an error naming it") {
 
 TEST_CASE("checks: plugin text is made valid UTF-8") {
     RunContext run{"c", std::chrono::steady_clock::now() + 1s};
-    host_api().set_result(&run, VITALS_STATUS_OK, "caf\xc3\xa9 \xff\xfe ok \xe2\x9c\x93 \xed\xa0\x80");
-    CHECK(run.take_result().message == "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd ok \xe2\x9c\x93 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    host_api().set_result(&run, VITALS_STATUS_OK,
+                          "caf\xc3\xa9 \xff\xfe ok \xe2\x9c\x93 \xed\xa0\x80");
+    CHECK(run.take_result().message == "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd ok \xe2\x9c\x93 "
+                                       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 }

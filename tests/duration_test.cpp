@@ -1,2 +1,144 @@
+// Durations and listen addresses: the value syntaxes conf.d and agent.toml use.
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "config/listen_address.hpp"
+#include "core/duration.hpp"
+
+using namespace std::chrono_literals;
+using vitals::Duration;
+using vitals::format_duration;
+using vitals::parse_duration;
+using vitals::parse_listen_address;
+
+TEST_CASE("duration: parse_duration reads one or more <number><unit> parts") {
+    struct Example {
+        std::string text;
+        Duration expected;
+    };
+    const std::vector<Example> examples{
+        {"500ms", 500ms}, {"10s", 10s},      {"5m", 5min},   {"1h30m", 90min},
+        {"1.5s", 1500ms}, {"250us", 250us},  {"2d", 48h},    {"100ns", 100ns},
+        {"0s", 0s},       {"1m30s", 90s},    {"0.5ms", 500us}, {"1d2h3m4s", 93784s},
+    };
+    for (const auto &example : examples) {
+        CAPTURE(example.text);
+        const auto parsed = parse_duration(example.text);
+        REQUIRE(parsed.has_value());
+        CHECK(parsed->count() == example.expected.count());
+    }
+}
+
+TEST_CASE("duration: parse_duration rejects malformed, unitless and negative text") {
+    const std::vector<std::string> invalid{
+        "",       // nothing
+        "10",     // no unit
+        "s",      // no number
+        "10x",    // unknown unit
+        "-5s",    // negative
+        "1.2.3s", // two decimal points
+        "10 s",   // space between number and unit
+        " 10s",   // leading space
+        "10s ",   // trailing space
+        "1e3s",   // exponent notation
+        "10s5",   // trailing number without unit
+        ".s",     // a decimal point is not a number
+        "1000000000d", // more nanoseconds than an int64 holds
+    };
+    for (const auto &text : invalid) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_duration(text).has_value());
+    }
+}
+
+TEST_CASE("duration: format_duration gives the short forms its header documents") {
+    CHECK(format_duration(250ms) == "250ms");
+    CHECK(format_duration(1500ms) == "1.5s");
+    CHECK(format_duration(2min) == "2m");
+    CHECK(format_duration(10s) == "10s");
+    CHECK(format_duration(250us) == "250us");
+    CHECK(format_duration(999ns) == "999ns");
+    CHECK(format_duration(0ns) == "0ns");
+    CHECK(format_duration(3h) == "3h");
+    CHECK(format_duration(90min) == "1h30m");
+}
+
+TEST_CASE("duration: format_duration output parses back to the same duration") {
+    const std::vector<std::string> texts{"500ms", "10s",  "5m",   "1h30m", "1.5s", "250us",
+                                         "2d",    "10ms", "90s",  "2h1m",  "1ns",  "12.5ms",
+                                         "1h1s",  "7d",   "25h1s"};
+    for (const auto &text : texts) {
+        CAPTURE(text);
+        const auto parsed = parse_duration(text);
+        REQUIRE(parsed.has_value());
+        const std::string formatted = format_duration(*parsed);
+        CAPTURE(formatted);
+        const auto reparsed = parse_duration(formatted);
+        REQUIRE(reparsed.has_value());
+        CHECK(reparsed->count() == parsed->count());
+    }
+}
+
+// Timeouts and grace periods are printed with format_duration; printf's %g
+// switches to exponent notation from 1e6 on, which parse_duration (rightly)
+// refuses, so the message would not be one a user could paste back.
+TEST_CASE("duration: format_duration never writes exponent notation") {
+    for (const Duration duration : {Duration{1'000'001s}, Duration{12 * 24h + 1s}}) {
+        const std::string formatted = format_duration(duration);
+        CAPTURE(formatted);
+        CHECK(formatted.find('e') == std::string::npos);
+        const auto reparsed = parse_duration(formatted);
+        REQUIRE(reparsed.has_value());
+        CHECK(reparsed->count() == duration.count());
+    }
+}
+
+TEST_CASE("listen address: parse_listen_address reads HOST:PORT") {
+    SUBCASE("IPv4 address") {
+        const auto address = parse_listen_address("127.0.0.1:9188");
+        REQUIRE(address.has_value());
+        CHECK(address->host == "127.0.0.1");
+        CHECK(address->port == 9188);
+        CHECK(address->to_string() == "127.0.0.1:9188");
+    }
+    SUBCASE("bracketed IPv6 address, port 0 for any free port") {
+        const auto address = parse_listen_address("[::1]:0");
+        REQUIRE(address.has_value());
+        CHECK(address->host == "::1");
+        CHECK(address->port == 0);
+        CHECK(address->to_string() == "[::1]:0");
+    }
+    SUBCASE("host name, highest port") {
+        const auto address = parse_listen_address("localhost:80");
+        REQUIRE(address.has_value());
+        CHECK(address->host == "localhost");
+        CHECK(address->port == 80);
+        CHECK(parse_listen_address("localhost:65535")->port == 65535);
+    }
+}
+
+TEST_CASE("listen address: parse_listen_address rejects what is not HOST:PORT") {
+    const std::vector<std::string> invalid{
+        "nohost",        // no port at all
+        ":80",           // no host
+        "1.2.3.4:99999", // port above 65535
+        "::1:80",        // IPv6 without brackets: where does the address end?
+        "host:",         // empty port
+        "[::1]",         // brackets but no port
+        "[]:80",         // empty brackets
+        "[::1:80",       // unclosed bracket
+        "host:http",     // service names are not ports
+        "host:-1",       // negative port
+        "host:80 ",      // trailing space
+        "host:4294967376", // overflows unsigned before the range check
+        "",              // nothing
+    };
+    for (const auto &text : invalid) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_listen_address(text).has_value());
+    }
+}

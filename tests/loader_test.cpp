@@ -1,4 +1,5 @@
-// Loader: which shared objects become plugins, and why others are refused. SPDX-License-Identifier: MIT
+// Loader: which shared objects become plugins, and why others are refused. SPDX-License-Identifier:
+// MIT
 #include <doctest/doctest.h>
 
 #include <string>
@@ -54,7 +55,8 @@ TEST_CASE("loader refuses a descriptor smaller than ABI 1.0's") {
 }
 
 TEST_CASE("loader accepts a newer minor with a larger descriptor") {
-    const auto plugin = PluginLibrary::open(std::string{VITALS_TEST_PLUGIN_DIR} + "/future_minor.so");
+    const auto plugin =
+        PluginLibrary::open(std::string{VITALS_TEST_PLUGIN_DIR} + "/future_minor.so");
     CHECK(plugin->name() == "future_minor");
     CHECK(plugin->descriptor().abi_minor == 7);
     CHECK(plugin->descriptor().struct_size > sizeof(vitals_plugin));
@@ -76,7 +78,9 @@ TEST_CASE("loader scan of a missing directory finds nothing and does not throw")
 }
 
 TEST_CASE("loader scan: the first plugin of a name wins") {
-    const auto catalog = PluginCatalog::scan({VITALS_SHIPPED_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
+    const auto catalog =
+        PluginCatalog::scan({VITALS_SHIPPED_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
     CHECK(catalog.names().size() == 3);
-    CHECK(catalog.find("disk")->file() == std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
+    CHECK(catalog.find("disk")->file() ==
+          std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
 }

@@ -25,10 +25,12 @@ std::vector<std::string> exported_symbols(const std::string &file) {
     REQUIRE(pipe != nullptr);
     std::string output;
     std::array<char, 512> buffer{};
-    while (fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+    while (fgets(buffer.data(), buffer.size(), pipe))
+        output += buffer.data();
     REQUIRE(pclose(pipe) == 0);
     std::vector<std::string> names;
-    for (const auto &line : split(output, '\n')) names.push_back(split(line, ' ').back());
+    for (const auto &line : split(output, '\n'))
+        names.push_back(split(line, ' ').back());
     return names;
 }
 

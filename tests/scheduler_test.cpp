@@ -24,8 +24,7 @@ double metric(const CheckState &state, const std::string &name) {
 }
 
 /// Polls until `done` holds or `limit` passes; returns whether it held.
-template <class Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
+template <class Predicate> bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
     const auto give_up = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < give_up) {
         if (done()) return true;
@@ -48,7 +47,8 @@ struct Running {
 
     static std::vector<CheckInfo> infos(const std::vector<std::shared_ptr<Check>> &checks) {
         std::vector<CheckInfo> result;
-        for (const auto &check : checks) result.push_back(check->info());
+        for (const auto &check : checks)
+            result.push_back(check->info());
         return result;
     }
     CheckState state(const std::string &name) const { return *store.find(name); }
@@ -128,7 +128,8 @@ TEST_CASE("scheduler: one stuck check does not starve the others") {
 }
 
 TEST_CASE("scheduler: a stuck check is not run again until its run returns") {
-    Running running{{make_check(definition("stuck", "sleepy", "sleep = \"400ms\"", 20ms, 50ms))}, 2};
+    Running running{{make_check(definition("stuck", "sleepy", "sleep = \"400ms\"", 20ms, 50ms))},
+                    2};
     REQUIRE(eventually([&] { return running.state("stuck").last.has_value(); }, 2s));
     std::this_thread::sleep_for(1s);
     // At most ~3 runs fit in a second when each takes 400 ms; overlapping would allow dozens.

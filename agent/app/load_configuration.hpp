@@ -1,4 +1,5 @@
-// conf.d + plugins → checks ready to schedule, or every reason why not. SPDX-License-Identifier: MIT
+// conf.d + plugins → checks ready to schedule, or every reason why not. SPDX-License-Identifier:
+// MIT
 #pragma once
 
 #include <filesystem>
@@ -30,6 +31,7 @@ AgentSettings default_settings(const std::optional<std::filesystem::path> &agent
 
 /// The agent.toml to read: --config, else the packaged one if present,
 /// else none (built-in defaults).
-std::optional<std::filesystem::path> locate_agent_file(const std::optional<std::filesystem::path> &given);
+std::optional<std::filesystem::path>
+locate_agent_file(const std::optional<std::filesystem::path> &given);
 
 } // namespace vitals

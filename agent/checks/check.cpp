@@ -14,40 +14,47 @@ namespace {
 
 std::vector<std::string_view> declared_keys(const PluginLibrary &plugin) {
     std::vector<std::string_view> keys;
-    for (const auto &spec : plugin.params()) keys.emplace_back(spec.key);
+    for (const auto &spec : plugin.params())
+        keys.emplace_back(spec.key);
     return keys;
 }
 
 /// Checks conf.d params against the plugin's table before the plugin sees them.
-void validate_params(const CheckDefinition &check, const PluginLibrary &plugin, CreateContext &context) {
+void validate_params(const CheckDefinition &check, const PluginLibrary &plugin,
+                     CreateContext &context) {
     if (!plugin.descriptor().params) return; // the plugin declared nothing: its getters check types
     for (const auto &[key, node] : *check.params) {
         const vitals_param_spec *spec = plugin.find_param(key.str());
         if (!spec) {
-            context.error(key.str(), fmt::format("unknown parameter '{}' for plugin '{}' (expected one of: {})",
-                                                 key.str(), plugin.name(), fmt::join(declared_keys(plugin), ", ")));
+            context.error(
+                key.str(),
+                fmt::format("unknown parameter '{}' for plugin '{}' (expected one of: {})",
+                            key.str(), plugin.name(), fmt::join(declared_keys(plugin), ", ")));
             continue;
         }
         const auto converted = param_from_node(node, spec->type);
-        if (const auto *reason = std::get_if<std::string>(&converted)) context.error(key.str(), *reason);
+        if (const auto *reason = std::get_if<std::string>(&converted))
+            context.error(key.str(), *reason);
     }
     for (const auto &spec : plugin.params())
         if (spec.required && !check.params->contains(spec.key))
-            context.error("", fmt::format("missing required parameter '{}' for plugin '{}'", spec.key,
-                                          plugin.name()));
+            context.error("", fmt::format("missing required parameter '{}' for plugin '{}'",
+                                          spec.key, plugin.name()));
 }
 
 } // namespace
 
 std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
-                                     std::shared_ptr<const PluginLibrary> plugin, ConfigErrors &errors) {
+                                     std::shared_ptr<const PluginLibrary> plugin,
+                                     ConfigErrors &errors) {
     CreateContext context{definition, *plugin, errors};
     validate_params(definition, *plugin, context);
     if (context.has_errors()) return nullptr;
     void *instance = plugin->descriptor().create(&host_api(), &context);
     if (!instance) {
         if (!context.has_errors())
-            context.error("", fmt::format("plugin '{}' refused the check without saying why", plugin->name()));
+            context.error("", fmt::format("plugin '{}' refused the check without saying why",
+                                          plugin->name()));
         return nullptr;
     }
     if (context.has_errors()) {
@@ -58,10 +65,13 @@ std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
     return std::unique_ptr<Check>(new Check(definition, std::move(plugin), instance));
 }
 
-Check::Check(CheckDefinition definition, std::shared_ptr<const PluginLibrary> plugin, void *instance)
+Check::Check(CheckDefinition definition, std::shared_ptr<const PluginLibrary> plugin,
+             void *instance)
     : definition_(std::move(definition)), plugin_(std::move(plugin)), instance_(instance) {}
 
-Check::~Check() { plugin_->descriptor().destroy(instance_); }
+Check::~Check() {
+    plugin_->descriptor().destroy(instance_);
+}
 
 CheckResult Check::run(std::chrono::steady_clock::time_point deadline) {
     RunContext context{definition_.name, deadline};

@@ -6,16 +6,17 @@
 
 namespace vitals {
 
-std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
-                                                 const PluginCatalog &plugins, ConfigErrors &errors) {
+std::vector<std::shared_ptr<Check>>
+build_checks(const Configuration &config, const PluginCatalog &plugins, ConfigErrors &errors) {
     std::vector<std::shared_ptr<Check>> checks;
     for (const auto &definition : config.checks) {
         auto plugin = plugins.find(definition.plugin);
         if (!plugin) {
             const auto known = plugins.names();
-            errors.push_back({definition.plugin_where, "check." + definition.name + ".plugin",
-                              fmt::format("unknown plugin '{}' (loaded: {})", definition.plugin,
-                                          known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")))});
+            errors.push_back(
+                {definition.plugin_where, "check." + definition.name + ".plugin",
+                 fmt::format("unknown plugin '{}' (loaded: {})", definition.plugin,
+                             known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")))});
             continue;
         }
         if (auto check = Check::create(definition, std::move(plugin), errors))

@@ -12,7 +12,7 @@ namespace vitals {
 
 /// Creates every configured check; problems (unknown plugin, rejected
 /// parameters) are appended to `errors` and the check is left out.
-std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
-                                                 const PluginCatalog &plugins, ConfigErrors &errors);
+std::vector<std::shared_ptr<Check>>
+build_checks(const Configuration &config, const PluginCatalog &plugins, ConfigErrors &errors);
 
 } // namespace vitals

@@ -19,8 +19,7 @@ namespace {
 constexpr int param_ok = 0;
 constexpr int param_failed = -1;
 
-template <class Body>
-auto guarded(auto failure, Body &&body) noexcept -> decltype(failure) {
+template <class Body> auto guarded(auto failure, Body &&body) noexcept -> decltype(failure) {
     try {
         return body();
     } catch (const std::exception &e) {
@@ -31,8 +30,7 @@ auto guarded(auto failure, Body &&body) noexcept -> decltype(failure) {
     return failure;
 }
 
-template <class Context>
-Context *phase(vitals_context *ctx, const char *function) {
+template <class Context> Context *phase(vitals_context *ctx, const char *function) {
     if (auto *typed = dynamic_cast<Context *>(ctx)) return typed;
     log(LogLevel::error, "host", "{}: plugin called {}() outside its allowed phase; ignored",
         ctx ? ctx->check_name : "?", function);
@@ -61,7 +59,8 @@ std::optional<ParamValue> resolve_param(CreateContext &create, const char *key, 
 }
 
 template <class T>
-int read_param(vitals_context *ctx, const char *key, std::int32_t type, T *out, const char *function) {
+int read_param(vitals_context *ctx, const char *key, std::int32_t type, T *out,
+               const char *function) {
     return guarded(param_failed, [&] {
         auto *create = phase<CreateContext>(ctx, function);
         if (!create || !out) return param_failed;
@@ -115,7 +114,8 @@ int param_duration_ns(vitals_context *ctx, const char *key, int64_t *out) {
     return read_param(ctx, key, VITALS_PARAM_DURATION, out, "param_duration_ns");
 }
 
-int param_string_list(vitals_context *ctx, const char *key, const char *const **items, size_t *count) {
+int param_string_list(vitals_context *ctx, const char *key, const char *const **items,
+                      size_t *count) {
     return guarded(param_failed, [&] {
         auto *create = phase<CreateContext>(ctx, "param_string_list");
         if (!create || !items || !count) return param_failed;
@@ -162,15 +162,17 @@ void add_metric(vitals_context *ctx, const char *name, double value, const char 
 }
 
 constexpr vitals_host_api table{
-    VITALS_ABI_MAJOR,  VITALS_ABI_MINOR, sizeof(vitals_host_api),
-    &host_log,         &param_has,       &param_string,
-    &param_int,        &param_float,     &param_bool,
+    VITALS_ABI_MAJOR,   VITALS_ABI_MINOR,   sizeof(vitals_host_api),
+    &host_log,          &param_has,         &param_string,
+    &param_int,         &param_float,       &param_bool,
     &param_duration_ns, &param_string_list, &param_error,
-    &time_left_ns,     &set_result,      &add_metric,
+    &time_left_ns,      &set_result,        &add_metric,
 };
 
 } // namespace
 
-const vitals_host_api &host_api() { return table; }
+const vitals_host_api &host_api() {
+    return table;
+}
 
 } // namespace vitals

@@ -62,7 +62,8 @@ const char *CreateContext::default_text(std::string_view key) const {
 }
 
 void CreateContext::error(std::string_view key, std::string message) {
-    const std::string path = "check." + check_.name + ".params" + (key.empty() ? "" : "." + std::string{key});
+    const std::string path =
+        "check." + check_.name + ".params" + (key.empty() ? "" : "." + std::string{key});
     const toml::node *value = key.empty() ? nullptr : node(key);
     SourceLocation where = value ? location_of(value->source()) : check_.where;
     errors_.push_back({std::move(where), path, std::move(message)});
@@ -78,8 +79,8 @@ void RunContext::add_metric(const char *name, double value, const char *unit) {
         ++dropped_metrics_;
         return;
     }
-    metrics_.push_back({clean_text(name, max_metric_name_bytes), value,
-                        clean_text(unit, max_metric_name_bytes)});
+    metrics_.push_back(
+        {clean_text(name, max_metric_name_bytes), value, clean_text(unit, max_metric_name_bytes)});
 }
 
 CheckResult RunContext::take_result() {
@@ -93,7 +94,8 @@ CheckResult RunContext::take_result() {
         result.message = std::move(message_);
     } else {
         result.status = Status::error;
-        result.message = fmt::format("plugin reported invalid status {}: {}", *status_code_, message_);
+        result.message =
+            fmt::format("plugin reported invalid status {}: {}", *status_code_, message_);
     }
     return result;
 }

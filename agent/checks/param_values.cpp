@@ -17,8 +17,10 @@ std::string mismatch(const toml::node &node, std::int32_t type) {
 }
 
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    while (!text.empty() && text.front() == ' ')
+        text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ')
+        text.remove_suffix(1);
     return text;
 }
 
@@ -69,7 +71,9 @@ std::variant<ParamValue, std::string> param_from_node(const toml::node &node, st
             std::vector<std::string> items;
             for (const auto &item : *array) {
                 const auto *text = item.as_string();
-                if (!text) return fmt::format("expected strings in the array, got {}", toml_type_name(item));
+                if (!text)
+                    return fmt::format("expected strings in the array, got {}",
+                                       toml_type_name(item));
                 items.push_back(text->get());
             }
             return ParamValue{std::move(items)};
@@ -82,7 +86,9 @@ std::variant<ParamValue, std::string> param_from_node(const toml::node &node, st
 }
 
 std::variant<ParamValue, std::string> param_from_text(std::string_view text, std::int32_t type) {
-    const auto invalid = [&] { return fmt::format("default \"{}\" is not {}", text, param_type_name(type)); };
+    const auto invalid = [&] {
+        return fmt::format("default \"{}\" is not {}", text, param_type_name(type));
+    };
     switch (type) {
     case VITALS_PARAM_STRING:
         return ParamValue{std::string{text}};

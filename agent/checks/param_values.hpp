@@ -1,4 +1,5 @@
-// Plugin parameter values: TOML nodes or declared defaults, by ABI type. SPDX-License-Identifier: MIT
+// Plugin parameter values: TOML nodes or declared defaults, by ABI type. SPDX-License-Identifier:
+// MIT
 #pragma once
 
 #include <cstdint>
@@ -14,8 +15,8 @@
 
 namespace vitals {
 
-using ParamValue = std::variant<std::string, std::int64_t, double, bool, Duration,
-                                std::vector<std::string>>;
+using ParamValue =
+    std::variant<std::string, std::int64_t, double, bool, Duration, std::vector<std::string>>;
 
 /// "a string", "an integer", ... for a vitals_param_type.
 std::string_view param_type_name(std::int32_t type);

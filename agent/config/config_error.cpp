@@ -16,7 +16,8 @@ std::string ConfigError::to_string() const {
 namespace {
 std::string summarize(const ConfigErrors &errors) {
     std::string text = fmt::format("{} configuration error(s)", errors.size());
-    for (const auto &error : errors) text += "\n  " + error.to_string();
+    for (const auto &error : errors)
+        text += "\n  " + error.to_string();
     return text;
 }
 } // namespace

@@ -33,8 +33,10 @@ fs::path resolve(const fs::path &base_dir, const std::string &path) {
 
 void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErrors &errors) {
     TableReader reader{table, "http", errors};
-    if (auto v = reader.integer("max_threads", 2, 1024)) http.max_threads = static_cast<unsigned>(*v);
-    if (auto v = reader.integer("max_queued", 1, 100000)) http.max_queued = static_cast<unsigned>(*v);
+    if (auto v = reader.integer("max_threads", 2, 1024))
+        http.max_threads = static_cast<unsigned>(*v);
+    if (auto v = reader.integer("max_queued", 1, 100000))
+        http.max_queued = static_cast<unsigned>(*v);
     if (auto v = reader.duration("keep_alive_timeout")) http.keep_alive_timeout = *v;
     if (auto v = reader.integer("max_keep_alive_requests", 1, 1000000))
         http.max_keep_alive_requests = static_cast<unsigned>(*v);
@@ -56,10 +58,12 @@ void read_agent_file(const fs::path &file, AgentSettings &agent, ConfigErrors &e
     }
     if (auto dirs = reader.strings("plugin_dirs")) {
         agent.plugin_dirs.clear();
-        for (const auto &dir : *dirs) agent.plugin_dirs.push_back(resolve(base_dir, dir));
+        for (const auto &dir : *dirs)
+            agent.plugin_dirs.push_back(resolve(base_dir, dir));
     }
     if (auto conf_d = reader.string("conf_d")) agent.conf_d = resolve(base_dir, *conf_d);
-    if (auto workers = reader.integer("workers", 1, 256)) agent.workers = static_cast<unsigned>(*workers);
+    if (auto workers = reader.integer("workers", 1, 256))
+        agent.workers = static_cast<unsigned>(*workers);
     if (auto level = reader.string("log_level")) {
         if (*level == "debug" || *level == "info" || *level == "warning" || *level == "error")
             agent.log_level = *level;
@@ -81,7 +85,8 @@ std::vector<fs::path> conf_d_files(const fs::path &dir, ConfigErrors &errors) {
             files.push_back(path);
     }
     if (ec)
-        errors.push_back({{dir.string()}, "conf_d", fmt::format("cannot read directory: {}", ec.message())});
+        errors.push_back(
+            {{dir.string()}, "conf_d", fmt::format("cannot read directory: {}", ec.message())});
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -100,7 +105,8 @@ public:
                 if (const auto *table = node.as_table()) {
                     if (auto check = read_check(name, *table)) checks.push_back(std::move(*check));
                 } else {
-                    errors_.push_back({location_of(node.source()), "check." + std::string{name.str()},
+                    errors_.push_back({location_of(node.source()),
+                                       "check." + std::string{name.str()},
                                        "expected a table [check." + std::string{name.str()} + "]"});
                 }
             }
@@ -132,14 +138,17 @@ private:
         if (interval && *interval < std::chrono::milliseconds{10})
             reader.invalid("interval", "must be at least 10ms");
         const auto timeout = reader.duration("timeout");
-        if (timeout) check.timeout = *timeout;
-        else check.timeout = std::min(check.timeout, check.interval);
+        if (timeout)
+            check.timeout = *timeout;
+        else
+            check.timeout = std::min(check.timeout, check.interval);
         if (timeout && *timeout < std::chrono::milliseconds{1})
             reader.invalid("timeout", "must be at least 1ms");
         if (auto groups = reader.strings("groups")) {
             for (const auto &group : *groups)
                 if (!is_valid_name(group))
-                    reader.invalid("groups", fmt::format("\"{}\" is not a valid group name", group));
+                    reader.invalid("groups",
+                                   fmt::format("\"{}\" is not a valid group name", group));
             check.groups = std::move(*groups);
         }
         const auto *params = reader.table("params");
@@ -149,9 +158,10 @@ private:
 
         const auto [previous, inserted] = seen_.emplace(check.name, check.where);
         if (!inserted) {
-            errors_.push_back({check.where, prefix,
-                               fmt::format("duplicate check name '{}', first defined at {}:{}",
-                                           check.name, previous->second.file, previous->second.line)});
+            errors_.push_back(
+                {check.where, prefix,
+                 fmt::format("duplicate check name '{}', first defined at {}:{}", check.name,
+                             previous->second.file, previous->second.line)});
         }
         if (errors_.size() != errors_before || !enabled) return std::nullopt;
         return check;
@@ -180,8 +190,10 @@ ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
     const fs::path &conf_d = result.config.agent.conf_d;
     std::error_code ec;
     if (conf_d.empty() || !fs::is_directory(conf_d, ec)) {
-        result.errors.push_back({{result.config.agent.source_file}, "conf_d",
-                                 fmt::format("conf.d directory '{}' does not exist", conf_d.string())});
+        result.errors.push_back(
+            {{result.config.agent.source_file},
+             "conf_d",
+             fmt::format("conf.d directory '{}' does not exist", conf_d.string())});
         return result;
     }
     std::map<std::string, SourceLocation> seen;

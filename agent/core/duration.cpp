@@ -20,13 +20,8 @@ struct Unit {
 };
 
 // Longest suffix first so "ms" is not read as "m" followed by garbage.
-constexpr std::array<Unit, 7> units{{{"ns", 1},
-                                     {"us", 1e3},
-                                     {"ms", 1e6},
-                                     {"s", 1e9},
-                                     {"m", 60e9},
-                                     {"h", 3600e9},
-                                     {"d", 86400e9}}};
+constexpr std::array<Unit, 7> units{
+    {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}}};
 
 std::optional<double> unit_scale(std::string_view &rest) {
     for (const Unit &unit : units) {
@@ -64,7 +59,8 @@ std::optional<Duration> parse_duration(std::string_view text) {
         if (!scale) return std::nullopt;
         total += *number * *scale;
     }
-    if (!std::isfinite(total) || total > static_cast<double>(std::numeric_limits<std::int64_t>::max()))
+    if (!std::isfinite(total) ||
+        total > static_cast<double>(std::numeric_limits<std::int64_t>::max()))
         return std::nullopt;
     return Duration{static_cast<std::int64_t>(std::llround(total))};
 }

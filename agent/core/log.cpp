@@ -53,13 +53,18 @@ std::optional<LogLevel> log_level_from_string(std::string_view name) {
     return std::nullopt;
 }
 
-void set_log_level(LogLevel level) { threshold = level; }
+void set_log_level(LogLevel level) {
+    threshold = level;
+}
 
-bool log_enabled(LogLevel level) { return level >= threshold.load(); }
+bool log_enabled(LogLevel level) {
+    return level >= threshold.load();
+}
 
 void log_line(LogLevel level, std::string_view component, std::string_view message) {
-    const std::string line = fmt::format("{} {} [{}] {}\n", format_utc(std::chrono::system_clock::now()), level_name(level),
-                                         component, single_line(message));
+    const std::string line =
+        fmt::format("{} {} [{}] {}\n", format_utc(std::chrono::system_clock::now()),
+                    level_name(level), component, single_line(message));
     const std::lock_guard lock{output_mutex};
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);

@@ -14,6 +14,8 @@ std::string_view to_string(Status status);
 /// Maps an ABI status code; nullopt for a value outside the ABI.
 std::optional<Status> status_from_abi(int code);
 
-inline Status worst(Status a, Status b) { return a > b ? a : b; }
+inline Status worst(Status a, Status b) {
+    return a > b ? a : b;
+}
 
 } // namespace vitals

@@ -14,7 +14,9 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Object::Ptr new_object() { return new Object(Poco::JSON_PRESERVE_KEY_ORDER); }
+Object::Ptr new_object() {
+    return new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
 
 std::string stringify(const Object::Ptr &object) {
     std::ostringstream out;
@@ -36,7 +38,8 @@ Array::Ptr metrics_json(const std::vector<Metric> &metrics) {
 
 Array::Ptr strings_json(const std::vector<std::string> &items) {
     Array::Ptr array = new Array;
-    for (const auto &item : items) array->add(item);
+    for (const auto &item : items)
+        array->add(item);
     return array;
 }
 
@@ -72,7 +75,8 @@ Status effective_status(const CheckState &state) {
 
 Status aggregate_status(const std::vector<CheckState> &states) {
     Status status = Status::ok;
-    for (const auto &state : states) status = worst(status, effective_status(state));
+    for (const auto &state : states)
+        status = worst(status, effective_status(state));
     return status;
 }
 

@@ -46,12 +46,14 @@ public:
         try {
             answer = route(router_, request);
         } catch (const std::exception &e) {
-            log(LogLevel::error, "http", "{} {}: {}", request.getMethod(), request.getURI(), e.what());
+            log(LogLevel::error, "http", "{} {}: {}", request.getMethod(), request.getURI(),
+                e.what());
             answer = json_response(500, render_error("internal error", "see the agent log"));
         }
         response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(answer.status));
         response.setContentType(answer.content_type);
-        for (const auto &[name, value] : answer.headers) response.set(name, value);
+        for (const auto &[name, value] : answer.headers)
+            response.set(name, value);
         response.setContentLength64(static_cast<Poco::Int64>(answer.body.size()));
         if (request.getMethod() == HTTPRequest::HTTP_HEAD) {
             response.send();
@@ -105,7 +107,8 @@ struct HttpServer::Impl {
         params->setMaxQueued(static_cast<int>(settings.max_queued));
         params->setKeepAlive(true);
         params->setKeepAliveTimeout(Poco::Timespan{
-            std::chrono::duration_cast<std::chrono::microseconds>(settings.keep_alive_timeout).count()});
+            std::chrono::duration_cast<std::chrono::microseconds>(settings.keep_alive_timeout)
+                .count()});
         params->setMaxKeepAliveRequests(static_cast<int>(settings.max_keep_alive_requests));
         params->setServerName("vitals");
         return params;
@@ -115,14 +118,20 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(const ListenAddress &listen, const HttpSettings &settings, Router router)
     : impl_(std::make_unique<Impl>(listen, settings, std::move(router))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
-void HttpServer::start() { impl_->server.start(); }
+void HttpServer::start() {
+    impl_->server.start();
+}
 
 void HttpServer::stop() {
     impl_->server.stopAll(/*abortCurrent=*/true);
 }
 
-std::uint16_t HttpServer::port() const { return impl_->socket.address().port(); }
+std::uint16_t HttpServer::port() const {
+    return impl_->socket.address().port();
+}
 
 } // namespace vitals

@@ -37,12 +37,14 @@ HttpResponse json_response(int status, std::string body) {
 
 void Router::get(std::string pattern, Handler handler) {
     Route route;
-    for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
+    for (auto segment : split_path(pattern))
+        route.segments.emplace_back(segment);
     route.handler = std::move(handler);
     routes_.push_back(std::move(route));
 }
 
-std::optional<std::string> Router::match(const Route &route, const std::vector<std::string_view> &path) {
+std::optional<std::string> Router::match(const Route &route,
+                                         const std::vector<std::string_view> &path) {
     if (route.segments.size() != path.size()) return std::nullopt;
     std::string capture;
     for (std::size_t i = 0; i < path.size(); ++i) {
@@ -60,8 +62,8 @@ HttpResponse Router::handle(const HttpRequest &request) const {
         const auto capture = match(route, path);
         if (!capture) continue;
         if (request.method != "GET" && request.method != "HEAD") {
-            auto response = json_response(405, render_error("method not allowed",
-                                                            request.method + " " + request.path));
+            auto response = json_response(
+                405, render_error("method not allowed", request.method + " " + request.path));
             response.headers["Allow"] = "GET, HEAD";
             return response;
         }

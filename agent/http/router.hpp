@@ -26,7 +26,8 @@ private:
         std::vector<std::string> segments;
         Handler handler;
     };
-    static std::optional<std::string> match(const Route &route, const std::vector<std::string_view> &path);
+    static std::optional<std::string> match(const Route &route,
+                                            const std::vector<std::string_view> &path);
 
     std::vector<Route> routes_;
 };

@@ -15,7 +15,9 @@ std::vector<fs::path> shared_objects_in(const fs::path &dir) {
     std::error_code ec;
     for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec))
         if (it->path().extension() == ".so" && it->is_regular_file(ec)) files.push_back(it->path());
-    if (ec) log(LogLevel::warning, "loader", "cannot read plugin directory {}: {}", dir.string(), ec.message());
+    if (ec)
+        log(LogLevel::warning, "loader", "cannot read plugin directory {}: {}", dir.string(),
+            ec.message());
     std::sort(files.begin(), files.end());
     return files;
 }
@@ -30,12 +32,14 @@ PluginCatalog PluginCatalog::scan(const std::vector<fs::path> &dirs) {
                 auto plugin = PluginLibrary::open(file);
                 const auto [existing, inserted] = catalog.plugins_.emplace(plugin->name(), plugin);
                 if (!inserted) {
-                    log(LogLevel::warning, "loader", "{}: plugin '{}' already loaded from {}; ignored",
-                        file.string(), plugin->name(), existing->second->file().string());
+                    log(LogLevel::warning, "loader",
+                        "{}: plugin '{}' already loaded from {}; ignored", file.string(),
+                        plugin->name(), existing->second->file().string());
                     continue;
                 }
                 log(LogLevel::info, "loader", "loaded plugin '{}' {} from {}", plugin->name(),
-                    plugin->descriptor().version ? plugin->descriptor().version : "?", file.string());
+                    plugin->descriptor().version ? plugin->descriptor().version : "?",
+                    file.string());
             } catch (const PluginLoadError &e) {
                 log(LogLevel::error, "loader", "refused {}", e.what());
                 catalog.refusals_.emplace_back(e.what());
@@ -52,7 +56,8 @@ std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) 
 
 std::vector<std::string> PluginCatalog::names() const {
     std::vector<std::string> names;
-    for (const auto &[name, plugin] : plugins_) names.push_back(name);
+    for (const auto &[name, plugin] : plugins_)
+        names.push_back(name);
     return names;
 }
 

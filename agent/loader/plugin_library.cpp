@@ -34,10 +34,11 @@ std::unique_ptr<PluginLibrary::Handle> load_library(const std::filesystem::path 
     try {
         // RTLD_LOCAL keeps one plugin's symbols from resolving another's;
         // RTLD_NOW reports missing dependencies here instead of mid-run.
-        handle->library.load(file.string(), boost::dll::load_mode::rtld_local |
-                                                boost::dll::load_mode::rtld_now);
+        handle->library.load(file.string(),
+                             boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
     } catch (const std::exception &e) {
-        throw PluginLoadError{fmt::format("{}: not a loadable shared library: {}", file.string(), e.what())};
+        throw PluginLoadError{
+            fmt::format("{}: not a loadable shared library: {}", file.string(), e.what())};
     }
     return handle;
 }
@@ -52,12 +53,13 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::open(const std::filesystem::
     auto &entry = handle->library.get<const vitals_plugin *()>(VITALS_PLUGIN_ENTRY_SYMBOL);
     const vitals_plugin *raw = entry();
     if (raw == nullptr)
-        throw PluginLoadError{fmt::format("{}: {}() returned NULL", file.string(), VITALS_PLUGIN_ENTRY_SYMBOL)};
+        throw PluginLoadError{
+            fmt::format("{}: {}() returned NULL", file.string(), VITALS_PLUGIN_ENTRY_SYMBOL)};
     // Members after abi_major may not exist in a future major: check it first.
     if (raw->abi_major != VITALS_ABI_MAJOR)
-        throw PluginLoadError{fmt::format("{}: incompatible plugin ABI: agent ABI {}.{}, plugin ABI {}.{}",
-                                          file.string(), VITALS_ABI_MAJOR, VITALS_ABI_MINOR,
-                                          raw->abi_major, raw->abi_minor)};
+        throw PluginLoadError{fmt::format(
+            "{}: incompatible plugin ABI: agent ABI {}.{}, plugin ABI {}.{}", file.string(),
+            VITALS_ABI_MAJOR, VITALS_ABI_MINOR, raw->abi_major, raw->abi_minor)};
     if (raw->struct_size < min_descriptor_size)
         throw PluginLoadError{fmt::format("{}: descriptor is {} bytes, smaller than ABI 1.0's {}",
                                           file.string(), raw->struct_size, min_descriptor_size)};
@@ -79,8 +81,8 @@ PluginLibrary::PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle>
         throw refuse(fmt::format("plugin '{}' lacks create, run or destroy", name_));
     if (descriptor_.params) {
         if (descriptor_.param_spec_size < min_param_spec_size)
-            throw refuse(fmt::format("plugin '{}' has param_spec_size {}, expected at least {}", name_,
-                                     descriptor_.param_spec_size, min_param_spec_size));
+            throw refuse(fmt::format("plugin '{}' has param_spec_size {}, expected at least {}",
+                                     name_, descriptor_.param_spec_size, min_param_spec_size));
         const auto *bytes = reinterpret_cast<const unsigned char *>(descriptor_.params);
         for (std::size_t i = 0;; ++i) {
             if (i == max_params)

@@ -11,7 +11,8 @@ bool CheckInfo::in_group(std::string_view group) const {
 }
 
 ResultStore::ResultStore(const std::vector<CheckInfo> &checks) {
-    for (const auto &info : checks) states_.emplace(info.name, CheckState{info, {}, {}, 0});
+    for (const auto &info : checks)
+        states_.emplace(info.name, CheckState{info, {}, {}, 0});
 }
 
 void ResultStore::record(const std::string &name, CheckResult result) {
@@ -21,7 +22,9 @@ void ResultStore::record(const std::string &name, CheckResult result) {
     CheckState &state = it->second;
     const bool changed = !state.last || state.last->status != result.status;
     if (changed) {
-        state.status_since = result.started + std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
+        state.status_since =
+            result.started +
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
         state.consecutive = 1;
     } else {
         ++state.consecutive;
@@ -33,7 +36,8 @@ std::vector<CheckState> ResultStore::snapshot() const {
     const std::shared_lock lock{mutex_};
     std::vector<CheckState> states;
     states.reserve(states_.size());
-    for (const auto &[name, state] : states_) states.push_back(state);
+    for (const auto &[name, state] : states_)
+        states.push_back(state);
     return states;
 }
 

@@ -27,7 +27,7 @@ struct CheckInfo {
 
 struct CheckState {
     CheckInfo info;
-    std::optional<CheckResult> last; ///< nullopt until the first run ends
+    std::optional<CheckResult> last;                      ///< nullopt until the first run ends
     std::chrono::system_clock::time_point status_since{}; ///< when the status last changed
     std::uint64_t consecutive = 0; ///< results in a row with the current status
 };

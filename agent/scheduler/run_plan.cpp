@@ -3,7 +3,9 @@
 
 namespace vitals {
 
-void RunPlan::add(std::size_t check, TimePoint due) { heap_.push({due, check}); }
+void RunPlan::add(std::size_t check, TimePoint due) {
+    heap_.push({due, check});
+}
 
 std::optional<RunPlan::TimePoint> RunPlan::next_due() const {
     if (heap_.empty()) return std::nullopt;

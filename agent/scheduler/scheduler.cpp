@@ -104,7 +104,8 @@ void record_timeout(State &state, State::Slot &slot) {
     slot.timed_out = true;
     CheckResult result;
     result.status = Status::error;
-    result.message = fmt::format("timed out after {}", format_duration(slot.check->definition().timeout));
+    result.message =
+        fmt::format("timed out after {}", format_duration(slot.check->definition().timeout));
     result.duration = slot.check->definition().timeout;
     result.started = slot.started_at;
     log(LogLevel::warning, "scheduler", "{}: {}", slot.check->name(), result.message);
@@ -142,13 +143,17 @@ void dispatch_loop(std::shared_ptr<State> state) {
 
 } // namespace
 
-Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options)
+Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results,
+                     Options options)
     : state_(std::make_shared<State>()), options_(options) {
     state_->results = &results;
-    for (auto &check : checks) state_->slots.push_back({std::move(check)});
+    for (auto &check : checks)
+        state_->slots.push_back({std::move(check)});
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+    stop();
+}
 
 void Scheduler::start() {
     std::mt19937_64 random{std::random_device{}()};
@@ -156,14 +161,16 @@ void Scheduler::start() {
     {
         const std::lock_guard lock{state_->mutex};
         for (std::size_t i = 0; i < state_->slots.size(); ++i) {
-            const Duration limit = std::min(options_.max_splay, state_->slots[i].check->definition().interval);
+            const Duration limit =
+                std::min(options_.max_splay, state_->slots[i].check->definition().interval);
             std::uniform_int_distribution<Duration::rep> splay{0, limit.count()};
             state_->plan.add(i, now + Duration{splay(random)});
         }
     }
     {
         const std::lock_guard lock{state_->mutex};
-        for (unsigned i = 0; i < options_.workers; ++i) spawn_worker(state_);
+        for (unsigned i = 0; i < options_.workers; ++i)
+            spawn_worker(state_);
     }
     dispatcher_ = std::thread{dispatch_loop, state_};
 }

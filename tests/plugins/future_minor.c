@@ -20,12 +20,16 @@ static void run(void *instance, const vitals_host_api *host, vitals_context *ctx
     (void)instance;
     host->set_result(ctx, VITALS_STATUS_OK, "from the future");
 }
-static void destroy(void *instance) { free(instance); }
+static void destroy(void *instance) {
+    free(instance);
+}
 
-static const future_plugin descriptor = {
-    {VITALS_ABI_MAJOR, 7, sizeof(future_plugin), "future_minor", "1.7.0", "larger descriptor", NULL,
-     0, create, run, destroy},
-    NULL,
-    "unknown to the host"};
+static const future_plugin descriptor = {{VITALS_ABI_MAJOR, 7, sizeof(future_plugin),
+                                          "future_minor", "1.7.0", "larger descriptor", NULL, 0,
+                                          create, run, destroy},
+                                         NULL,
+                                         "unknown to the host"};
 
-VITALS_PLUGIN_EXPORT const vitals_plugin *vitals_plugin_entry(void) { return &descriptor.v1_0; }
+VITALS_PLUGIN_EXPORT const vitals_plugin *vitals_plugin_entry(void) {
+    return &descriptor.v1_0;
+}

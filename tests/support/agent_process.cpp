@@ -24,7 +24,8 @@ pid_t spawn(const std::vector<std::string> &args, const std::filesystem::path &l
     std::string binary = VITALSD_PATH;
     argv.push_back(binary.data());
     std::vector<std::string> copies = args;
-    for (auto &arg : copies) argv.push_back(arg.data());
+    for (auto &arg : copies)
+        argv.push_back(arg.data());
     argv.push_back(nullptr);
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
@@ -79,7 +80,8 @@ std::uint16_t AgentProcess::wait_for_port(std::chrono::milliseconds limit) {
     while (std::chrono::steady_clock::now() < give_up) {
         std::smatch match;
         const std::string text = log();
-        if (std::regex_search(text, match, listening)) return static_cast<std::uint16_t>(std::stoi(match[1]));
+        if (std::regex_search(text, match, listening))
+            return static_cast<std::uint16_t>(std::stoi(match[1]));
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             exited_ = true;
@@ -96,9 +98,13 @@ int AgentProcess::wait_for_exit(std::chrono::milliseconds limit) {
     return code;
 }
 
-void AgentProcess::signal(int signal_number) const { ::kill(pid_, signal_number); }
+void AgentProcess::signal(int signal_number) const {
+    ::kill(pid_, signal_number);
+}
 
-std::string AgentProcess::log() const { return read_file(log_file_); }
+std::string AgentProcess::log() const {
+    return read_file(log_file_);
+}
 
 CommandResult run_vitalsd(const std::filesystem::path &work_dir, std::vector<std::string> args) {
     const auto log_file = work_dir / "command.log";

@@ -26,7 +26,8 @@ inline CheckDefinition definition(const std::string &name, const std::string &pl
     check.plugin = plugin;
     check.interval = interval;
     check.timeout = timeout;
-    check.params = std::make_shared<const toml::table>(toml::parse(params_toml, std::string_view{"inline.toml"}));
+    check.params = std::make_shared<const toml::table>(
+        toml::parse(params_toml, std::string_view{"inline.toml"}));
     check.where = {"inline.toml", 1, 1};
     return check;
 }

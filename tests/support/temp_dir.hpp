@@ -12,7 +12,8 @@ namespace vitals::test {
 class TempDir {
 public:
     TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "vitals-test-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "vitals-test-XXXXXX").string();
         if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }

@@ -163,8 +163,8 @@ typedef struct vitals_host_api {
     int (*param_bool)(vitals_context *ctx, const char *key, int *out);
     int (*param_duration_ns)(vitals_context *ctx, const char *key, int64_t *out);
     /* *items points to *count host-owned strings. */
-    int (*param_string_list)(vitals_context *ctx, const char *key,
-                             const char *const **items, size_t *count);
+    int (*param_string_list)(vitals_context *ctx, const char *key, const char *const **items,
+                             size_t *count);
     /* [create] Reject a parameter's value (key may be NULL for the check as
      * a whole); the host reports it with the key's file and line. */
     void (*param_error)(vitals_context *ctx, const char *key, const char *message);
@@ -177,14 +177,13 @@ typedef struct vitals_host_api {
     void (*set_result)(vitals_context *ctx, int32_t status, const char *message);
     /* [run] Attach a measurement. unit is free text such as "percent",
      * "seconds", "bytes" (may be NULL or ""). Non-finite values are dropped. */
-    void (*add_metric)(vitals_context *ctx, const char *name, double value,
-                       const char *unit);
+    void (*add_metric)(vitals_context *ctx, const char *name, double value, const char *unit);
 
     /* New members go here, after a "---- 1.1 ----" marker. */
 } vitals_host_api;
 
 /* Whether the host table has a member (for members added after 1.0). */
-#define VITALS_HOST_HAS(host, member)                                          \
+#define VITALS_HOST_HAS(host, member)                                                              \
     ((host)->struct_size >= offsetof(vitals_host_api, member) + sizeof((host)->member))
 
 /*
@@ -215,8 +214,7 @@ typedef struct vitals_plugin {
     /* New members go here, after a "---- 1.1 ----" marker. */
 } vitals_plugin;
 
-#define VITALS_PLUGIN_HEADER                                                   \
-    VITALS_ABI_MAJOR, VITALS_ABI_MINOR, (uint32_t)sizeof(vitals_plugin)
+#define VITALS_PLUGIN_HEADER VITALS_ABI_MAJOR, VITALS_ABI_MINOR, (uint32_t)sizeof(vitals_plugin)
 
 /* The one symbol a plugin exports, declared here so the compiler checks the
  * plugin's definition. [any thread, any number of times] */

@@ -135,8 +135,7 @@ inline std::string describe_current_exception() noexcept {
     }
 }
 
-template <class Check>
-struct Trampolines {
+template <class Check> struct Trampolines {
     static void *create(const vitals_host_api *host, vitals_context *ctx) noexcept {
         try {
             return new Check(Params{host, ctx});
