@@ -90,7 +90,7 @@ TEST_CASE("checks: a missing required parameter names the check") {
     const auto errors = create_errors(definition("web", "tcp", "port = 80\n"));
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].message.find("missing required parameter 'host'") != std::string::npos);
-    CHECK(errors[0].key == "check.web.params");
+    CHECK(errors[0].key == "check.web.params.host");
 }
 
 TEST_CASE("checks: float parameters accept integers") {

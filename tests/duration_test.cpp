@@ -1,5 +1,4 @@
-// Durations and listen addresses: the value syntaxes conf.d and agent.toml use.
-// SPDX-License-Identifier: MIT
+// Durations and listen addresses, the value syntaxes of the config. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -21,9 +20,9 @@ TEST_CASE("duration: parse_duration reads one or more <number><unit> parts") {
         Duration expected;
     };
     const std::vector<Example> examples{
-        {"500ms", 500ms}, {"10s", 10s},      {"5m", 5min},   {"1h30m", 90min},
-        {"1.5s", 1500ms}, {"250us", 250us},  {"2d", 48h},    {"100ns", 100ns},
-        {"0s", 0s},       {"1m30s", 90s},    {"0.5ms", 500us}, {"1d2h3m4s", 93784s},
+        {"500ms", 500ms}, {"10s", 10s},     {"5m", 5min},     {"1h30m", 90min},
+        {"1.5s", 1500ms}, {"250us", 250us}, {"2d", 48h},      {"100ns", 100ns},
+        {"0s", 0s},       {"1m30s", 90s},   {"0.5ms", 500us}, {"1d2h3m4s", 93784s},
     };
     for (const auto &example : examples) {
         CAPTURE(example.text);
@@ -35,18 +34,18 @@ TEST_CASE("duration: parse_duration reads one or more <number><unit> parts") {
 
 TEST_CASE("duration: parse_duration rejects malformed, unitless and negative text") {
     const std::vector<std::string> invalid{
-        "",       // nothing
-        "10",     // no unit
-        "s",      // no number
-        "10x",    // unknown unit
-        "-5s",    // negative
-        "1.2.3s", // two decimal points
-        "10 s",   // space between number and unit
-        " 10s",   // leading space
-        "10s ",   // trailing space
-        "1e3s",   // exponent notation
-        "10s5",   // trailing number without unit
-        ".s",     // a decimal point is not a number
+        "",            // nothing
+        "10",          // no unit
+        "s",           // no number
+        "10x",         // unknown unit
+        "-5s",         // negative
+        "1.2.3s",      // two decimal points
+        "10 s",        // space between number and unit
+        " 10s",        // leading space
+        "10s ",        // trailing space
+        "1e3s",        // exponent notation
+        "10s5",        // trailing number without unit
+        ".s",          // a decimal point is not a number
         "1000000000d", // more nanoseconds than an int64 holds
     };
     for (const auto &text : invalid) {
@@ -68,9 +67,9 @@ TEST_CASE("duration: format_duration gives the short forms its header documents"
 }
 
 TEST_CASE("duration: format_duration output parses back to the same duration") {
-    const std::vector<std::string> texts{"500ms", "10s",  "5m",   "1h30m", "1.5s", "250us",
-                                         "2d",    "10ms", "90s",  "2h1m",  "1ns",  "12.5ms",
-                                         "1h1s",  "7d",   "25h1s"};
+    const std::vector<std::string> texts{"500ms", "10s",    "5m",   "1h30m", "1.5s",
+                                         "250us", "2d",     "10ms", "90s",   "2h1m",
+                                         "1ns",   "12.5ms", "1h1s", "7d",    "25h1s"};
     for (const auto &text : texts) {
         CAPTURE(text);
         const auto parsed = parse_duration(text);
@@ -123,19 +122,19 @@ TEST_CASE("listen address: parse_listen_address reads HOST:PORT") {
 
 TEST_CASE("listen address: parse_listen_address rejects what is not HOST:PORT") {
     const std::vector<std::string> invalid{
-        "nohost",        // no port at all
-        ":80",           // no host
-        "1.2.3.4:99999", // port above 65535
-        "::1:80",        // IPv6 without brackets: where does the address end?
-        "host:",         // empty port
-        "[::1]",         // brackets but no port
-        "[]:80",         // empty brackets
-        "[::1:80",       // unclosed bracket
-        "host:http",     // service names are not ports
-        "host:-1",       // negative port
-        "host:80 ",      // trailing space
+        "nohost",          // no port at all
+        ":80",             // no host
+        "1.2.3.4:99999",   // port above 65535
+        "::1:80",          // IPv6 without brackets: where does the address end?
+        "host:",           // empty port
+        "[::1]",           // brackets but no port
+        "[]:80",           // empty brackets
+        "[::1:80",         // unclosed bracket
+        "host:http",       // service names are not ports
+        "host:-1",         // negative port
+        "host:80 ",        // trailing space
         "host:4294967376", // overflows unsigned before the range check
-        "",              // nothing
+        "",                // nothing
     };
     for (const auto &text : invalid) {
         CAPTURE(text);

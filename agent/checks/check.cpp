@@ -38,8 +38,8 @@ void validate_params(const CheckDefinition &check, const PluginLibrary &plugin,
     }
     for (const auto &spec : plugin.params())
         if (spec.required && !check.params->contains(spec.key))
-            context.error("", fmt::format("missing required parameter '{}' for plugin '{}'",
-                                          spec.key, plugin.name()));
+            context.error(spec.key, fmt::format("missing required parameter '{}' for plugin '{}'",
+                                                spec.key, plugin.name()));
 }
 
 } // namespace

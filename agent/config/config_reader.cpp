@@ -43,9 +43,11 @@ void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErro
     reader.reject_unknown_keys();
 }
 
-void read_agent_file(const fs::path &file, AgentSettings &agent, ConfigErrors &errors) {
+/// Returns where agent.toml sets conf_d, if it does, for the "does not exist" error.
+std::optional<SourceLocation> read_agent_file(const fs::path &file, AgentSettings &agent,
+                                              ConfigErrors &errors) {
     const auto document = parse_toml_file(file, errors);
-    if (!document) return;
+    if (!document) return std::nullopt;
     agent.source_file = file.string();
     const fs::path base_dir = fs::absolute(file).parent_path();
     TableReader reader{*document, "", errors};
@@ -61,7 +63,11 @@ void read_agent_file(const fs::path &file, AgentSettings &agent, ConfigErrors &e
         for (const auto &dir : *dirs)
             agent.plugin_dirs.push_back(resolve(base_dir, dir));
     }
-    if (auto conf_d = reader.string("conf_d")) agent.conf_d = resolve(base_dir, *conf_d);
+    std::optional<SourceLocation> conf_d_where;
+    if (auto conf_d = reader.string("conf_d")) {
+        agent.conf_d = resolve(base_dir, *conf_d);
+        conf_d_where = location_of(document->get("conf_d")->source());
+    }
     if (auto workers = reader.integer("workers", 1, 256))
         agent.workers = static_cast<unsigned>(*workers);
     if (auto level = reader.string("log_level")) {
@@ -72,6 +78,7 @@ void read_agent_file(const fs::path &file, AgentSettings &agent, ConfigErrors &e
     }
     if (const auto *http = reader.table("http")) read_http_settings(*http, agent.http, errors);
     reader.reject_unknown_keys();
+    return conf_d_where;
 }
 
 std::vector<fs::path> conf_d_files(const fs::path &dir, ConfigErrors &errors) {
@@ -97,13 +104,17 @@ public:
         : errors_(errors), seen_(seen) {}
 
     void read(const fs::path &file, std::vector<CheckDefinition> &checks) {
-        const auto document = parse_toml_file(file, errors_);
-        if (!document) return;
+        auto parsed = parse_toml_file(file, errors_);
+        if (!parsed) return;
+        // Shared so that each check's params can point into it: copying a
+        // toml::table drops every source region, and with them the error lines.
+        const auto document = std::make_shared<const toml::table>(std::move(*parsed));
         TableReader reader{*document, "", errors_};
         if (const auto *check_tables = reader.table("check")) {
             for (const auto &[name, node] : *check_tables) {
                 if (const auto *table = node.as_table()) {
-                    if (auto check = read_check(name, *table)) checks.push_back(std::move(*check));
+                    if (auto check = read_check(name, *table, document))
+                        checks.push_back(std::move(*check));
                 } else {
                     errors_.push_back({location_of(node.source()),
                                        "check." + std::string{name.str()},
@@ -115,7 +126,8 @@ public:
     }
 
 private:
-    std::optional<CheckDefinition> read_check(const toml::key &name, const toml::table &table) {
+    std::optional<CheckDefinition> read_check(const toml::key &name, const toml::table &table,
+                                              const std::shared_ptr<const toml::table> &document) {
         CheckDefinition check;
         check.name = name.str();
         check.where = location_of(table.source());
@@ -152,7 +164,8 @@ private:
             check.groups = std::move(*groups);
         }
         const auto *params = reader.table("params");
-        check.params = std::make_shared<const toml::table>(params ? *params : toml::table{});
+        check.params = params ? std::shared_ptr<const toml::table>(document, params)
+                              : std::make_shared<const toml::table>();
         const bool enabled = reader.boolean("enabled").value_or(true);
         reader.reject_unknown_keys();
 
@@ -185,14 +198,14 @@ ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
                                     const AgentSettings &defaults) {
     ConfigReadResult result;
     result.config.agent = defaults;
-    if (agent_file) read_agent_file(*agent_file, result.config.agent, result.errors);
+    std::optional<SourceLocation> conf_d_where;
+    if (agent_file) conf_d_where = read_agent_file(*agent_file, result.config.agent, result.errors);
 
     const fs::path &conf_d = result.config.agent.conf_d;
     std::error_code ec;
     if (conf_d.empty() || !fs::is_directory(conf_d, ec)) {
         result.errors.push_back(
-            {{result.config.agent.source_file},
-             "conf_d",
+            {conf_d_where.value_or(SourceLocation{result.config.agent.source_file}), "conf_d",
              fmt::format("conf.d directory '{}' does not exist", conf_d.string())});
         return result;
     }

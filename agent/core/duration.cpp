@@ -68,8 +68,16 @@ std::optional<Duration> parse_duration(std::string_view text) {
 std::string format_duration(Duration duration) {
     using namespace std::chrono;
     const auto ns = duration.count();
-    if (ns % 3'600'000'000'000 == 0 && ns != 0) return fmt::format("{}h", ns / 3'600'000'000'000);
-    if (ns % 60'000'000'000 == 0 && ns != 0) return fmt::format("{}m", ns / 60'000'000'000);
+    constexpr std::int64_t minute = 60'000'000'000, hour = 60 * minute;
+    if (ns >= minute) {
+        // "1h30m", "16m40.5s": units a reader (and parse_duration) takes in at a glance,
+        // where %g alone would print "5400s" or, from 1e6 seconds on, "1e+06s".
+        std::string text;
+        if (ns >= hour) text += fmt::format("{}h", ns / hour);
+        if (ns % hour >= minute) text += fmt::format("{}m", ns % hour / minute);
+        if (ns % minute != 0) text += fmt::format("{:g}s", static_cast<double>(ns % minute) / 1e9);
+        return text;
+    }
     if (ns >= 1'000'000'000) return fmt::format("{:g}s", ns / 1e9);
     if (ns >= 1'000'000) return fmt::format("{:g}ms", ns / 1e6);
     if (ns >= 1'000) return fmt::format("{:g}us", ns / 1e3);
