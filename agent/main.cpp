@@ -80,12 +80,14 @@ int serve(LoadedConfiguration &loaded, const sigset_t &signals) {
 }
 
 int run(const Options &options) {
+    // A dry run's answer is its own output; plugin-loading chatter would bury it.
+    if (options.check_config) set_log_level(LogLevel::warning);
+    if (options.log_level) set_log_level(*log_level_from_string(*options.log_level));
     const auto agent_file = locate_agent_file(options.config);
     auto loaded = load_configuration(agent_file, default_settings(agent_file));
     if (options.listen) loaded.config.agent.listen = *options.listen;
-    const auto level =
-        log_level_from_string(options.log_level.value_or(loaded.config.agent.log_level));
-    if (level) set_log_level(*level);
+    if (!options.log_level && !options.check_config)
+        set_log_level(*log_level_from_string(loaded.config.agent.log_level));
 
     if (!loaded.errors.empty()) {
         print_errors(loaded.errors);
