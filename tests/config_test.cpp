@@ -154,6 +154,7 @@ TEST_CASE("config: a valid agent.toml sets every agent setting") {
     CHECK(agent.http.max_queued == 16);
     CHECK(agent.http.keep_alive_timeout == 5s);
     CHECK(agent.http.max_keep_alive_requests == 50);
+    CHECK(agent.http.request_timeout == 750ms);
     // agent.toml does not set plugin_dirs: the default stands.
     CHECK(agent.plugin_dirs == std::vector<fs::path>{"/from/the/defaults"});
 }

@@ -38,6 +38,7 @@ void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErro
     if (auto v = reader.integer("max_queued", 1, 100000))
         http.max_queued = static_cast<unsigned>(*v);
     if (auto v = reader.duration("keep_alive_timeout")) http.keep_alive_timeout = *v;
+    if (auto v = reader.duration("request_timeout")) http.request_timeout = *v;
     if (auto v = reader.integer("max_keep_alive_requests", 1, 1000000))
         http.max_keep_alive_requests = static_cast<unsigned>(*v);
     reader.reject_unknown_keys();

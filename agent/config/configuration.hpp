@@ -20,6 +20,7 @@ struct HttpSettings {
     unsigned max_threads = 32;
     unsigned max_queued = 64;
     Duration keep_alive_timeout = std::chrono::seconds{2};
+    Duration request_timeout = std::chrono::seconds{2}; ///< to receive a request or send a reply
     unsigned max_keep_alive_requests = 100;
 };
 

@@ -57,7 +57,7 @@ void fill_check(Object &json, const CheckState &state) {
         json.set("status_since", format_utc(state.status_since));
         json.set("consecutive", static_cast<Poco::UInt64>(state.consecutive));
     } else {
-        json.set("metrics", new Array);
+        json.set("metrics", Array::Ptr{new Array}); // a raw pointer would not convert back
         json.set("duration_seconds", Poco::Dynamic::Var{});
         json.set("last_run", Poco::Dynamic::Var{});
         json.set("status_since", Poco::Dynamic::Var{});

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "http/http_server.hpp"
 
+#include <stdexcept>
+
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -78,10 +81,22 @@ private:
 };
 
 ServerSocket bind_socket(const ListenAddress &listen) {
-    ServerSocket socket;
-    socket.bind(SocketAddress{listen.host, listen.port}, /*reuseAddress=*/true);
-    socket.listen(128);
-    return socket;
+    try {
+        ServerSocket socket;
+        // SO_REUSEADDR lets a restarted agent rebind at once; SO_REUSEPORT
+        // (Poco's default with it) would let a second agent share the port
+        // and answer half the probes, so it stays off.
+        socket.bind(SocketAddress{listen.host, listen.port}, /*reuseAddress=*/true,
+                    /*reusePort=*/false);
+        socket.listen(128);
+        return socket;
+    } catch (const Poco::Exception &e) {
+        throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + e.displayText());
+    }
+}
+
+Poco::Timespan to_timespan(Duration duration) {
+    return Poco::Timespan{std::chrono::duration_cast<std::chrono::microseconds>(duration).count()};
 }
 
 } // namespace
@@ -106,9 +121,10 @@ struct HttpServer::Impl {
         params->setMaxThreads(static_cast<int>(settings.max_threads));
         params->setMaxQueued(static_cast<int>(settings.max_queued));
         params->setKeepAlive(true);
-        params->setKeepAliveTimeout(Poco::Timespan{
-            std::chrono::duration_cast<std::chrono::microseconds>(settings.keep_alive_timeout)
-                .count()});
+        params->setKeepAliveTimeout(to_timespan(settings.keep_alive_timeout));
+        // Poco's default of 60 s would let a client that connects and sends
+        // nothing hold a thread for a minute.
+        params->setTimeout(to_timespan(settings.request_timeout));
         params->setMaxKeepAliveRequests(static_cast<int>(settings.max_keep_alive_requests));
         params->setServerName("vitals");
         return params;
