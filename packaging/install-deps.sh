@@ -4,12 +4,19 @@
 set -euo pipefail
 
 packages=(
-  cmake make g++ binutils
+  # build
+  cmake make g++ binutils pkg-config
   libpoco-dev
   libboost-dev libboost-filesystem-dev
   libtomlplusplus-dev
   libfmt-dev
+  # service clients for the shipped plugins
+  libpq-dev libhiredis-dev librabbitmq-dev libssl-dev
+  # tests: doctest, and the real services and clients the tests run against
   doctest-dev
+  postgresql redis-server rabbitmq-server
+  monitoring-plugins-basic monitoring-plugins-standard liburiparser1
+  prometheus openssl procps
 )
 
 missing=()

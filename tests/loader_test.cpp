@@ -21,6 +21,13 @@ std::string refusal_for(const std::string &file) {
     return {};
 }
 
+std::size_t shipped_plugin_count() {
+    std::size_t count = 0;
+    for (const auto &entry : std::filesystem::directory_iterator{VITALS_SHIPPED_PLUGIN_DIR})
+        count += entry.path().extension() == ".so";
+    return count;
+}
+
 } // namespace
 
 TEST_CASE("loader opens a good plugin and reads its descriptor") {
@@ -80,7 +87,7 @@ TEST_CASE("loader scan of a missing directory finds nothing and does not throw")
 TEST_CASE("loader scan: the first plugin of a name wins") {
     const auto catalog =
         PluginCatalog::scan({VITALS_SHIPPED_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
-    CHECK(catalog.names().size() == 3);
+    CHECK(catalog.names().size() == shipped_plugin_count());
     CHECK(catalog.find("disk")->file() ==
           std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
 }
