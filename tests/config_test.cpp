@@ -163,7 +163,7 @@ TEST_CASE("config: a valid conf.d yields every check with every key") {
     const auto result = read(fixtures / "good" / "agent.toml");
     INFO("errors:", describe(result.errors));
     REQUIRE(result.errors.empty());
-    REQUIRE(result.config.checks.size() == 3);
+    REQUIRE(result.config.checks.size() == 4); // old_disk included, disabled
     const fs::path system_file = fixtures / "good" / "conf.d" / "10-system.toml";
     const fs::path network_file = fixtures / "good" / "conf.d" / "20-network.toml";
 
@@ -209,21 +209,35 @@ TEST_CASE("config: a valid conf.d yields every check with every key") {
     CHECK(port->where.line == 3);
 }
 
-TEST_CASE("config: a check with enabled = false is not in config.checks") {
+TEST_CASE("config: a check with enabled = false is read but marked disabled") {
     const auto result = read(fixtures / "good" / "agent.toml");
     INFO("errors:", describe(result.errors));
     REQUIRE(result.errors.empty());
-    CHECK(find_check(result.config, "old_disk") == nullptr);
-    // enabled = true (local_port) and no `enabled` at all (uptime) both keep a check.
-    CHECK(find_check(result.config, "local_port") != nullptr);
-    CHECK(find_check(result.config, "uptime") != nullptr);
+    REQUIRE(find_check(result.config, "old_disk") != nullptr);
+    CHECK_FALSE(find_check(result.config, "old_disk")->enabled);
+    // enabled = true (local_port) and no `enabled` at all (uptime) both enable a check.
+    CHECK(find_check(result.config, "local_port")->enabled);
+    CHECK(find_check(result.config, "uptime")->enabled);
+}
+
+TEST_CASE("config: a disabled check's plugin parameters are still validated") {
+    vitals::test::TempDir dir;
+    dir.write("conf.d/parked.toml", "[check.parked]\nplugin = \"disk\"\nenabled = false\n"
+                                    "params = { paht = \"/\" }\n");
+    AgentSettings defaults;
+    defaults.conf_d = dir.path() / "conf.d";
+    defaults.plugin_dirs = {VITALS_SHIPPED_PLUGIN_DIR};
+    const auto loaded = load_configuration(std::nullopt, defaults);
+    const ConfigError &error = only_error(loaded.errors);
+    CHECK(error.key == "check.parked.params.paht");
+    CHECK(error.where.line == 4);
 }
 
 TEST_CASE("config: the valid fixture builds a check per enabled definition") {
     const auto loaded = load(fixtures / "good" / "agent.toml");
     INFO("errors:", describe(loaded.errors));
     REQUIRE(loaded.errors.empty());
-    CHECK(loaded.config.checks.size() == 3);
+    CHECK(loaded.config.checks.size() == 4); // old_disk is disabled: read, validated, not built
     CHECK(loaded.checks.size() == 3);
 }
 
@@ -235,7 +249,9 @@ TEST_CASE("config: the repository's own conf.d loads without errors") {
     INFO("errors:", describe(loaded.errors));
     CHECK(loaded.errors.empty());
     CHECK_FALSE(loaded.config.checks.empty());
-    CHECK(loaded.checks.size() == loaded.config.checks.size());
+    const auto enabled = std::count_if(loaded.config.checks.begin(), loaded.config.checks.end(),
+                                       [](const CheckDefinition &check) { return check.enabled; });
+    CHECK(loaded.checks.size() == static_cast<std::size_t>(enabled));
     // No agent.toml: the defaults stand untouched.
     CHECK(loaded.config.agent.source_file.empty());
     CHECK(loaded.config.agent.listen.port == 9188);

@@ -19,8 +19,10 @@ build_checks(const Configuration &config, const PluginCatalog &plugins, ConfigEr
                              known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")))});
             continue;
         }
-        if (auto check = Check::create(definition, std::move(plugin), errors))
-            checks.push_back(std::move(check));
+        // A disabled check is still created, so a typo in a parked drop-in is
+        // caught now rather than on the day someone enables it.
+        auto check = Check::create(definition, std::move(plugin), errors);
+        if (check && definition.enabled) checks.push_back(std::move(check));
     }
     return checks;
 }

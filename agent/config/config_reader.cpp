@@ -167,7 +167,7 @@ private:
         const auto *params = reader.table("params");
         check.params = params ? std::shared_ptr<const toml::table>(document, params)
                               : std::make_shared<const toml::table>();
-        const bool enabled = reader.boolean("enabled").value_or(true);
+        check.enabled = reader.boolean("enabled").value_or(true);
         reader.reject_unknown_keys();
 
         const auto [previous, inserted] = seen_.emplace(check.name, check.where);
@@ -177,7 +177,7 @@ private:
                  fmt::format("duplicate check name '{}', first defined at {}:{}", check.name,
                              previous->second.file, previous->second.line)});
         }
-        if (errors_.size() != errors_before || !enabled) return std::nullopt;
+        if (errors_.size() != errors_before) return std::nullopt;
         return check;
     }
 

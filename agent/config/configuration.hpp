@@ -42,6 +42,7 @@ struct CheckDefinition {
     Duration interval = std::chrono::seconds{30};
     Duration timeout = std::chrono::seconds{10};
     std::vector<std::string> groups;
+    bool enabled = true; ///< false: validated like any other, but never run
     /// The plugin's own parameters, with toml++ source regions for errors.
     std::shared_ptr<const toml::table> params;
     SourceLocation where;        ///< the check's table
