@@ -61,10 +61,29 @@ std::vector<CheckInfo> check_infos(const std::vector<std::shared_ptr<Check>> &ch
     return infos;
 }
 
-int serve(LoadedConfiguration &loaded, const sigset_t &signals) {
+AgentFacts agent_facts(const LoadedConfiguration &loaded,
+                       std::chrono::system_clock::time_point started) {
+    AgentFacts facts;
+    facts.version = VITALS_VERSION;
+    facts.abi = fmt::format("{}.{}", VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
+    facts.started = started;
+    for (const auto &name : loaded.plugins.names()) {
+        const char *version = loaded.plugins.find(name)->descriptor().version;
+        facts.plugins.emplace_back(name, version ? version : "");
+    }
+    facts.config_ok = loaded.errors.empty();
+    facts.config_errors = loaded.errors.size();
+    facts.config_loaded = std::chrono::system_clock::now();
+    return facts;
+}
+
+int serve(LoadedConfiguration &loaded, const sigset_t &signals,
+          std::chrono::system_clock::time_point started) {
     const AgentSettings &agent = loaded.config.agent;
-    ResultStore results{check_infos(loaded.checks)};
-    HttpServer server{agent.listen, agent.http, health_router(results)}; // a busy port fails here
+    const AgentFacts facts = agent_facts(loaded, started);
+    ResultStore results{check_infos(loaded.checks), agent.history_size};
+    // Bound before the checks start, so a busy port fails at once.
+    HttpServer server{agent.listen, agent.http, health_router(results, agent.endpoints, facts)};
     Scheduler scheduler{loaded.checks, results, {.workers = agent.workers}};
     scheduler.start();
     server.start();
@@ -80,6 +99,7 @@ int serve(LoadedConfiguration &loaded, const sigset_t &signals) {
 }
 
 int run(const Options &options) {
+    const auto started = std::chrono::system_clock::now();
     // A dry run's answer is its own output; plugin-loading chatter would bury it.
     if (options.check_config) set_log_level(LogLevel::warning);
     if (options.log_level) set_log_level(*log_level_from_string(*options.log_level));
@@ -105,7 +125,7 @@ int run(const Options &options) {
     log(LogLevel::info, "agent", "configuration from {}, conf.d {}", source,
         loaded.config.agent.conf_d.string());
     const sigset_t signals = block_control_signals();
-    return serve(loaded, signals);
+    return serve(loaded, signals, started);
 }
 
 } // namespace

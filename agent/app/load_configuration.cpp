@@ -7,6 +7,7 @@
 
 #include "checks/check_builder.hpp"
 #include "config/config_reader.hpp"
+#include "http/health_routes.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
@@ -40,6 +41,7 @@ LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file
     LoadedConfiguration loaded{std::move(read.config), {}, {}, std::move(read.errors)};
     loaded.plugins = PluginCatalog::scan(loaded.config.agent.plugin_dirs);
     loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors);
+    validate_endpoints(loaded.config, loaded.errors);
     // Report in reading order (toml++ iterates keys alphabetically, not by line).
     std::stable_sort(loaded.errors.begin(), loaded.errors.end(), [](const auto &a, const auto &b) {
         return std::tie(a.where.file, a.where.line, a.where.column) <

@@ -2,6 +2,7 @@
 #include "config/config_reader.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <system_error>
 
@@ -44,6 +45,69 @@ void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErro
     reader.reject_unknown_keys();
 }
 
+std::optional<std::string> read_token_file(const fs::path &file, std::string &why) {
+    std::ifstream in{file};
+    if (!in) {
+        why = fmt::format("cannot read token file '{}'", file.string());
+        return std::nullopt;
+    }
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' '))
+        token.pop_back();
+    if (token.empty()) {
+        why = fmt::format("token file '{}' is empty", file.string());
+        return std::nullopt;
+    }
+    return token;
+}
+
+/// Shape checks only; styles and check names are validated once the whole
+/// configuration is known (see http/endpoints.hpp).
+std::optional<EndpointDefinition> read_endpoint(const toml::table &table, std::size_t index,
+                                                const fs::path &base_dir, ConfigErrors &errors) {
+    EndpointDefinition endpoint;
+    endpoint.where = location_of(table.source());
+    const std::size_t errors_before = errors.size();
+    TableReader reader{table, fmt::format("endpoint[{}]", index), errors};
+    if (auto path = reader.string("path")) {
+        endpoint.path = *path;
+        if (!path->starts_with('/')) reader.invalid("path", "must start with '/'");
+    } else if (!table.contains("path")) {
+        reader.missing("path");
+    }
+    if (auto style = reader.string("style")) {
+        endpoint.style = *style;
+        endpoint.style_where = location_of(table.get("style")->source());
+    }
+    if (auto groups = reader.strings("groups")) endpoint.groups = *groups;
+    if (auto checks = reader.strings("checks")) {
+        endpoint.checks = *checks;
+        endpoint.checks_where = location_of(table.get("checks")->source());
+    }
+    if (const auto *codes = reader.table("codes")) {
+        TableReader code_reader{*codes, reader.path("codes"), errors};
+        if (auto v = code_reader.integer("ok", 100, 599)) endpoint.ok_code = static_cast<int>(*v);
+        if (auto v = code_reader.integer("warning", 100, 599))
+            endpoint.warning_code = static_cast<int>(*v);
+        if (auto v = code_reader.integer("error", 100, 599))
+            endpoint.error_code = static_cast<int>(*v);
+        code_reader.reject_unknown_keys();
+    }
+    if (auto token_file = reader.string("token_file")) {
+        std::string why;
+        if (auto token = read_token_file(resolve(base_dir, *token_file), why))
+            endpoint.token = *token;
+        else
+            reader.invalid("token_file", why);
+    } else if (endpoint.has_token()) {
+        reader.invalid("path", "a <token> segment needs token_file");
+    }
+    reader.reject_unknown_keys();
+    if (errors.size() != errors_before) return std::nullopt;
+    return endpoint;
+}
+
 /// Returns where agent.toml sets conf_d, if it does, for the "does not exist" error.
 std::optional<SourceLocation> read_agent_file(const fs::path &file, AgentSettings &agent,
                                               ConfigErrors &errors) {
@@ -78,6 +142,21 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, AgentSetting
             reader.invalid("log_level", "expected one of debug, info, warning, error");
     }
     if (const auto *http = reader.table("http")) read_http_settings(*http, agent.http, errors);
+    if (auto history = reader.integer("history", 0, 1000))
+        agent.history_size = static_cast<std::size_t>(*history);
+    if (const auto *endpoints = reader.array("endpoint")) {
+        std::size_t index = 0;
+        for (const toml::node &node : *endpoints) {
+            if (const auto *table = node.as_table()) {
+                if (auto endpoint = read_endpoint(*table, index, base_dir, errors))
+                    agent.endpoints.push_back(std::move(*endpoint));
+            } else {
+                errors.push_back({location_of(node.source()), fmt::format("endpoint[{}]", index),
+                                  "expected a table: write [[endpoint]]"});
+            }
+            ++index;
+        }
+    }
     reader.reject_unknown_keys();
     return conf_d_where;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,22 @@ struct HttpSettings {
     unsigned max_keep_alive_requests = 100;
 };
 
+/// One [[endpoint]] of agent.toml: an extra route in a chosen response style.
+struct EndpointDefinition {
+    std::string path;           ///< may hold one <name> and one <token> segment
+    std::string style = "vitals";
+    std::vector<std::string> groups; ///< checks in any of these groups ...
+    std::vector<std::string> checks; ///< ... or named here; neither: every check
+    std::optional<int> ok_code, warning_code, error_code;
+    std::string token; ///< read from token_file; compared to the <token> segment
+    SourceLocation where;
+    SourceLocation style_where;
+    SourceLocation checks_where;
+
+    bool per_check() const { return path.find("<name>") != std::string::npos; }
+    bool has_token() const { return path.find("<token>") != std::string::npos; }
+};
+
 struct AgentSettings {
     std::string source_file; ///< agent.toml, or empty for the built-in defaults
     ListenAddress listen;
@@ -32,6 +49,8 @@ struct AgentSettings {
     unsigned workers = 4;
     std::string log_level = "info";
     HttpSettings http;
+    std::size_t history_size = 10; ///< past results kept per check
+    std::vector<EndpointDefinition> endpoints;
 };
 
 /// One [check.<name>] table from conf.d.

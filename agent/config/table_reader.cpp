@@ -141,6 +141,14 @@ const toml::table *TableReader::table(std::string_view key) {
     return nullptr;
 }
 
+const toml::array *TableReader::array(std::string_view key) {
+    const toml::node *node = find(key);
+    if (!node) return nullptr;
+    if (const auto *value = node->as_array()) return value;
+    wrong_type(key, *node, "an array");
+    return nullptr;
+}
+
 void TableReader::reject_unknown_keys() {
     for (const auto &[key, node] : table_) {
         if (known_.contains(key.str())) continue;

@@ -31,6 +31,7 @@ public:
     std::optional<Duration> duration(std::string_view key);
     std::optional<std::vector<std::string>> strings(std::string_view key);
     const toml::table *table(std::string_view key);
+    const toml::array *array(std::string_view key);
 
     /// Records an error for a key that is missing, located at the table.
     void missing(std::string_view key);

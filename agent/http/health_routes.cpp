@@ -3,57 +3,213 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "config/config_reader.hpp"
 #include "http/health_json.hpp"
+#include "http/query.hpp"
+#include "http/response_style.hpp"
 
 namespace vitals {
 namespace {
 
-HttpResponse aggregate(const std::vector<CheckState> &states) {
-    return json_response(http_status_for(aggregate_status(states)), render_aggregate(states));
+constexpr std::array<const char *, 3> probe_groups{"live", "ready", "startup"};
+constexpr std::array<const char *, 7> builtin_paths{
+    "/health",         "/health/live",           "/health/ready",
+    "/health/startup", "/health/groups/<group>", "/health/checks/<name>",
+    "/metrics"};
+
+/// Which checks an answer covers: members of any group or named ones; all when both are empty.
+struct Selection {
+    std::vector<std::string> groups;
+    std::vector<std::string> names;
+
+    bool covers(const CheckInfo &info) const {
+        if (groups.empty() && names.empty()) return true;
+        return std::any_of(groups.begin(), groups.end(),
+                           [&](const auto &g) { return info.in_group(g); }) ||
+               std::find(names.begin(), names.end(), info.name) != names.end();
+    }
+};
+
+bool is_probe_group(std::string_view group) {
+    return std::find(probe_groups.begin(), probe_groups.end(), group) != probe_groups.end();
 }
 
-std::vector<CheckState> in_group(std::vector<CheckState> states, std::string_view group) {
-    std::erase_if(states, [&](const CheckState &state) { return !state.info.in_group(group); });
-    return states;
+/// Constant time in the token's length, so response timing leaks nothing about it.
+bool same_token(std::string_view given, std::string_view expected) {
+    unsigned char difference = given.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        difference |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+    return difference == 0;
+}
+
+HealthView make_view(std::vector<CheckState> checks, const StatusCodes &codes, const Query &query) {
+    HealthView view;
+    view.checks = std::move(checks);
+    view.now = std::chrono::system_clock::now();
+    view.codes = codes;
+    view.verbose = query.flag("verbose").value_or(true);
+    return view;
+}
+
+class Answerer {
+public:
+    Answerer(const ResultStore &results, const ResponseStyle &style, StatusCodes codes,
+             Selection selection)
+        : results_(results), style_(style), codes_(codes), selection_(std::move(selection)) {}
+
+    /// Many checks; `?exclude=a,b` leaves some out, `?verbose=0` keeps only the status.
+    HttpResponse aggregate(const HttpRequest &request) const {
+        const Query query{request.query};
+        if (auto format = query.get("format"); format && !style_.accepts_format(*format))
+            return style_.not_found(request);
+        const auto excluded = query.list("exclude");
+        auto checks = results_.snapshot();
+        std::erase_if(checks, [&](const CheckState &check) {
+            return !selection_.covers(check.info) ||
+                   std::find(excluded.begin(), excluded.end(), check.info.name) != excluded.end();
+        });
+        return style_.aggregate(make_view(std::move(checks), codes_, query));
+    }
+
+    /// One check; `?history` adds its last results (native style).
+    HttpResponse single(const HttpRequest &request, const std::string &name) const {
+        const Query query{request.query};
+        if (auto format = query.get("format"); format && !style_.accepts_format(*format))
+            return style_.not_found(request);
+        const auto check = results_.find(name);
+        if (!check || !selection_.covers(check->info)) return style_.not_found(request);
+        HealthView view = make_view({}, codes_, query);
+        if (query.flag("history").value_or(false)) view.history = results_.history(name);
+        return style_.single(*check, view);
+    }
+
+private:
+    const ResultStore &results_;
+    const ResponseStyle &style_;
+    StatusCodes codes_;
+    Selection selection_;
+};
+
+StatusCodes codes_for(const EndpointDefinition &endpoint, const ResponseStyle &style) {
+    StatusCodes codes = style.default_codes();
+    if (endpoint.ok_code) codes.ok = *endpoint.ok_code;
+    if (endpoint.warning_code) codes.warning = *endpoint.warning_code;
+    if (endpoint.error_code) codes.error = *endpoint.error_code;
+    return codes;
+}
+
+void add_builtin_routes(Router &router, const ResultStore &results, const AgentFacts &facts) {
+    const ResponseStyle &native = vitals_style();
+    const StatusCodes codes = native.default_codes();
+    router.get("/health", [all = Answerer{results, native, codes, {}}](const HttpRequest &request,
+                                                                       const Captures &) {
+        return all.aggregate(request);
+    });
+    for (const char *group : probe_groups) {
+        // The probe groups answer even with no member: an empty group is healthy.
+        router.get(std::string{"/health/"} + group,
+                   [members = Answerer{results, native, codes, {{group}, {}}}](
+                       const HttpRequest &request, const Captures &) {
+                       return members.aggregate(request);
+                   });
+    }
+    router.get("/health/groups/<group>", [&results, native = &native, codes](
+                                             const HttpRequest &request, const Captures &captures) {
+        const std::string &group = captures.at("group");
+        const auto snapshot = results.snapshot();
+        const bool known =
+            is_probe_group(group) ||
+            std::any_of(snapshot.begin(), snapshot.end(),
+                        [&](const CheckState &check) { return check.info.in_group(group); });
+        if (!known) return json_response(404, render_error("unknown group", request.path));
+        return Answerer{results, *native, codes, {{group}, {}}}.aggregate(request);
+    });
+    router.get("/health/checks/<name>", [one = Answerer{results, native, codes, {}}](
+                                            const HttpRequest &request, const Captures &captures) {
+        const auto response = one.single(request, captures.at("name"));
+        return response.status == 404
+                   ? json_response(404, render_error("unknown check", request.path))
+                   : response;
+    });
+    router.get("/metrics", [&results, &facts](const HttpRequest &, const Captures &) {
+        HttpResponse response = json_response(
+            200, render_metrics(results.snapshot(), facts, std::chrono::system_clock::now()));
+        response.content_type = prometheus_content_type;
+        return response;
+    });
+}
+
+void add_endpoint(Router &router, const ResultStore &results, const EndpointDefinition &endpoint) {
+    const ResponseStyle &style = *find_style(endpoint.style);
+    Answerer answerer{
+        results, style, codes_for(endpoint, style), {endpoint.groups, endpoint.checks}};
+    router.get(endpoint.path,
+               [answerer, &style, token = endpoint.token, per_check = endpoint.per_check()](
+                   const HttpRequest &request, const Captures &captures) {
+                   if (const auto given = captures.find("token");
+                       given != captures.end() && !same_token(given->second, token))
+                       return style.wrong_token(request);
+                   return per_check ? answerer.single(request, captures.at("name"))
+                                    : answerer.aggregate(request);
+               });
+}
+
+std::vector<std::string> placeholders(std::string_view path) {
+    std::vector<std::string> found;
+    for (std::size_t open = path.find('<'); open != std::string_view::npos;
+         open = path.find('<', open + 1)) {
+        const auto close = path.find('>', open);
+        found.emplace_back(
+            path.substr(open, close == std::string_view::npos ? close : close - open + 1));
+    }
+    return found;
 }
 
 } // namespace
 
-constexpr std::array<const char *, 3> probe_groups{"live", "ready", "startup"};
-
-int http_status_for(Status status) {
-    return status == Status::error ? 503 : 200;
+Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
+                     const AgentFacts &facts) {
+    Router router;
+    add_builtin_routes(router, results, facts);
+    for (const auto &endpoint : endpoints)
+        add_endpoint(router, results, endpoint);
+    return router;
 }
 
-Router health_router(const ResultStore &results) {
-    Router router;
-    router.get("/health", [&results](const HttpRequest &, const std::string &) {
-        return aggregate(results.snapshot());
-    });
-    // The Kubernetes probe groups answer even with no member: an empty group is healthy.
-    for (const char *group : probe_groups) {
-        router.get(std::string{"/health/"} + group,
-                   [&results, group](const HttpRequest &, const std::string &) {
-                       return aggregate(in_group(results.snapshot(), group));
-                   });
+void validate_endpoints(const Configuration &config, ConfigErrors &errors) {
+    std::set<std::string> check_names;
+    for (const auto &check : config.checks)
+        check_names.insert(check.name);
+    std::set<std::string> paths{builtin_paths.begin(), builtin_paths.end()};
+    std::size_t index = 0;
+    for (const auto &endpoint : config.agent.endpoints) {
+        const std::string key = fmt::format("endpoint[{}]", index++);
+        if (!find_style(endpoint.style))
+            errors.push_back({endpoint.style_where, key + ".style",
+                              fmt::format("unknown style '{}' (expected one of: {})",
+                                          endpoint.style, fmt::join(style_names(), ", "))});
+        for (const auto &name : endpoint.checks)
+            if (!check_names.contains(name))
+                errors.push_back({endpoint.checks_where, key + ".checks",
+                                  fmt::format("no check named '{}'", name)});
+        for (const auto &placeholder : placeholders(endpoint.path))
+            if (placeholder != "<name>" && placeholder != "<token>")
+                errors.push_back({endpoint.where, key + ".path",
+                                  fmt::format("'{}' is not a known segment (use <name> or <token>)",
+                                              placeholder)});
+        std::string normal = endpoint.path;
+        while (normal.size() > 1 && normal.back() == '/')
+            normal.pop_back();
+        if (!paths.insert(normal).second)
+            errors.push_back(
+                {endpoint.where, key + ".path",
+                 fmt::format("path '{}' is already served by another route", endpoint.path)});
     }
-    router.get(
-        "/health/groups/<group>", [&results](const HttpRequest &request, const std::string &group) {
-            auto members = in_group(results.snapshot(), group);
-            const bool probe_group =
-                std::find(probe_groups.begin(), probe_groups.end(), group) != probe_groups.end();
-            if (members.empty() && !probe_group)
-                return json_response(404, render_error("unknown group", request.path));
-            return aggregate(members);
-        });
-    router.get(
-        "/health/checks/<name>", [&results](const HttpRequest &request, const std::string &name) {
-            const auto state = results.find(name);
-            if (!state) return json_response(404, render_error("unknown check", request.path));
-            return json_response(http_status_for(effective_status(*state)), render_check(*state));
-        });
-    return router;
 }
 
 } // namespace vitals

@@ -1,16 +1,23 @@
-// The built-in /health routes. SPDX-License-Identifier: MIT
+// Every route, registered in one place. SPDX-License-Identifier: MIT
 #pragma once
 
+#include <vector>
+
+#include "config/configuration.hpp"
+#include "http/prometheus.hpp"
 #include "http/router.hpp"
 #include "results/result_store.hpp"
 
 namespace vitals {
 
-/// Registers every built-in route. Handlers only read result snapshots:
-/// a request never runs a check.
-Router health_router(const ResultStore &results);
+/// The built-in routes, then agent.toml's [[endpoint]]s. Handlers only read
+/// result snapshots: a request never runs a check. `results` and `facts`
+/// must outlive the router.
+Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
+                     const AgentFacts &facts);
 
-/// 200 for ok and warning, 503 for error.
-int http_status_for(Status status);
+/// Checks what only a whole configuration can tell: the style exists, named
+/// checks exist, paths are well-formed and do not collide.
+void validate_endpoints(const Configuration &config, ConfigErrors &errors);
 
 } // namespace vitals

@@ -43,31 +43,32 @@ void Router::get(std::string pattern, Handler handler) {
     routes_.push_back(std::move(route));
 }
 
-std::optional<std::string> Router::match(const Route &route,
-                                         const std::vector<std::string_view> &path) {
+std::optional<Captures> Router::match(const Route &route,
+                                      const std::vector<std::string_view> &path) {
     if (route.segments.size() != path.size()) return std::nullopt;
-    std::string capture;
+    Captures captures;
     for (std::size_t i = 0; i < path.size(); ++i) {
-        if (is_capture(route.segments[i]))
-            capture = path[i];
-        else if (route.segments[i] != path[i])
+        const std::string &segment = route.segments[i];
+        if (is_capture(segment))
+            captures.emplace(segment.substr(1, segment.size() - 2), path[i]);
+        else if (segment != path[i])
             return std::nullopt;
     }
-    return capture;
+    return captures;
 }
 
 HttpResponse Router::handle(const HttpRequest &request) const {
     const auto path = split_path(request.path);
     for (const auto &route : routes_) {
-        const auto capture = match(route, path);
-        if (!capture) continue;
+        const auto captures = match(route, path);
+        if (!captures) continue;
         if (request.method != "GET" && request.method != "HEAD") {
             auto response = json_response(
                 405, render_error("method not allowed", request.method + " " + request.path));
             response.headers["Allow"] = "GET, HEAD";
             return response;
         }
-        return route.handler(request, *capture);
+        return route.handler(request, *captures);
     }
     return json_response(404, render_error("not found", request.path));
 }

@@ -1,8 +1,10 @@
 // The latest result of every check, read by the HTTP layer. SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <shared_mutex>
@@ -29,23 +31,44 @@ struct CheckState {
     CheckInfo info;
     std::optional<CheckResult> last;                      ///< nullopt until the first run ends
     std::chrono::system_clock::time_point status_since{}; ///< when the status last changed
-    std::uint64_t consecutive = 0; ///< results in a row with the current status
+    std::uint64_t consecutive = 0;                 ///< results in a row with the current status
+    std::array<std::uint64_t, 3> runs_by_status{}; ///< indexed by Status, since the agent started
+    std::chrono::system_clock::time_point declared_at{}; ///< when the agent took the check on
+};
+
+/// One past run, for /health/checks/<name>?history.
+struct HistoryEntry {
+    Status status = Status::error;
+    std::string message;
+    std::chrono::system_clock::time_point started{};
+    Duration duration{};
+    bool status_changed = false; ///< the status differs from the run before
 };
 
 /// Thread-safe: the scheduler records, request handlers take snapshots.
 class ResultStore {
 public:
-    explicit ResultStore(const std::vector<CheckInfo> &checks);
+    static constexpr std::size_t default_history_size = 10;
+
+    explicit ResultStore(const std::vector<CheckInfo> &checks,
+                         std::size_t history_size = default_history_size);
 
     void record(const std::string &name, CheckResult result);
 
     /// Copies of every check's state, in name order.
     std::vector<CheckState> snapshot() const;
     std::optional<CheckState> find(std::string_view name) const;
+    /// The last runs of a check, newest first (empty for an unknown check).
+    std::vector<HistoryEntry> history(std::string_view name) const;
 
 private:
+    struct Entry {
+        CheckState state;
+        std::deque<HistoryEntry> history; // kept apart so snapshots stay cheap
+    };
     mutable std::shared_mutex mutex_;
-    std::map<std::string, CheckState, std::less<>> states_;
+    std::map<std::string, Entry, std::less<>> entries_;
+    std::size_t history_size_;
 };
 
 } // namespace vitals

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+#include "http/prometheus.hpp"
+
+#include <array>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "results/verdict.hpp"
+
+namespace vitals {
+namespace {
+
+double unix_seconds(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+/// Prometheus wants base units in the name: a plugin metric lands in the
+/// family for its unit, its value scaled.
+struct UnitFamily {
+    std::string_view suffix; ///< appended to vitals_check_metric
+    double scale;
+};
+
+UnitFamily family_for(std::string_view unit) {
+    static const std::map<std::string_view, UnitFamily, std::less<>> families{
+        {"seconds", {"_seconds", 1}},
+        {"milliseconds", {"_seconds", 1e-3}},
+        {"microseconds", {"_seconds", 1e-6}},
+        {"days", {"_seconds", 86400}},
+        {"bytes", {"_bytes", 1}},
+        {"kilobytes", {"_bytes", 1e3}},
+        {"megabytes", {"_bytes", 1e6}},
+        {"gigabytes", {"_bytes", 1e9}},
+        {"terabytes", {"_bytes", 1e12}},
+        {"percent", {"_ratio", 0.01}},
+        {"ratio", {"_ratio", 1}},
+    };
+    const auto it = families.find(unit);
+    return it == families.end() ? UnitFamily{"", 1} : it->second;
+}
+
+std::string number(double value) {
+    if (std::isnan(value)) return "NaN";
+    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+    return fmt::format("{}", value);
+}
+
+class Exposition {
+public:
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    }
+    void sample(std::string_view name, std::string_view labels, double value) {
+        out_ += labels.empty() ? fmt::format("{} {}\n", name, number(value))
+                               : fmt::format("{}{{{}}} {}\n", name, labels, number(value));
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+std::string check_label(const CheckState &check) {
+    return fmt::format("check=\"{}\"", escape_label_value(check.info.name));
+}
+
+void per_check(Exposition &out, const std::vector<CheckState> &checks,
+               std::chrono::system_clock::time_point now) {
+    constexpr std::array<Status, 3> statuses{Status::ok, Status::warning, Status::error};
+    out.family("vitals_check_status", "gauge",
+               "1 for the check's current status word (label status), 0 for the others.");
+    for (const auto &check : checks) {
+        const Status current = judge(check, now).status;
+        for (Status status : statuses)
+            out.sample("vitals_check_status",
+                       fmt::format("{},status=\"{}\"", check_label(check), to_string(status)),
+                       status == current ? 1 : 0);
+    }
+    out.family("vitals_check_up", "gauge", "1 when the check is ok or warning, 0 when error.");
+    for (const auto &check : checks)
+        out.sample("vitals_check_up", check_label(check),
+                   judge(check, now).status == Status::error ? 0 : 1);
+    out.family("vitals_check_stale", "gauge",
+               "1 when the check's last result is too old to trust.");
+    for (const auto &check : checks)
+        out.sample("vitals_check_stale", check_label(check), judge(check, now).stale ? 1 : 0);
+    out.family("vitals_check_duration_seconds", "gauge", "How long the check's last run took.");
+    for (const auto &check : checks)
+        if (check.last)
+            out.sample("vitals_check_duration_seconds", check_label(check),
+                       to_seconds(check.last->duration));
+    out.family("vitals_check_last_run_timestamp_seconds", "gauge",
+               "When the check's last run started, in Unix time.");
+    for (const auto &check : checks)
+        if (check.last)
+            out.sample("vitals_check_last_run_timestamp_seconds", check_label(check),
+                       unix_seconds(check.last->started));
+    out.family("vitals_check_runs_total", "counter",
+               "Finished runs of the check by result, since the agent started.");
+    for (const auto &check : checks)
+        for (Status status : statuses)
+            out.sample("vitals_check_runs_total",
+                       fmt::format("{},result=\"{}\"", check_label(check), to_string(status)),
+                       static_cast<double>(check.runs_by_status[static_cast<std::size_t>(status)]));
+}
+
+void plugin_metrics(Exposition &out, const std::vector<CheckState> &checks) {
+    // A family's samples must be contiguous: group them by family first.
+    std::map<std::string, std::vector<std::pair<std::string, double>>> families;
+    for (const auto &check : checks) {
+        if (!check.last) continue;
+        for (const auto &metric : check.last->metrics) {
+            const UnitFamily family = family_for(metric.unit);
+            std::string labels = fmt::format("{},metric=\"{}\"", check_label(check),
+                                             escape_label_value(metric.name));
+            // A unit with no base-unit family stays visible as a label.
+            if (family.suffix.empty() && !metric.unit.empty())
+                labels += fmt::format(",unit=\"{}\"", escape_label_value(metric.unit));
+            families["vitals_check_metric" + std::string{family.suffix}].emplace_back(
+                std::move(labels), metric.value * family.scale);
+        }
+    }
+    for (const auto &[name, samples] : families) {
+        out.family(name, "gauge", "A measurement reported by the check's plugin, in base units.");
+        for (const auto &[labels, value] : samples)
+            out.sample(name, labels, value);
+    }
+}
+
+void agent(Exposition &out, const AgentFacts &facts) {
+    out.family("vitals_agent_info", "gauge",
+               "Always 1; the agent's version and plugin ABI as labels.");
+    out.sample("vitals_agent_info",
+               fmt::format("version=\"{}\",abi=\"{}\"", escape_label_value(facts.version),
+                           escape_label_value(facts.abi)),
+               1);
+    out.family("vitals_agent_start_time_seconds", "gauge", "When the agent started, in Unix time.");
+    out.sample("vitals_agent_start_time_seconds", "", unix_seconds(facts.started));
+    out.family("vitals_plugin_info", "gauge",
+               "Always 1 for each loaded plugin; name and version as labels.");
+    for (const auto &[name, version] : facts.plugins)
+        out.sample("vitals_plugin_info",
+                   fmt::format("plugin=\"{}\",version=\"{}\"", escape_label_value(name),
+                               escape_label_value(version)),
+                   1);
+    out.family("vitals_config_load_success", "gauge",
+               "1 when the configuration in force loaded without errors.");
+    out.sample("vitals_config_load_success", "", facts.config_ok ? 1 : 0);
+    out.family("vitals_config_errors", "gauge", "Errors found by the last configuration load.");
+    out.sample("vitals_config_errors", "", static_cast<double>(facts.config_errors));
+    out.family("vitals_config_load_timestamp_seconds", "gauge",
+               "When the configuration was last loaded, in Unix time.");
+    out.sample("vitals_config_load_timestamp_seconds", "", unix_seconds(facts.config_loaded));
+}
+
+} // namespace
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string render_metrics(const std::vector<CheckState> &checks, const AgentFacts &facts,
+                           std::chrono::system_clock::time_point now) {
+    Exposition out;
+    agent(out, facts);
+    per_check(out, checks, now);
+    plugin_metrics(out, checks);
+    return out.take();
+}
+
+} // namespace vitals

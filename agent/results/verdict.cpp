@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#include "results/verdict.hpp"
+
+#include <fmt/format.h>
+
+namespace vitals {
+
+Duration staleness_limit(const CheckInfo &info) {
+    return 2 * info.interval + info.timeout;
+}
+
+Verdict judge(const CheckState &state, std::chrono::system_clock::time_point now) {
+    using std::chrono::duration_cast;
+    using SystemDuration = std::chrono::system_clock::duration;
+    const auto limit = duration_cast<SystemDuration>(staleness_limit(state.info));
+    Verdict verdict;
+    if (!state.last) {
+        verdict.pending = true;
+        verdict.status = Status::error;
+        verdict.stale = now - state.declared_at > limit;
+        verdict.message =
+            verdict.stale ? fmt::format("stale: no result in {} since the agent took the check on",
+                                        format_duration(staleness_limit(state.info)))
+                          : "no result yet";
+        return verdict;
+    }
+    const auto ended = state.last->started + duration_cast<SystemDuration>(state.last->duration);
+    const auto age = now - ended;
+    verdict.age_seconds = std::max(0.0, std::chrono::duration<double>(age).count());
+    verdict.next_run = ended + duration_cast<SystemDuration>(state.info.interval);
+    if (age > limit) {
+        verdict.stale = true;
+        verdict.status = Status::error;
+        verdict.message =
+            fmt::format("stale: last result is {} old (expected every {}); it said: {}",
+                        format_duration(std::chrono::duration_cast<Duration>(age)),
+                        format_duration(state.info.interval), state.last->message);
+        return verdict;
+    }
+    verdict.status = state.last->status;
+    verdict.message = state.last->message;
+    return verdict;
+}
+
+} // namespace vitals
