@@ -17,6 +17,7 @@ packages=(
   postgresql redis-server rabbitmq-server
   monitoring-plugins-basic monitoring-plugins-standard liburiparser1
   prometheus openssl procps
+  python3-jsonschema
 )
 
 missing=()

@@ -122,7 +122,7 @@ TEST_CASE("checks: results are bounded and cleaned") {
     RunContext run{"c", std::chrono::steady_clock::now() + 1s};
     const vitals_host_api &api = host_api();
     for (int i = 0; i < 1000; ++i)
-        api.add_metric(&run, "m", i, "");
+        api.add_metric(&run, ("m" + std::to_string(i)).c_str(), i, "");
     api.add_metric(&run, "nan", std::numeric_limits<double>::quiet_NaN(), "");
     api.add_metric(&run, nullptr, 1, "");
     const std::string huge(100000, 'x');
@@ -148,4 +148,14 @@ TEST_CASE("checks: plugin text is made valid UTF-8") {
                           "caf\xc3\xa9 \xff\xfe ok \xe2\x9c\x93 \xed\xa0\x80");
     CHECK(run.take_result().message == "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd ok \xe2\x9c\x93 "
                                        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+TEST_CASE("checks: a repeated metric name replaces the earlier value") {
+    RunContext run{"c", std::chrono::steady_clock::now() + 1s};
+    host_api().add_metric(&run, "latency", 1, "seconds");
+    host_api().add_metric(&run, "latency", 2, "seconds");
+    host_api().set_result(&run, VITALS_STATUS_OK, "");
+    const auto result = run.take_result();
+    REQUIRE(result.metrics.size() == 1);
+    CHECK(result.metrics[0].value == 2);
 }

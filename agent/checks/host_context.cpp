@@ -79,8 +79,16 @@ void RunContext::add_metric(const char *name, double value, const char *unit) {
         ++dropped_metrics_;
         return;
     }
-    metrics_.push_back(
-        {clean_text(name, max_metric_name_bytes), value, clean_text(unit, max_metric_name_bytes)});
+    Metric metric{clean_text(name, max_metric_name_bytes), value,
+                  clean_text(unit, max_metric_name_bytes)};
+    // One name, one series: a repeated name replaces the earlier value.
+    for (auto &existing : metrics_) {
+        if (existing.name == metric.name) {
+            existing = std::move(metric);
+            return;
+        }
+    }
+    metrics_.push_back(std::move(metric));
 }
 
 CheckResult RunContext::take_result() {

@@ -14,6 +14,8 @@ const vitals_param_spec params[] = {
     {"status", VITALS_PARAM_STRING, 0, "ok", "ok, warning, error, none or throw", 0},
     {"message", VITALS_PARAM_STRING, 0, "slept", "the result message", 0},
     {"reject", VITALS_PARAM_STRING, 0, nullptr, "if set, create() rejects it with this text", 0},
+    {"extra_metric", VITALS_PARAM_STRING, 0, nullptr, "name of one more metric to report", 0},
+    {"extra_unit", VITALS_PARAM_STRING, 0, "", "its unit", 0},
     {}};
 
 class Sleepy {
@@ -21,6 +23,8 @@ public:
     explicit Sleepy(const vitals::Params &p)
         : sleep_(p.duration("sleep")), status_(p.string("status")), message_(p.string("message")) {
         if (p.has("reject")) p.reject("reject", p.string("reject"));
+        if (p.has("extra_metric")) extra_metric_ = p.string("extra_metric");
+        extra_unit_ = p.string("extra_unit");
     }
 
     void run(vitals::Run &run) {
@@ -31,6 +35,7 @@ public:
         --in_flight_;
         run.metric("runs", runs_, "");
         run.metric("max_concurrency", max_in_flight_, "");
+        if (!extra_metric_.empty()) run.metric(extra_metric_.c_str(), 42.5, extra_unit_.c_str());
         if (status_ == "throw") throw std::runtime_error("sleepy was told to throw");
         if (status_ == "none") return;
         if (status_ == "warning") return run.warning(message_);
@@ -42,6 +47,8 @@ private:
     std::chrono::nanoseconds sleep_;
     std::string status_;
     std::string message_;
+    std::string extra_metric_;
+    std::string extra_unit_;
     std::atomic<int> in_flight_{0};
     std::atomic<int> max_in_flight_{0};
     int runs_ = 0;

@@ -1,0 +1,259 @@
+// Every response style, body for body, for ok, warning and error. SPDX-License-Identifier: MIT
+//
+// Each expected body below is the shape of its reference document in
+// ../shared/seeds; a change in field names, words, nesting or codes fails here.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "core/utc_time.hpp"
+#include "http/health_routes.hpp"
+#include "results/result_store.hpp"
+
+using namespace vitals;
+using namespace std::chrono_literals;
+
+namespace {
+
+const auto recent = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 5s;
+
+CheckInfo info(std::string name) {
+    return CheckInfo{std::move(name), "sleepy", "", {"live"}, 30s, 5s};
+}
+
+CheckResult result(Status status, std::string message, Duration duration = 120ms) {
+    CheckResult r;
+    r.status = status;
+    r.message = std::move(message);
+    r.duration = duration;
+    r.started = recent;
+    return r;
+}
+
+/// A store with the checks `db` and `cache.data`, `db` in the given state.
+struct Fixture {
+    ResultStore store{{info("cache.data"), info("db")}};
+    std::vector<EndpointDefinition> endpoints;
+    AgentFacts facts{};
+
+    explicit Fixture(Status db_status, std::string db_message = "db says hi") {
+        store.record("cache.data", result(Status::ok, "cache fine", 100ms));
+        store.record("db", result(db_status, std::move(db_message), 2400ms));
+    }
+    void endpoint(std::string path, std::string style, std::string token = "") {
+        EndpointDefinition e;
+        e.path = std::move(path);
+        e.style = std::move(style);
+        e.token = std::move(token);
+        endpoints.push_back(std::move(e));
+    }
+    HttpResponse get(const std::string &target) const {
+        const auto question = target.find('?');
+        const Router router = health_router(store, endpoints, facts);
+        return router.handle({"GET", target.substr(0, question),
+                              question == std::string::npos ? "" : target.substr(question + 1)});
+    }
+};
+
+void expect(const HttpResponse &response, int status, const std::string &body) {
+    CHECK(response.status == status);
+    CHECK(response.body == body);
+}
+
+} // namespace
+
+TEST_CASE("styles: probes (seed 000) for ok, warning and error") {
+    for (auto [status, word, code] :
+         {std::tuple{Status::ok, "success", 200}, std::tuple{Status::warning, "success", 200},
+          std::tuple{Status::error, "error", 503}}) {
+        Fixture f{status};
+        f.endpoint("/api/probes/liveness/", "probes");
+        expect(
+            f.get("/api/probes/liveness/"), code,
+            std::string{R"({"status":")"} + word +
+                R"(","details":[{"status":"success","service":"cache.data","message":"cache fine"},)"
+                R"({"status":")" +
+                word + R"(","service":"db","message":"db says hi"}]})");
+    }
+}
+
+TEST_CASE("styles: updown, plain and ready (seed 001)") {
+    const std::string stamp = format_utc(std::chrono::system_clock::now()).substr(0, 19) + "Z";
+    for (auto [status, word, code] :
+         {std::tuple{Status::ok, "UP", 200}, std::tuple{Status::warning, "UP", 200},
+          std::tuple{Status::error, "DOWN", 503}}) {
+        Fixture f{status};
+        f.endpoint("/health-guide", "updown");
+        f.endpoint("/live", "plain");
+        f.endpoint("/ready", "ready");
+        const auto health = f.get("/health-guide");
+        CHECK(health.status == code);
+        CHECK(health.body ==
+              std::string{R"({"status":")"} + word + R"(","timestamp":")" + stamp +
+                  R"(","components":{"cache.data":{"status":"UP","message":"cache fine"},)"
+                  R"("db":{"status":")" +
+                  word + R"(","message":"db says hi"}}})");
+        const auto live = f.get("/live");
+        CHECK(live.status == code);
+        CHECK(live.body == (status == Status::error ? "DOWN" : "OK"));
+        CHECK(live.content_type == "text/plain; charset=utf-8");
+        const auto ready = f.get("/ready");
+        CHECK(ready.status == code);
+        CHECK(ready.body ==
+              (status == Status::error
+                   ? R"({"status":"NOT READY","reason":"db: db says hi","timestamp":")" + stamp +
+                         "\"}"
+                   : R"({"status":"READY","timestamp":")" + stamp + "\"}"));
+    }
+}
+
+TEST_CASE("styles: nested with access token (seed 002), bodies and its error codes") {
+    for (auto [status, db_status, code] :
+         {std::tuple{Status::ok, "working", 200}, std::tuple{Status::warning, "working", 200},
+          std::tuple{Status::error, "connection refused", 503}}) {
+        Fixture f{status, "connection refused"};
+        f.endpoint("/api/health/<token>/", "nested", "s3cret");
+        expect(f.get("/api/health/s3cret/?format=json"), code,
+               std::string{R"({"cache":{"data":{"status":"working","response_time":"0.1"}},)"} +
+                   R"("db":{"status":")" + db_status + R"(","response_time":"2.4"}})");
+    }
+    Fixture f{Status::ok};
+    f.endpoint("/api/health/<token>/", "nested", "s3cret");
+    expect(f.get("/api/health/s3cret/"), 200,
+           R"({"cache":{"data":{"status":"working","response_time":"0.1"}},)"
+           R"("db":{"status":"working","response_time":"2.4"}})");
+    // The document's own error answers.
+    expect(f.get("/api/health/s3cret/?format=xml"), 404, R"({"detail":"Not found."})");
+    expect(f.get("/api/health/wrong/?format=json"), 405,
+           R"({"detail":"Method \"GET\" not allowed."})");
+    CHECK(f.get("/api/health/").status == 404);       // no token at all
+    CHECK(f.get("/api/health/s3cre/").status == 405); // a prefix of the token is wrong too
+}
+
+TEST_CASE("styles: system_check (seed 003) aggregate and per check") {
+    for (auto [status, aggregate, single, code] :
+         {std::tuple{Status::ok, R"({"message":"API running","code":"OK","ok":true})",
+                     R"({"code":"OK","ok":true})", 200},
+          std::tuple{Status::warning, R"({"code":"WARNING","error":true})",
+                     R"({"code":"WARNING","error":true})", 500},
+          std::tuple{Status::error, R"({"code":"ERROR","error":true})",
+                     R"({"code":"ERROR","error":true})", 500}}) {
+        Fixture f{status};
+        f.endpoint("/_system/check", "system_check");
+        f.endpoint("/_system/check/<name>", "system_check");
+        expect(f.get("/_system/check"), code, aggregate);
+        expect(f.get("/_system/check/db"), code, single);
+        expect(f.get("/_system/check/cache.data"), 200, R"({"code":"OK","ok":true})");
+    }
+}
+
+TEST_CASE("styles: health+json (IETF draft) for pass, warn and fail") {
+    const std::string time = format_utc(recent);
+    for (auto [status, word, code] :
+         {std::tuple{Status::ok, "pass", 200}, std::tuple{Status::warning, "warn", 200},
+          std::tuple{Status::error, "fail", 503}}) {
+        Fixture f{status};
+        f.endpoint("/health+json", "health+json");
+        const auto response = f.get("/health+json");
+        CHECK(response.content_type == "application/health+json");
+        const std::string db_output = status == Status::ok ? "" : R"(,"output":"db says hi")";
+        expect(
+            response, code,
+            std::string{R"({"status":")"} + word +
+                R"(","serviceId":"vitals","description":"health of this host, from the Vitals agent","checks":{)"
+                R"("cache.data":[{"componentId":"cache.data","componentType":"sleepy","status":"pass","time":")" +
+                time + R"("}],"db":[{"componentId":"db","componentType":"sleepy","status":")" +
+                word + R"(","time":")" + time + "\"" + db_output + "}]}}");
+    }
+}
+
+TEST_CASE("styles: endpoint codes override the style's defaults") {
+    Fixture f{Status::warning};
+    EndpointDefinition e;
+    e.path = "/strict";
+    e.style = "vitals";
+    e.warning_code = 429;
+    e.error_code = 500;
+    f.endpoints.push_back(e);
+    CHECK(f.get("/strict").status == 429);
+    CHECK(f.get("/health").status == 200); // the built-in route keeps its codes
+}
+
+TEST_CASE("styles: an endpoint covers only its groups and named checks") {
+    Fixture f{Status::error};
+    EndpointDefinition e;
+    e.path = "/cache-only";
+    e.style = "probes";
+    e.checks = {"cache.data"};
+    f.endpoints.push_back(e);
+    expect(
+        f.get("/cache-only"), 200,
+        R"({"status":"success","details":[{"status":"success","service":"cache.data","message":"cache fine"}]})");
+}
+
+TEST_CASE("styles: ?exclude leaves checks out of an aggregate, ?verbose=0 keeps only the status") {
+    Fixture f{Status::error};
+    CHECK(f.get("/health").status == 503);
+    CHECK(f.get("/health?exclude=db").status == 200);
+    CHECK(f.get("/health/live?exclude=db,cache.data").body == R"({"status":"ok","checks":{}})");
+    expect(f.get("/health?verbose=0"), 503, R"({"status":"error"})");
+    expect(f.get("/health/checks/db?verbose=false"), 503, R"({"status":"error"})");
+}
+
+TEST_CASE("styles: the same state gives the same bytes") {
+    Fixture f{Status::warning};
+    f.endpoint("/probes", "probes");
+    f.endpoint("/nested/<token>", "nested", "t");
+    for (const char *path : {"/probes", "/nested/t", "/health?verbose=0", "/metrics"})
+        CHECK(f.get(path).body == f.get(path).body);
+}
+
+TEST_CASE("styles: a result older than 2 x interval + timeout is stale, reported as error") {
+    ResultStore store{{info("old")}};
+    CheckResult ancient = result(Status::ok, "was fine");
+    ancient.started = std::chrono::system_clock::now() - 66s; // limit: 2 x 30s + 5s
+    store.record("old", ancient);
+    const AgentFacts facts{};
+    const Router router = health_router(store, {}, facts);
+    const auto response = router.handle({"GET", "/health/checks/old", ""});
+    CHECK(response.status == 503);
+    CHECK(response.body.find(R"("status":"error","message":"stale: last result is 1m)") !=
+          std::string::npos);
+    CHECK(response.body.find(R"(it said: was fine")") != std::string::npos);
+    CHECK(response.body.find(R"("stale":true)") != std::string::npos);
+    CHECK(router.handle({"GET", "/metrics", ""}).body.find("vitals_check_stale{check=\"old\"} 1") !=
+          std::string::npos);
+
+    // Just inside the limit it is still the plugin's word.
+    ResultStore fresh{{info("young")}};
+    CheckResult recent_enough = result(Status::ok, "fine");
+    recent_enough.started = std::chrono::system_clock::now() - 60s;
+    fresh.record("young", recent_enough);
+    CHECK(health_router(fresh, {}, facts).handle({"GET", "/health/checks/young", ""}).status ==
+          200);
+}
+
+TEST_CASE("styles: ?history lists the last results, newest first, bounded") {
+    ResultStore store{{info("flappy")}, 3};
+    for (auto [status, message] :
+         {std::pair{Status::ok, "one"}, std::pair{Status::ok, "two"},
+          std::pair{Status::error, "three"}, std::pair{Status::ok, "four"}})
+        store.record("flappy", result(status, message));
+    const AgentFacts facts{};
+    const auto body =
+        health_router(store, {}, facts).handle({"GET", "/health/checks/flappy", "history"}).body;
+    const auto history = body.substr(body.find("\"history\":"));
+    CHECK(history.find(R"("status":"ok","message":"four")") < history.find(R"("message":"three")"));
+    CHECK(history.find(R"("message":"three")") < history.find(R"("message":"two")"));
+    CHECK(history.find(R"("message":"one")") == std::string::npos); // only the last 3 are kept
+    CHECK(history.find(R"("message":"four","time")") != std::string::npos);
+    CHECK(history.find(R"("message":"two","time":")" + format_utc(recent) +
+                       R"(","duration_seconds":0.12,"status_changed":false})") !=
+          std::string::npos);
+    CHECK(history.find(R"("message":"three","time":")" + format_utc(recent) +
+                       R"(","duration_seconds":0.12,"status_changed":true})") != std::string::npos);
+    // Without ?history the body does not carry it.
+    CHECK(health_router(store, {}, facts)
+              .handle({"GET", "/health/checks/flappy", ""})
+              .body.find("history") == std::string::npos);
+}
