@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 
+#include "checks/plugin_runner.hpp"
 #include "config/configuration.hpp"
 #include "loader/plugin_library.hpp"
 #include "results/check_result.hpp"
@@ -11,13 +12,18 @@
 
 namespace vitals {
 
+/// Where a check's plugin runs: its own `isolation`, else agent.toml's [isolation] plugins.
+Isolation effective_isolation(const CheckDefinition &definition, const IsolationSettings &settings);
+
 class Check {
 public:
     /// Validates the check's params against the plugin's declared table, then
-    /// calls the plugin's create(). Returns nullptr after adding to `errors`.
+    /// creates the plugin instance, in process or in a worker as the
+    /// definition and `isolation` say. Returns nullptr after adding to `errors`.
     static std::unique_ptr<Check> create(const CheckDefinition &definition,
                                          std::shared_ptr<const PluginLibrary> plugin,
-                                         ConfigErrors &errors);
+                                         ConfigErrors &errors,
+                                         const IsolationSettings &isolation = {});
     ~Check();
     Check(const Check &) = delete;
     Check &operator=(const Check &) = delete;
@@ -31,11 +37,10 @@ public:
     CheckInfo info() const;
 
 private:
-    Check(CheckDefinition definition, std::shared_ptr<const PluginLibrary> plugin, void *instance);
+    Check(CheckDefinition definition, std::unique_ptr<PluginRunner> runner);
 
     CheckDefinition definition_;
-    std::shared_ptr<const PluginLibrary> plugin_; // keeps the code loaded while the instance lives
-    void *instance_;
+    std::unique_ptr<PluginRunner> runner_;
 };
 
 } // namespace vitals

@@ -21,7 +21,7 @@ build_checks(const Configuration &config, const PluginCatalog &plugins, ConfigEr
         }
         // A disabled check is still created, so a typo in a parked drop-in is
         // caught now rather than on the day someone enables it.
-        auto check = Check::create(definition, std::move(plugin), errors);
+        auto check = Check::create(definition, std::move(plugin), errors, config.agent.isolation);
         if (check && definition.enabled) checks.push_back(std::move(check));
     }
     return checks;

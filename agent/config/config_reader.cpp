@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config/table_reader.hpp"
+#include "core/byte_size.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
@@ -42,6 +43,22 @@ void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErro
     if (auto v = reader.duration("request_timeout")) http.request_timeout = *v;
     if (auto v = reader.integer("max_keep_alive_requests", 1, 1000000))
         http.max_keep_alive_requests = static_cast<unsigned>(*v);
+    reader.reject_unknown_keys();
+}
+
+void read_isolation(const toml::table &table, IsolationSettings &isolation, ConfigErrors &errors) {
+    TableReader reader{table, "isolation", errors};
+    if (auto plugins = reader.strings("plugins")) isolation.plugins = *plugins;
+    if (auto limit = reader.string("memory_limit")) {
+        if (auto bytes = parse_bytes(*limit))
+            isolation.memory_limit = *bytes;
+        else
+            reader.invalid(
+                "memory_limit",
+                fmt::format("\"{}\" is not a size such as \"256MiB\" or \"1GiB\"", *limit));
+    }
+    if (auto cpu = reader.duration("cpu_time_limit")) isolation.cpu_time_limit = *cpu;
+    if (auto backoff = reader.duration("respawn_backoff")) isolation.respawn_backoff = *backoff;
     reader.reject_unknown_keys();
 }
 
@@ -142,6 +159,9 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, AgentSetting
             reader.invalid("log_level", "expected one of debug, info, warning, error");
     }
     if (const auto *http = reader.table("http")) read_http_settings(*http, agent.http, errors);
+    if (auto delay = reader.duration("shutdown_delay")) agent.shutdown_delay = *delay;
+    if (const auto *isolation = reader.table("isolation"))
+        read_isolation(*isolation, agent.isolation, errors);
     if (auto history = reader.integer("history", 0, 1000))
         agent.history_size = static_cast<std::size_t>(*history);
     if (const auto *endpoints = reader.array("endpoint")) {
@@ -247,6 +267,21 @@ private:
         check.params = params ? std::shared_ptr<const toml::table>(document, params)
                               : std::make_shared<const toml::table>();
         check.enabled = reader.boolean("enabled").value_or(true);
+        if (auto v = reader.integer("failure_threshold", 1, 1000))
+            check.failure_threshold = static_cast<unsigned>(*v);
+        if (auto v = reader.integer("success_threshold", 1, 1000))
+            check.success_threshold = static_cast<unsigned>(*v);
+        if (auto depends = reader.strings("depends_on")) {
+            check.depends_on = std::move(*depends);
+            check.depends_where = location_of(table.get("depends_on")->source());
+        }
+        if (auto isolation = reader.string("isolation")) {
+            check.isolation_set = true;
+            if (*isolation == "process")
+                check.isolation = Isolation::process;
+            else if (*isolation != "in_process")
+                reader.invalid("isolation", "expected \"in_process\" or \"process\"");
+        }
         reader.reject_unknown_keys();
 
         const auto [previous, inserted] = seen_.emplace(check.name, check.where);

@@ -25,9 +25,20 @@ struct HttpSettings {
     unsigned max_keep_alive_requests = 100;
 };
 
+enum class Isolation { in_process, process };
+
+/// agent.toml [isolation]: which plugins run in worker processes, and their limits.
+struct IsolationSettings {
+    std::vector<std::string> plugins; ///< plugins isolated for every check using them
+    std::uint64_t memory_limit = 0;   ///< bytes of address space per worker; 0: none
+    Duration cpu_time_limit{};        ///< CPU time per worker; 0: none
+    Duration respawn_backoff = std::chrono::seconds{
+        1}; ///< first wait before a crashed worker returns; doubles up to 1 min
+};
+
 /// One [[endpoint]] of agent.toml: an extra route in a chosen response style.
 struct EndpointDefinition {
-    std::string path;           ///< may hold one <name> and one <token> segment
+    std::string path; ///< may hold one <name> and one <token> segment
     std::string style = "vitals";
     std::vector<std::string> groups; ///< checks in any of these groups ...
     std::vector<std::string> checks; ///< ... or named here; neither: every check
@@ -50,6 +61,10 @@ struct AgentSettings {
     std::string log_level = "info";
     HttpSettings http;
     std::size_t history_size = 10; ///< past results kept per check
+    /// After SIGTERM, how long readiness answers 503 ("draining") before the
+    /// agent stops, so load balancers take it out of rotation first.
+    Duration shutdown_delay = std::chrono::seconds{0};
+    IsolationSettings isolation;
     std::vector<EndpointDefinition> endpoints;
 };
 
@@ -64,8 +79,18 @@ struct CheckDefinition {
     bool enabled = true; ///< false: validated like any other, but never run
     /// The plugin's own parameters, with toml++ source regions for errors.
     std::shared_ptr<const toml::table> params;
-    SourceLocation where;        ///< the check's table
-    SourceLocation plugin_where; ///< its `plugin` key
+    /// Consecutive results needed before the reported status changes
+    /// (Kubernetes' failureThreshold / successThreshold).
+    unsigned failure_threshold = 1;
+    unsigned success_threshold = 1;
+    /// Checks that must not be in error for this one to run.
+    std::vector<std::string> depends_on;
+    /// Where the plugin runs: in the agent, or in a worker process of its own.
+    Isolation isolation = Isolation::in_process;
+    bool isolation_set = false;   ///< the check chose; else agent.toml's [isolation] decides
+    SourceLocation where;         ///< the check's table
+    SourceLocation plugin_where;  ///< its `plugin` key
+    SourceLocation depends_where; ///< its `depends_on` key
 };
 
 struct Configuration {

@@ -1,0 +1,34 @@
+// A plugin instance living in the agent's own process. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <memory>
+
+#include "checks/plugin_runner.hpp"
+#include "config/configuration.hpp"
+#include "loader/plugin_library.hpp"
+
+namespace vitals {
+
+/// The fast default: a direct call. A crash in the plugin is a crash of the
+/// agent, and a call that never returns holds its thread (the scheduler then
+/// reports a timeout and replaces the thread).
+class InProcessRunner final : public PluginRunner {
+public:
+    /// Validates the params, then calls the plugin's create(); nullptr after
+    /// adding to `errors`.
+    static std::unique_ptr<InProcessRunner> create(const CheckDefinition &definition,
+                                                   std::shared_ptr<const PluginLibrary> plugin,
+                                                   ConfigErrors &errors);
+    ~InProcessRunner() override;
+
+    CheckResult run(std::chrono::steady_clock::time_point deadline) override;
+
+private:
+    InProcessRunner(std::string check, std::shared_ptr<const PluginLibrary> plugin, void *instance);
+
+    std::string check_;
+    std::shared_ptr<const PluginLibrary> plugin_; // keeps the code loaded while the instance lives
+    void *instance_;
+};
+
+} // namespace vitals

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#include "core/byte_size.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace vitals {
+
+std::optional<std::uint64_t> parse_bytes(std::string_view text) {
+    static constexpr std::array<std::pair<std::string_view, double>, 9> units{
+        {{"KiB", 1024.0},
+         {"MiB", 1024.0 * 1024},
+         {"GiB", 1024.0 * 1024 * 1024},
+         {"TiB", 1024.0 * 1024 * 1024 * 1024},
+         {"KB", 1e3},
+         {"MB", 1e6},
+         {"GB", 1e9},
+         {"TB", 1e12},
+         {"B", 1}}};
+    double scale = 1;
+    for (const auto &[suffix, factor] : units) {
+        if (text.size() > suffix.size() && text.ends_with(suffix)) {
+            text.remove_suffix(suffix.size());
+            scale = factor;
+            break;
+        }
+    }
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 0 ||
+        !std::isfinite(value * scale) || value * scale > 1.8e19)
+        return std::nullopt;
+    return static_cast<std::uint64_t>(std::llround(value * scale));
+}
+
+} // namespace vitals

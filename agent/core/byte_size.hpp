@@ -1,0 +1,14 @@
+// Sizes such as "256MiB". SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace vitals {
+
+/// Parses "<number>[unit]" with B, KB/MB/GB/TB (powers of 1000) or
+/// KiB/MiB/GiB/TiB (powers of 1024); nullopt when malformed.
+std::optional<std::uint64_t> parse_bytes(std::string_view text);
+
+} // namespace vitals
