@@ -1,18 +1,17 @@
 // vitalsd: the Vitals health-check agent. SPDX-License-Identifier: MIT
+#include <atomic>
 #include <csignal>
+#include <thread>
 #include <cstdio>
 #include <exception>
 #include <pthread.h>
 
 #include <fmt/format.h>
 
+#include "app/agent_runtime.hpp"
 #include "app/load_configuration.hpp"
 #include "cli/options.hpp"
 #include "core/log.hpp"
-#include "http/health_routes.hpp"
-#include "http/http_server.hpp"
-#include "results/result_store.hpp"
-#include "scheduler/scheduler.hpp"
 
 namespace {
 
@@ -36,66 +35,72 @@ sigset_t block_control_signals() {
     return signals;
 }
 
-/// Waits for SIGTERM or SIGINT and returns it.
-int wait_for_shutdown(const sigset_t &signals) {
-    while (true) {
+void print_errors(const ConfigErrors &errors) {
+    for (const auto &error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+}
+
+/// Waits up to `limit` for a signal; 0 when none came.
+int wait_for_signal(const sigset_t &signals, std::optional<Duration> limit) {
+    if (!limit) {
         int signal = 0;
         sigwait(&signals, &signal);
-        if (signal != SIGHUP) return signal;
-        // The default action of SIGHUP would kill the agent; logrotate-style
-        // scripts send it routinely.
-        log(LogLevel::warning, "agent",
-            "SIGHUP: configuration reload is not supported yet; restart to apply changes");
+        return signal;
     }
+    const auto ns = std::max<Duration::rep>(limit->count(), 0);
+    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    return signal < 0 ? 0 : signal;
 }
 
-void print_errors(const ConfigErrors &errors) {
-    for (const auto &error : errors)
-        std::fprintf(stderr, "%s\n", error.to_string().c_str());
+[[noreturn]] void exit_at_once(int signal) {
+    log(LogLevel::warning, "agent", "second {}: exiting at once", strsignal(signal));
+    std::_Exit(exit_ok);
 }
 
-std::vector<CheckInfo> check_infos(const std::vector<std::shared_ptr<Check>> &checks) {
-    std::vector<CheckInfo> infos;
-    for (const auto &check : checks)
-        infos.push_back(check->info());
-    return infos;
-}
-
-AgentFacts agent_facts(const LoadedConfiguration &loaded,
-                       std::chrono::system_clock::time_point started) {
-    AgentFacts facts;
-    facts.version = VITALS_VERSION;
-    facts.abi = fmt::format("{}.{}", VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
-    facts.started = started;
-    for (const auto &name : loaded.plugins.names()) {
-        const char *version = loaded.plugins.find(name)->descriptor().version;
-        facts.plugins.emplace_back(name, version ? version : "");
+/// SIGTERM: readiness turns 503 at once while liveness stays 200, for
+/// shutdown_delay, so load balancers stop sending traffic; then runs in
+/// flight get their timeout, plugins are destroyed, and the agent exits 0.
+/// A second SIGTERM or SIGINT at any point exits at once.
+int shut_down(AgentRuntime &runtime, const sigset_t &signals, int signal) {
+    const Duration delay = runtime.settings().shutdown_delay;
+    log(LogLevel::info, "agent", "received {}: draining for {}", strsignal(signal), format_duration(delay));
+    runtime.drain();
+    const auto drain_until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < drain_until) {
+        const int next = wait_for_signal(signals, drain_until - std::chrono::steady_clock::now());
+        if (next == SIGTERM || next == SIGINT) exit_at_once(next);
     }
-    facts.config_ok = loaded.errors.empty();
-    facts.config_errors = loaded.errors.size();
-    facts.config_loaded = std::chrono::system_clock::now();
-    return facts;
-}
-
-int serve(LoadedConfiguration &loaded, const sigset_t &signals,
-          std::chrono::system_clock::time_point started) {
-    const AgentSettings &agent = loaded.config.agent;
-    const AgentFacts facts = agent_facts(loaded, started);
-    ResultStore results{check_infos(loaded.checks), agent.history_size};
-    // Bound before the checks start, so a busy port fails at once.
-    HttpServer server{agent.listen, agent.http, health_router(results, agent.endpoints, facts)};
-    Scheduler scheduler{loaded.checks, results, {.workers = agent.workers}};
-    scheduler.start();
-    server.start();
-    log(LogLevel::info, "agent", "vitalsd {} listening on {}:{} with {} check(s)", VITALS_VERSION,
-        agent.listen.host, server.port(), loaded.checks.size());
-
-    const int signal = wait_for_shutdown(signals);
-    log(LogLevel::info, "agent", "received {}, shutting down", strsignal(signal));
-    server.stop();
-    scheduler.stop();
+    std::atomic<bool> stopped{false};
+    std::thread stopper{[&] {
+        runtime.stop();
+        stopped = true;
+        ::kill(::getpid(), SIGHUP); // wakes the wait below
+    }};
+    while (!stopped) {
+        const int next = wait_for_signal(signals, std::chrono::milliseconds{200});
+        if (next == SIGTERM || next == SIGINT) exit_at_once(next);
+    }
+    stopper.join();
     log(LogLevel::info, "agent", "stopped");
     return exit_ok;
+}
+
+int serve(LoadedConfiguration loaded, const std::optional<std::filesystem::path> &agent_file,
+          const Options &options, const sigset_t &signals, std::chrono::system_clock::time_point started) {
+    const std::size_t checks = loaded.checks.size();
+    AgentRuntime runtime{std::move(loaded), agent_file, options.listen, started};
+    runtime.start();
+    log(LogLevel::info, "agent", "vitalsd {} listening on {}:{} with {} check(s)", VITALS_VERSION,
+        runtime.settings().listen.host, runtime.port(), checks);
+    while (true) {
+        const int signal = wait_for_signal(signals, std::nullopt);
+        if (signal == SIGHUP) {
+            log(LogLevel::info, "agent", "reloading the configuration");
+            runtime.reload();
+            continue;
+        }
+        return shut_down(runtime, signals, signal);
+    }
 }
 
 int run(const Options &options) {
@@ -125,7 +130,7 @@ int run(const Options &options) {
     log(LogLevel::info, "agent", "configuration from {}, conf.d {}", source,
         loaded.config.agent.conf_d.string());
     const sigset_t signals = block_control_signals();
-    return serve(loaded, signals, started);
+    return serve(std::move(loaded), agent_file, options, signals, started);
 }
 
 } // namespace

@@ -481,13 +481,13 @@ interval = "100ms"
     }
 }
 
-TEST_CASE("agent: SIGHUP does not stop it") {
+TEST_CASE("agent: SIGHUP reloads and does not stop it") {
     Agent agent{""};
     agent.process().signal(SIGHUP);
     const auto give_up = Clock::now() + 5s;
-    while (!contains(agent.log(), "SIGHUP") && Clock::now() < give_up)
+    while (!contains(agent.log(), "configuration reloaded") && Clock::now() < give_up)
         std::this_thread::sleep_for(20ms);
-    CHECK(contains(agent.log(), "SIGHUP"));
+    CHECK(contains(agent.log(), "configuration reloaded"));
     CHECK(http_get(agent.port(), "/health").status == 200);
     agent.process().signal(SIGTERM);
     CHECK(agent.process().wait_for_exit(10s) == 0);

@@ -47,7 +47,7 @@ CheckResult result(Status status, std::string message = "fine",
 
 HttpResponse request(const ResultStore &store, const std::string &path,
                      const std::string &method = "GET") {
-    static const AgentFacts facts{};
+    static const AgentStatus facts{AgentFacts{}};
     const Router router = health_router(store, {}, facts);
     return router.handle(HttpRequest{method, path, ""});
 }

@@ -34,7 +34,7 @@ CheckResult result(Status status, std::string message, Duration duration = 120ms
 struct Fixture {
     ResultStore store{{info("cache.data"), info("db")}};
     std::vector<EndpointDefinition> endpoints;
-    AgentFacts facts{};
+    AgentStatus facts{AgentFacts{}};
 
     explicit Fixture(Status db_status, std::string db_message = "db says hi") {
         store.record("cache.data", result(Status::ok, "cache fine", 100ms));
@@ -213,7 +213,7 @@ TEST_CASE("styles: a result older than 2 x interval + timeout is stale, reported
     CheckResult ancient = result(Status::ok, "was fine");
     ancient.started = std::chrono::system_clock::now() - 66s; // limit: 2 x 30s + 5s
     store.record("old", ancient);
-    const AgentFacts facts{};
+    const AgentStatus facts{AgentFacts{}};
     const Router router = health_router(store, {}, facts);
     const auto response = router.handle({"GET", "/health/checks/old", ""});
     CHECK(response.status == 503);
@@ -239,7 +239,7 @@ TEST_CASE("styles: ?history lists the last results, newest first, bounded") {
          {std::pair{Status::ok, "one"}, std::pair{Status::ok, "two"},
           std::pair{Status::error, "three"}, std::pair{Status::ok, "four"}})
         store.record("flappy", result(status, message));
-    const AgentFacts facts{};
+    const AgentStatus facts{AgentFacts{}};
     const auto body =
         health_router(store, {}, facts).handle({"GET", "/health/checks/flappy", "history"}).body;
     const auto history = body.substr(body.find("\"history\":"));

@@ -7,6 +7,7 @@
 
 #include "checks/check_builder.hpp"
 #include "config/config_reader.hpp"
+#include "config/dependencies.hpp"
 #include "http/health_routes.hpp"
 
 namespace vitals {
@@ -42,6 +43,7 @@ LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file
     loaded.plugins = PluginCatalog::scan(loaded.config.agent.plugin_dirs);
     loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors);
     validate_endpoints(loaded.config, loaded.errors);
+    validate_dependencies(loaded.config.checks, loaded.errors);
     // Report in reading order (toml++ iterates keys alphabetically, not by line).
     std::stable_sort(loaded.errors.begin(), loaded.errors.end(), [](const auto &a, const auto &b) {
         return std::tie(a.where.file, a.where.line, a.where.column) <

@@ -20,6 +20,7 @@ std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
                                      std::shared_ptr<const PluginLibrary> plugin,
                                      ConfigErrors &errors, const IsolationSettings &isolation) {
     std::unique_ptr<PluginRunner> runner;
+    std::string identity = plugin->identity();
     if (effective_isolation(definition, isolation) == Isolation::process) {
         errors.push_back({definition.where, "check." + definition.name + ".isolation",
                           "isolation = \"process\" is not available in this build"});
@@ -27,11 +28,12 @@ std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
     }
     runner = InProcessRunner::create(definition, std::move(plugin), errors);
     if (!runner) return nullptr;
-    return std::unique_ptr<Check>(new Check(definition, std::move(runner)));
+    return std::unique_ptr<Check>(new Check(definition, std::move(identity), std::move(runner)));
 }
 
-Check::Check(CheckDefinition definition, std::unique_ptr<PluginRunner> runner)
-    : definition_(std::move(definition)), runner_(std::move(runner)) {}
+Check::Check(CheckDefinition definition, std::string plugin_identity, std::unique_ptr<PluginRunner> runner)
+    : definition_(std::move(definition)), plugin_identity_(std::move(plugin_identity)),
+      runner_(std::move(runner)) {}
 
 Check::~Check() = default;
 
@@ -40,8 +42,9 @@ CheckResult Check::run(std::chrono::steady_clock::time_point deadline) {
 }
 
 CheckInfo Check::info() const {
-    return CheckInfo{definition_.name,   definition_.plugin,   definition_.description,
-                     definition_.groups, definition_.interval, definition_.timeout};
+    return CheckInfo{definition_.name,     definition_.plugin,   definition_.description,
+                     definition_.groups,   definition_.interval, definition_.timeout,
+                     definition_.failure_threshold, definition_.success_threshold};
 }
 
 } // namespace vitals

@@ -34,12 +34,15 @@ public:
 
     const CheckDefinition &definition() const { return definition_; }
     const std::string &name() const { return definition_.name; }
+    /// The plugin file this check runs (see PluginLibrary::identity).
+    const std::string &plugin_identity() const { return plugin_identity_; }
     CheckInfo info() const;
 
 private:
-    Check(CheckDefinition definition, std::unique_ptr<PluginRunner> runner);
+    Check(CheckDefinition definition, std::string plugin_identity, std::unique_ptr<PluginRunner> runner);
 
     CheckDefinition definition_;
+    std::string plugin_identity_;
     std::unique_ptr<PluginRunner> runner_;
 };
 

@@ -56,11 +56,19 @@ HealthView make_view(std::vector<CheckState> checks, const StatusCodes &codes, c
     return view;
 }
 
+/// What an answer adds beyond its checks.
+struct Extras {
+    const AgentStatus *agent = nullptr;
+    bool readiness = false;   ///< 503 while starting or draining (Kubernetes readiness)
+    bool show_config = false; ///< the configuration's state (GET /health)
+};
+
 class Answerer {
 public:
     Answerer(const ResultStore &results, const ResponseStyle &style, StatusCodes codes,
-             Selection selection)
-        : results_(results), style_(style), codes_(codes), selection_(std::move(selection)) {}
+             Selection selection, Extras extras = {})
+        : results_(results), style_(style), codes_(codes), selection_(std::move(selection)),
+          extras_(extras) {}
 
     /// Many checks; `?exclude=a,b` leaves some out, `?verbose=0` keeps only the status.
     HttpResponse aggregate(const HttpRequest &request) const {
@@ -73,7 +81,9 @@ public:
             return !selection_.covers(check.info) ||
                    std::find(excluded.begin(), excluded.end(), check.info.name) != excluded.end();
         });
-        return style_.aggregate(make_view(std::move(checks), codes_, query));
+        HealthView view = make_view(std::move(checks), codes_, query);
+        add_extras(view);
+        return style_.aggregate(view);
     }
 
     /// One check; `?history` adds its last results (native style).
@@ -89,10 +99,21 @@ public:
     }
 
 private:
+    void add_extras(HealthView &view) const {
+        if (!extras_.agent) return;
+        const AgentFacts facts = extras_.agent->snapshot();
+        if (extras_.readiness && facts.draining)
+            view.unavailable = "draining: the agent is shutting down";
+        else if (extras_.readiness && !results_.startup_complete())
+            view.unavailable = "starting: not every startup check has passed yet";
+        if (extras_.show_config) view.agent = facts;
+    }
+
     const ResultStore &results_;
     const ResponseStyle &style_;
     StatusCodes codes_;
     Selection selection_;
+    Extras extras_;
 };
 
 StatusCodes codes_for(const EndpointDefinition &endpoint, const ResponseStyle &style) {
@@ -103,17 +124,18 @@ StatusCodes codes_for(const EndpointDefinition &endpoint, const ResponseStyle &s
     return codes;
 }
 
-void add_builtin_routes(Router &router, const ResultStore &results, const AgentFacts &facts) {
+void add_builtin_routes(Router &router, const ResultStore &results, const AgentStatus &agent) {
     const ResponseStyle &native = vitals_style();
     const StatusCodes codes = native.default_codes();
-    router.get("/health", [all = Answerer{results, native, codes, {}}](const HttpRequest &request,
+    router.get("/health", [all = Answerer{results, native, codes, {}, {&agent, false, true}}](const HttpRequest &request,
                                                                        const Captures &) {
         return all.aggregate(request);
     });
     for (const char *group : probe_groups) {
         // The probe groups answer even with no member: an empty group is healthy.
         router.get(std::string{"/health/"} + group,
-                   [members = Answerer{results, native, codes, {{group}, {}}}](
+                   [members = Answerer{results, native, codes, {{group}, {}},
+                                       {&agent, std::string_view{group} == "ready", false}}](
                        const HttpRequest &request, const Captures &) {
                        return members.aggregate(request);
                    });
@@ -136,18 +158,22 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentF
                    ? json_response(404, render_error("unknown check", request.path))
                    : response;
     });
-    router.get("/metrics", [&results, &facts](const HttpRequest &, const Captures &) {
+    router.get("/metrics", [&results, &agent](const HttpRequest &, const Captures &) {
         HttpResponse response = json_response(
-            200, render_metrics(results.snapshot(), facts, std::chrono::system_clock::now()));
+            200, render_metrics(results.snapshot(), agent.snapshot(), std::chrono::system_clock::now()));
         response.content_type = prometheus_content_type;
         return response;
     });
 }
 
-void add_endpoint(Router &router, const ResultStore &results, const EndpointDefinition &endpoint) {
+void add_endpoint(Router &router, const ResultStore &results, const AgentStatus &agent,
+                  const EndpointDefinition &endpoint) {
     const ResponseStyle &style = *find_style(endpoint.style);
-    Answerer answerer{
-        results, style, codes_for(endpoint, style), {endpoint.groups, endpoint.checks}};
+    // An endpoint over the ready group is a readiness probe: it drains and waits for startup too.
+    const bool readiness =
+        std::find(endpoint.groups.begin(), endpoint.groups.end(), "ready") != endpoint.groups.end();
+    Answerer answerer{results, style, codes_for(endpoint, style), {endpoint.groups, endpoint.checks},
+                      {&agent, readiness, false}};
     router.get(endpoint.path,
                [answerer, &style, token = endpoint.token, per_check = endpoint.per_check()](
                    const HttpRequest &request, const Captures &captures) {
@@ -173,11 +199,11 @@ std::vector<std::string> placeholders(std::string_view path) {
 } // namespace
 
 Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
-                     const AgentFacts &facts) {
+                     const AgentStatus &agent) {
     Router router;
-    add_builtin_routes(router, results, facts);
+    add_builtin_routes(router, results, agent);
     for (const auto &endpoint : endpoints)
-        add_endpoint(router, results, endpoint);
+        add_endpoint(router, results, agent, endpoint);
     return router;
 }
 

@@ -11,10 +11,10 @@
 namespace vitals {
 
 /// The built-in routes, then agent.toml's [[endpoint]]s. Handlers only read
-/// result snapshots: a request never runs a check. `results` and `facts`
+/// result snapshots: a request never runs a check. `results` and `agent`
 /// must outlive the router.
 Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
-                     const AgentFacts &facts);
+                     const AgentStatus &agent);
 
 /// Checks what only a whole configuration can tell: the style exists, named
 /// checks exist, paths are well-formed and do not collide.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "http/http_server.hpp"
 
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include <Poco/Exception.h>
@@ -40,14 +42,33 @@ HttpResponse route(const Router &router, HTTPServerRequest &request) {
     return router.handle(parsed);
 }
 
+/// The routes in force; a reload swaps them while requests are being served.
+class RouteTable {
+public:
+    explicit RouteTable(Router router) : current_(std::make_shared<const Router>(std::move(router))) {}
+    std::shared_ptr<const Router> get() const {
+        const std::lock_guard lock{mutex_};
+        return current_;
+    }
+    void set(Router router) {
+        auto next = std::make_shared<const Router>(std::move(router));
+        const std::lock_guard lock{mutex_};
+        current_ = std::move(next);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Router> current_;
+};
+
 class RouterHandler final : public HTTPRequestHandler {
 public:
-    explicit RouterHandler(const Router &router) : router_(router) {}
+    explicit RouterHandler(std::shared_ptr<const Router> router) : router_(std::move(router)) {}
 
     void handleRequest(HTTPServerRequest &request, HTTPServerResponse &response) override {
         HttpResponse answer;
         try {
-            answer = route(router_, request);
+            answer = route(*router_, request);
         } catch (const std::exception &e) {
             log(LogLevel::error, "http", "{} {}: {}", request.getMethod(), request.getURI(),
                 e.what());
@@ -66,18 +87,18 @@ public:
     }
 
 private:
-    const Router &router_;
+    std::shared_ptr<const Router> router_; // the table may change; this request keeps its own
 };
 
 class HandlerFactory final : public HTTPRequestHandlerFactory {
 public:
-    explicit HandlerFactory(const Router &router) : router_(router) {}
+    explicit HandlerFactory(const RouteTable &routes) : routes_(routes) {}
     HTTPRequestHandler *createRequestHandler(const HTTPServerRequest &) override {
-        return new RouterHandler(router_);
+        return new RouterHandler(routes_.get());
     }
 
 private:
-    const Router &router_;
+    const RouteTable &routes_;
 };
 
 ServerSocket bind_socket(const ListenAddress &listen) {
@@ -102,7 +123,7 @@ Poco::Timespan to_timespan(Duration duration) {
 } // namespace
 
 struct HttpServer::Impl {
-    Router router;
+    RouteTable routes;
     // Poco serves each keep-alive connection on one thread for its whole
     // life; a private pool (not the 16-thread default pool) sized from the
     // config plus short keep-alive bounds keep a fresh probe from waiting
@@ -111,10 +132,10 @@ struct HttpServer::Impl {
     ServerSocket socket;
     HTTPServer server;
 
-    Impl(const ListenAddress &listen, const HttpSettings &settings, Router routes)
-        : router(std::move(routes)), threads(2, static_cast<int>(settings.max_threads)),
+    Impl(const ListenAddress &listen, const HttpSettings &settings, Router routes_in)
+        : routes(std::move(routes_in)), threads(2, static_cast<int>(settings.max_threads)),
           socket(bind_socket(listen)),
-          server(new HandlerFactory(router), threads, socket, make_params(settings)) {}
+          server(new HandlerFactory(routes), threads, socket, make_params(settings)) {}
 
     static HTTPServerParams::Ptr make_params(const HttpSettings &settings) {
         HTTPServerParams::Ptr params = new HTTPServerParams;
@@ -140,6 +161,10 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() {
     impl_->server.start();
+}
+
+void HttpServer::set_router(Router router) {
+    impl_->routes.set(std::move(router));
 }
 
 void HttpServer::stop() {

@@ -16,6 +16,8 @@ public:
     ~HttpServer();
 
     void start();
+    /// Swaps the routes (a reload's new endpoints); requests in flight finish on the old ones.
+    void set_router(Router router);
     void stop();
     /// The bound port (the real one when 0 was asked for).
     std::uint16_t port() const;

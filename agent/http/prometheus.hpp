@@ -5,20 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "results/agent_status.hpp"
 #include "results/result_store.hpp"
 
 namespace vitals {
-
-/// What the agent knows about itself, fixed once a configuration is in force.
-struct AgentFacts {
-    std::string version;
-    std::string abi; ///< "1.0"
-    std::chrono::system_clock::time_point started;
-    std::vector<std::pair<std::string, std::string>> plugins; ///< name, version
-    bool config_ok = true;
-    std::size_t config_errors = 0;
-    std::chrono::system_clock::time_point config_loaded;
-};
 
 inline constexpr const char *prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -22,6 +22,7 @@ int StatusCodes::of(Status status) const {
 }
 
 Status HealthView::status() const {
+    if (unavailable) return Status::error;
     Status worst_status = Status::ok;
     for (const auto &check : checks)
         worst_status = worst(worst_status, verdict(check).status);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/http_types.hpp"
+#include "results/agent_status.hpp"
 #include "results/result_store.hpp"
 #include "results/verdict.hpp"
 
@@ -31,6 +32,10 @@ struct HealthView {
     bool verbose = true; ///< false: only the overall status (`?verbose=0`)
     /// Past runs to include, newest first (`?history`, native style only).
     std::optional<std::vector<HistoryEntry>> history;
+    /// Why the answer is "not ready" whatever the checks say: starting or draining.
+    std::optional<std::string> unavailable;
+    /// The configuration's state, for /health (native style only).
+    std::optional<AgentFacts> agent;
 
     Status status() const; ///< the worst verdict; ok when empty
     Verdict verdict(const CheckState &check) const { return judge(check, now); }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <sys/stat.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
@@ -69,6 +70,10 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::open(const std::filesystem::
 PluginLibrary::PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle> handle,
                              const vitals_plugin &raw)
     : file_(std::move(file)), handle_(std::move(handle)) {
+    struct stat info {};
+    if (::stat(file_.c_str(), &info) == 0)
+        identity_ = fmt::format("{}:{}:{}:{}.{}", info.st_dev, info.st_ino, info.st_size,
+                                info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
     // Copy at most what both sides know into a zeroed struct (OBS's rule).
     std::memcpy(&descriptor_, &raw, std::min<std::size_t>(raw.struct_size, sizeof descriptor_));
     const auto refuse = [this](const std::string &why) {

@@ -35,6 +35,8 @@ public:
     const vitals_param_spec *find_param(std::string_view key) const noexcept;
     const std::string &name() const noexcept { return name_; }
     const std::filesystem::path &file() const noexcept { return file_; }
+    /// The file as loaded (device, inode, size, mtime): a replaced .so differs.
+    const std::string &identity() const noexcept { return identity_; }
 
     struct Handle; ///< the OS library handle, opaque here to keep Boost.DLL in the .cpp
 
@@ -47,6 +49,7 @@ private:
     vitals_plugin descriptor_{};
     std::vector<vitals_param_spec> params_;
     std::string name_;
+    std::string identity_;
 };
 
 } // namespace vitals

@@ -22,6 +22,8 @@ struct CheckResult {
     std::vector<Metric> metrics;
     Duration duration{};
     std::chrono::system_clock::time_point started{};
+    /// Not run because a dependency is failing (depends_on).
+    bool suppressed = false;
 };
 
 } // namespace vitals

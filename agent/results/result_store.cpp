@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <algorithm>
 
 namespace vitals {
 
@@ -14,9 +15,46 @@ ResultStore::ResultStore(const std::vector<CheckInfo> &checks, std::size_t histo
     : history_size_(history_size) {
     const auto now = std::chrono::system_clock::now();
     for (const auto &info : checks) {
-        CheckState state{info, {}, {}, 0, {}, now};
+        CheckState state;
+        state.info = info;
+        state.declared_at = now;
         entries_.emplace(info.name, Entry{std::move(state), {}});
     }
+    update_startup_locked();
+}
+
+void ResultStore::update_startup_locked() {
+    if (startup_complete_) return;
+    startup_complete_ = std::all_of(entries_.begin(), entries_.end(), [](const auto &item) {
+        const CheckState &state = item.second.state;
+        return !state.info.in_group("startup") || state.passed_once;
+    });
+}
+
+bool ResultStore::startup_complete() const {
+    const std::shared_lock lock{mutex_};
+    return startup_complete_;
+}
+
+void ResultStore::reconcile(const std::vector<CheckInfo> &infos, const std::set<std::string> &restarted) {
+    const std::unique_lock lock{mutex_};
+    const auto now = std::chrono::system_clock::now();
+    std::map<std::string, Entry, std::less<>> next;
+    for (const auto &info : infos) {
+        const auto old = entries_.find(info.name);
+        if (old != entries_.end() && !restarted.contains(info.name)) {
+            Entry kept = std::move(old->second);
+            kept.state.info = info;
+            next.emplace(info.name, std::move(kept));
+        } else {
+            CheckState state;
+            state.info = info;
+            state.declared_at = now;
+            next.emplace(info.name, Entry{std::move(state), {}});
+        }
+    }
+    entries_ = std::move(next);
+    update_startup_locked();
 }
 
 void ResultStore::record(const std::string &name, CheckResult result) {
@@ -25,14 +63,23 @@ void ResultStore::record(const std::string &name, CheckResult result) {
     if (it == entries_.end()) return; // a check from a configuration no longer in force
     CheckState &state = it->second.state;
     const bool changed = !state.last || state.last->status != result.status;
-    if (changed) {
-        state.status_since =
-            result.started +
-            std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
-        state.consecutive = 1;
-    } else {
-        ++state.consecutive;
+    state.consecutive = changed ? 1 : state.consecutive + 1;
+    const auto ended =
+        result.started + std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
+    if (!state.last) {
+        state.reported = result.status;
+        state.status_since = ended;
+    } else if (result.status != state.reported) {
+        // Kubernetes' and Consul's rule: one blip does not flip a probe.
+        const unsigned needed = result.status > state.reported ? state.info.failure_threshold
+                                                                : state.info.success_threshold;
+        if (state.consecutive >= needed) {
+            state.reported = result.status;
+            state.status_since = ended;
+        }
     }
+    if (result.status != Status::error) state.passed_once = true;
+    update_startup_locked();
     ++state.runs_by_status[static_cast<std::size_t>(result.status)];
     auto &history = it->second.history;
     if (history_size_ > 0) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -23,6 +24,8 @@ struct CheckInfo {
     std::vector<std::string> groups;
     Duration interval{};
     Duration timeout{};
+    unsigned failure_threshold = 1; ///< results in a row needed to report a worse status
+    unsigned success_threshold = 1; ///< results in a row needed to report a better one
 
     bool in_group(std::string_view group) const;
 };
@@ -30,8 +33,12 @@ struct CheckInfo {
 struct CheckState {
     CheckInfo info;
     std::optional<CheckResult> last;                      ///< nullopt until the first run ends
-    std::chrono::system_clock::time_point status_since{}; ///< when the status last changed
-    std::uint64_t consecutive = 0;                 ///< results in a row with the current status
+    /// The status reported to probes: the last result's, once it has held for
+    /// the threshold number of runs (valid when `last` is set).
+    Status reported = Status::error;
+    std::chrono::system_clock::time_point status_since{}; ///< when `reported` last changed
+    std::uint64_t consecutive = 0; ///< results in a row with the last result's status
+    bool passed_once = false;      ///< some run ended ok or warning
     std::array<std::uint64_t, 3> runs_by_status{}; ///< indexed by Status, since the agent started
     std::chrono::system_clock::time_point declared_at{}; ///< when the agent took the check on
 };
@@ -60,6 +67,14 @@ public:
     std::optional<CheckState> find(std::string_view name) const;
     /// The last runs of a check, newest first (empty for an unknown check).
     std::vector<HistoryEntry> history(std::string_view name) const;
+    /// True once every check in the "startup" group has passed once; it then
+    /// stays true (Kubernetes' startup probe is not asked again).
+    bool startup_complete() const;
+
+    /// Takes a new configuration's checks: kept ones keep their results and
+    /// history (with `infos`' settings), `restarted` and new ones start
+    /// afresh, the rest are dropped.
+    void reconcile(const std::vector<CheckInfo> &infos, const std::set<std::string> &restarted);
 
 private:
     struct Entry {
@@ -69,6 +84,9 @@ private:
     mutable std::shared_mutex mutex_;
     std::map<std::string, Entry, std::less<>> entries_;
     std::size_t history_size_;
+    bool startup_complete_ = false;
+
+    void update_startup_locked();
 };
 
 } // namespace vitals

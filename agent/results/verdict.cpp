@@ -37,7 +37,7 @@ Verdict judge(const CheckState &state, std::chrono::system_clock::time_point now
                         format_duration(state.info.interval), state.last->message);
         return verdict;
     }
-    verdict.status = state.last->status;
+    verdict.status = state.reported;
     verdict.message = state.last->message;
     return verdict;
 }

@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "results/verdict.hpp"
 #include "scheduler/run_plan.hpp"
 
 namespace vitals {
@@ -25,16 +27,21 @@ struct Scheduler::State {
         bool in_flight = false; ///< queued or running; not in the plan
         bool running = false;
         bool timed_out = false; ///< its worker has been replaced; its result will be dropped
+        bool removed = false;   ///< gone from the configuration; erased once idle
     };
 
     std::mutex mutex;
     std::condition_variable dispatcher_wake;
     std::condition_variable work_ready;
     std::condition_variable runs_changed;
-    std::vector<Slot> slots; // never resized after construction, so references stay valid
+    // A map, not a vector: its nodes stay put while checks come and go, so a
+    // worker may hold a Slot& across an unlocked run.
+    std::map<std::size_t, Slot> slots;
+    std::size_t next_id = 0;
     RunPlan plan;
     std::deque<std::size_t> queue;
     ResultStore *results = nullptr;
+    std::mt19937_64 random{std::random_device{}()};
     bool stopping = false;
     unsigned running = 0; ///< runs inside a plugin, stuck ones included
     unsigned workers = 0; ///< live worker threads, stuck ones included
@@ -43,6 +50,30 @@ struct Scheduler::State {
 namespace {
 
 using State = Scheduler::State;
+
+/// A dependency whose reported status is error, if any (a pending one is not failing).
+std::optional<std::string> failing_dependency(const CheckDefinition &check, const ResultStore &results) {
+    const auto now = std::chrono::system_clock::now();
+    for (const auto &name : check.depends_on) {
+        const auto dependency = results.find(name);
+        if (dependency && dependency->last && judge(*dependency, now).status == Status::error) return name;
+    }
+    return std::nullopt;
+}
+
+/// One dead database shows as one root cause, not twenty alerts: checks that
+/// depend on a failing one report a suppressed error instead of running.
+CheckResult run_or_skip(Check &check, const ResultStore &results, SteadyClock::time_point deadline) {
+    if (const auto failing = failing_dependency(check.definition(), results)) {
+        CheckResult skipped;
+        skipped.status = Status::error;
+        skipped.message = fmt::format("skipped: {} is failing", *failing);
+        skipped.started = std::chrono::system_clock::now();
+        skipped.suppressed = true;
+        return skipped;
+    }
+    return check.run(deadline);
+}
 
 void worker_loop(std::shared_ptr<State> state) {
     std::unique_lock lock{state->mutex};
@@ -59,7 +90,7 @@ void worker_loop(std::shared_ptr<State> state) {
         if (state->stopping) return;
         const std::size_t index = state->queue.front();
         state->queue.pop_front();
-        State::Slot &slot = state->slots[index];
+        State::Slot &slot = state->slots.at(index);
         slot.running = true;
         slot.deadline = SteadyClock::now() + slot.check->definition().timeout;
         slot.started_at = std::chrono::system_clock::now();
@@ -69,7 +100,7 @@ void worker_loop(std::shared_ptr<State> state) {
         const auto deadline = slot.deadline;
 
         lock.unlock();
-        CheckResult result = check->run(deadline);
+        CheckResult result = run_or_skip(*check, *state->results, deadline);
         lock.lock();
 
         --state->running;
@@ -77,7 +108,9 @@ void worker_loop(std::shared_ptr<State> state) {
         slot.in_flight = false;
         slot.deadline = SteadyClock::time_point::max();
         const bool replaced = slot.timed_out;
-        if (!state->stopping) {
+        if (slot.removed) {
+            state->slots.erase(index); // a reload took it away while it ran: drop its result
+        } else if (!state->stopping) {
             if (replaced)
                 log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
                     check->name(), to_string(result.status));
@@ -117,7 +150,9 @@ void dispatch_loop(std::shared_ptr<State> state) {
     while (!state->stopping) {
         const auto now = SteadyClock::now();
         for (const auto &[index, due] : state->plan.take_due(now)) {
-            State::Slot &slot = state->slots[index];
+            const auto found = state->slots.find(index);
+            if (found == state->slots.end()) continue; // removed by a reload
+            State::Slot &slot = found->second;
             slot.due = due;
             slot.in_flight = true;
             slot.timed_out = false;
@@ -125,8 +160,8 @@ void dispatch_loop(std::shared_ptr<State> state) {
             state->work_ready.notify_one();
         }
         auto wake = state->plan.next_due().value_or(SteadyClock::time_point::max());
-        for (auto &slot : state->slots) {
-            if (!slot.running || slot.timed_out) continue;
+        for (auto &[id, slot] : state->slots) {
+            if (!slot.running || slot.timed_out || slot.removed) continue;
             if (slot.deadline <= now) {
                 record_timeout(*state, slot);
                 spawn_worker(state);
@@ -143,36 +178,57 @@ void dispatch_loop(std::shared_ptr<State> state) {
 
 } // namespace
 
-Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results,
-                     Options options)
-    : state_(std::make_shared<State>()), options_(options) {
-    state_->results = &results;
-    for (auto &check : checks)
-        state_->slots.push_back({std::move(check)});
+namespace {
+
+/// Call with the state's mutex held. The first run comes after a random
+/// splay, so checks loaded together do not all fire at once.
+void add_locked(State &state, std::shared_ptr<Check> check, Duration max_splay) {
+    const Duration limit = std::min(max_splay, check->definition().interval);
+    std::uniform_int_distribution<Duration::rep> splay{0, limit.count()};
+    const std::size_t id = state.next_id++;
+    state.plan.add(id, SteadyClock::now() + Duration{splay(state.random)});
+    state.slots.emplace(id, State::Slot{std::move(check)});
 }
 
-Scheduler::~Scheduler() {
-    stop();
+} // namespace
+
+Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options)
+    : state_(std::make_shared<State>()), initial_(std::move(checks)), options_(options) {
+    state_->results = &results;
 }
+
+Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
-    std::mt19937_64 random{std::random_device{}()};
-    const auto now = SteadyClock::now();
     {
         const std::lock_guard lock{state_->mutex};
-        for (std::size_t i = 0; i < state_->slots.size(); ++i) {
-            const Duration limit =
-                std::min(options_.max_splay, state_->slots[i].check->definition().interval);
-            std::uniform_int_distribution<Duration::rep> splay{0, limit.count()};
-            state_->plan.add(i, now + Duration{splay(random)});
-        }
-    }
-    {
-        const std::lock_guard lock{state_->mutex};
-        for (unsigned i = 0; i < options_.workers; ++i)
-            spawn_worker(state_);
+        for (auto &check : initial_) add_locked(*state_, std::move(check), options_.max_splay);
+        initial_.clear();
+        for (unsigned i = 0; i < options_.workers; ++i) spawn_worker(state_);
     }
     dispatcher_ = std::thread{dispatch_loop, state_};
+}
+
+void Scheduler::add(std::shared_ptr<Check> check) {
+    {
+        const std::lock_guard lock{state_->mutex};
+        add_locked(*state_, std::move(check), options_.max_splay);
+    }
+    state_->dispatcher_wake.notify_one();
+}
+
+void Scheduler::remove(const std::string &name) {
+    const std::lock_guard lock{state_->mutex};
+    for (auto it = state_->slots.begin(); it != state_->slots.end(); ++it) {
+        State::Slot &slot = it->second;
+        if (slot.removed || slot.check->name() != name) continue;
+        if (slot.in_flight) {
+            slot.removed = true; // its worker erases it when the run returns
+        } else {
+            state_->slots.erase(it); // its plan entry is skipped when due
+        }
+        return;
+    }
 }
 
 void Scheduler::stop(Duration grace) {

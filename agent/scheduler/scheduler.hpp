@@ -34,6 +34,10 @@ public:
     Scheduler &operator=(const Scheduler &) = delete;
 
     void start();
+    /// Takes on a check (a reload's new or changed one), after a splay.
+    void add(std::shared_ptr<Check> check);
+    /// Drops a check; a run in flight finishes, and its result is dropped.
+    void remove(const std::string &name);
     /// Stops dispatching and waits up to `grace` for runs in flight; runs
     /// still going after that are abandoned (their results are dropped).
     void stop(Duration grace = std::chrono::seconds{5});
@@ -42,6 +46,7 @@ public:
 
 private:
     std::shared_ptr<State> state_;
+    std::vector<std::shared_ptr<Check>> initial_; ///< until start()
     std::thread dispatcher_;
     Options options_;
 };

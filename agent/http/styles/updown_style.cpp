@@ -92,6 +92,7 @@ public:
 
 private:
     static std::string first_failure(const HealthView &view) {
+        if (view.unavailable) return *view.unavailable;
         for (const auto &check : view.checks) {
             const Verdict verdict = view.verdict(check);
             if (verdict.status == Status::error)

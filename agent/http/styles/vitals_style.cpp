@@ -40,8 +40,11 @@ void fill_check(Poco::JSON::Object &json, const CheckState &check, const HealthV
     json.set("plugin", check.info.plugin);
     if (!check.info.description.empty()) json.set("description", check.info.description);
     json.set("groups", strings_json(check.info.groups));
+    // With thresholds the reported status can lag the last result: show both.
+    json.set("last_status", last ? Poco::Dynamic::Var{std::string{to_string(last->status)}} : Poco::Dynamic::Var{});
     json.set("pending", verdict.pending);
     json.set("stale", verdict.stale);
+    json.set("suppressed", last && last->suppressed);
     json.set("metrics", metrics_json(check));
     json.set("duration_seconds",
              last ? Poco::Dynamic::Var{to_seconds(last->duration)} : Poco::Dynamic::Var{});
@@ -72,6 +75,16 @@ JsonArray history_json(const std::vector<HistoryEntry> &history) {
     return array;
 }
 
+JsonObject config_json(const AgentFacts &facts) {
+    auto config = json_object();
+    config->set("ok", facts.config_ok);
+    config->set("loaded_at", format_utc(facts.config_loaded));
+    auto errors = json_array();
+    for (const auto &error : facts.config_errors) errors->add(error);
+    config->set("errors", errors);
+    return config;
+}
+
 class VitalsStyle final : public ResponseStyle {
 public:
     std::string_view name() const override { return "vitals"; }
@@ -80,6 +93,8 @@ public:
         auto root = json_object();
         const Status status = view.status();
         root->set("status", std::string{to_string(status)});
+        if (view.unavailable) root->set("reason", *view.unavailable);
+        if (view.verbose && view.agent) root->set("config", config_json(*view.agent));
         if (view.verbose) {
             auto checks = json_object();
             for (const auto &check : view.checks) {

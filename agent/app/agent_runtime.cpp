@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+#include "app/agent_runtime.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/log.hpp"
+#include "http/health_routes.hpp"
+
+namespace vitals {
+namespace {
+
+std::vector<CheckInfo> infos_of(const std::vector<std::shared_ptr<Check>> &checks) {
+    std::vector<CheckInfo> infos;
+    for (const auto &check : checks) infos.push_back(check->info());
+    return infos;
+}
+
+std::vector<std::string> error_lines(const ConfigErrors &errors) {
+    std::vector<std::string> lines;
+    for (const auto &error : errors) lines.push_back(error.to_string());
+    return lines;
+}
+
+Duration longest_timeout(const std::vector<std::shared_ptr<Check>> &checks) {
+    Duration longest = std::chrono::seconds{1};
+    for (const auto &check : checks) longest = std::max(longest, check->definition().timeout);
+    return longest;
+}
+
+} // namespace
+
+AgentFacts facts_for(const LoadedConfiguration &loaded, std::chrono::system_clock::time_point started) {
+    AgentFacts facts;
+    facts.version = VITALS_VERSION;
+    facts.abi = fmt::format("{}.{}", VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
+    facts.started = started;
+    for (const auto &name : loaded.plugins.names()) {
+        const char *version = loaded.plugins.find(name)->descriptor().version;
+        facts.plugins.emplace_back(name, version ? version : "");
+    }
+    facts.config_ok = loaded.errors.empty();
+    facts.config_errors = error_lines(loaded.errors);
+    facts.config_loaded = std::chrono::system_clock::now();
+    return facts;
+}
+
+AgentRuntime::AgentRuntime(LoadedConfiguration loaded, std::optional<std::filesystem::path> agent_file,
+                           std::optional<ListenAddress> listen_override,
+                           std::chrono::system_clock::time_point started)
+    : current_(std::move(loaded)), agent_file_(std::move(agent_file)),
+      listen_override_(std::move(listen_override)), status_(facts_for(current_, started)) {
+    if (listen_override_) current_.config.agent.listen = *listen_override_;
+    const AgentSettings &agent = current_.config.agent;
+    for (const auto &check : current_.checks) fingerprints_[check->name()] = fingerprint(*check);
+    results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
+    // Bound before any check starts, so a busy port fails at once.
+    server_ = std::make_unique<HttpServer>(agent.listen, agent.http,
+                                           health_router(*results_, agent.endpoints, status_));
+    scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_, Scheduler::Options{.workers = agent.workers});
+}
+
+AgentRuntime::~AgentRuntime() { stop(); }
+
+void AgentRuntime::start() {
+    scheduler_->start();
+    server_->start();
+    watch();
+}
+
+std::uint16_t AgentRuntime::port() const { return server_->port(); }
+
+void AgentRuntime::watch() {
+    watcher_.reset(); // one watcher at a time: stop the old one first
+    const AgentSettings &agent = current_.config.agent;
+    watcher_ = std::make_unique<ConfigWatcher>(ConfigWatcher::Paths{agent.conf_d, agent_file_, agent.plugin_dirs});
+}
+
+std::string AgentRuntime::fingerprint(const Check &check) {
+    const CheckDefinition &d = check.definition();
+    std::ostringstream params;
+    params << *d.params;
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin, check.plugin_identity(), d.description,
+                       d.interval.count(), d.timeout.count(), fmt::join(d.groups, ","), d.failure_threshold,
+                       d.success_threshold, fmt::join(d.depends_on, ","), static_cast<int>(d.isolation),
+                       d.isolation_set, d.enabled, params.str());
+}
+
+void AgentRuntime::reload() {
+    auto next = load_configuration(agent_file_, default_settings(agent_file_));
+    if (!next.errors.empty()) {
+        for (const auto &error : next.errors) log(LogLevel::error, "reload", "{}", error.to_string());
+        log(LogLevel::error, "reload", "{} error(s); the running configuration stays in force", next.errors.size());
+        status_.update([&](AgentFacts &facts) {
+            facts.config_ok = false;
+            facts.config_errors = error_lines(next.errors);
+            facts.config_loaded = std::chrono::system_clock::now();
+        });
+        return;
+    }
+    const AgentSettings &before = current_.config.agent;
+    AgentSettings &after = next.config.agent;
+    if (listen_override_) after.listen = *listen_override_;
+    if (after.listen.to_string() != before.listen.to_string() || after.workers != before.workers ||
+        after.http.max_threads != before.http.max_threads || after.history_size != before.history_size)
+        log(LogLevel::warning, "reload", "listen, workers, [http] and history apply at the next restart");
+    after.listen = before.listen;
+    after.workers = before.workers;
+    after.http = before.http;
+    after.history_size = before.history_size;
+
+    // Keep the running instance of every unchanged check.
+    std::map<std::string, std::shared_ptr<Check>> running;
+    for (auto &check : current_.checks) running.emplace(check->name(), check);
+    std::map<std::string, std::string> fingerprints;
+    std::vector<std::shared_ptr<Check>> checks, added;
+    std::set<std::string> restarted;
+    for (auto &check : next.checks) {
+        const std::string print = fingerprint(*check);
+        fingerprints[check->name()] = print;
+        const auto old = running.find(check->name());
+        if (old != running.end() && fingerprints_[check->name()] == print) {
+            checks.push_back(old->second);
+            running.erase(old);
+            continue;
+        }
+        if (old != running.end()) {
+            restarted.insert(check->name());
+            scheduler_->remove(check->name());
+            running.erase(old);
+        }
+        checks.push_back(check);
+        added.push_back(check);
+    }
+    for (const auto &[name, check] : running) scheduler_->remove(name);
+    results_->reconcile(infos_of(checks), restarted);
+    for (auto &check : added) scheduler_->add(check);
+    server_->set_router(health_router(*results_, after.endpoints, status_));
+
+    log(LogLevel::info, "reload", "configuration reloaded: {} check(s), {} new or changed, {} removed", checks.size(),
+        added.size(), running.size());
+    next.checks = std::move(checks);
+    const AgentFacts fresh = facts_for(next, {});
+    status_.update([&](AgentFacts &facts) {
+        facts.plugins = fresh.plugins;
+        facts.config_ok = true;
+        facts.config_errors.clear();
+        facts.config_loaded = fresh.config_loaded;
+    });
+    current_ = std::move(next); // plugins no check uses any more unload once their last run ends
+    fingerprints_ = std::move(fingerprints);
+    watch();
+}
+
+void AgentRuntime::drain() {
+    status_.update([](AgentFacts &facts) { facts.draining = true; });
+}
+
+void AgentRuntime::stop() {
+    watcher_.reset();
+    if (scheduler_) scheduler_->stop(longest_timeout(current_.checks));
+    if (server_) server_->stop();
+}
+
+} // namespace vitals

@@ -1,0 +1,44 @@
+// What the agent says about itself: version, plugins, configuration, draining. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vitals {
+
+struct AgentFacts {
+    std::string version;
+    std::string abi; ///< "1.0"
+    std::chrono::system_clock::time_point started;
+    std::vector<std::pair<std::string, std::string>> plugins; ///< name, version
+    /// The last load or reload: did it succeed, and if not, why (file:line: key: message).
+    bool config_ok = true;
+    std::vector<std::string> config_errors;
+    std::chrono::system_clock::time_point config_loaded;
+    bool draining = false; ///< SIGTERM received: readiness answers 503
+};
+
+/// Thread-safe holder, written on (re)load and shutdown, read per request.
+class AgentStatus {
+public:
+    explicit AgentStatus(AgentFacts facts) : facts_(std::move(facts)) {}
+
+    AgentFacts snapshot() const {
+        const std::lock_guard lock{mutex_};
+        return facts_;
+    }
+    template <class Change>
+    void update(Change &&change) {
+        const std::lock_guard lock{mutex_};
+        change(facts_);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    AgentFacts facts_;
+};
+
+} // namespace vitals
