@@ -3,6 +3,7 @@
 // It also measures its own concurrency so scheduler tests can prove that one
 // instance never runs on two threads at once.
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include <vitals/plugin.hpp>
@@ -14,6 +15,8 @@ const vitals_param_spec params[] = {
     {"status", VITALS_PARAM_STRING, 0, "ok", "ok, warning, error, none or throw", 0},
     {"message", VITALS_PARAM_STRING, 0, "slept", "the result message", 0},
     {"reject", VITALS_PARAM_STRING, 0, nullptr, "if set, create() rejects it with this text", 0},
+    {"status_file", VITALS_PARAM_STRING, 0, nullptr,
+     "if set, each run reads its status word from this file", 0},
     {"extra_metric", VITALS_PARAM_STRING, 0, nullptr, "name of one more metric to report", 0},
     {"extra_unit", VITALS_PARAM_STRING, 0, "", "its unit", 0},
     {}};
@@ -25,6 +28,7 @@ public:
         if (p.has("reject")) p.reject("reject", p.string("reject"));
         if (p.has("extra_metric")) extra_metric_ = p.string("extra_metric");
         extra_unit_ = p.string("extra_unit");
+        if (p.has("status_file")) status_file_ = p.string("status_file");
     }
 
     void run(vitals::Run &run) {
@@ -36,19 +40,28 @@ public:
         run.metric("runs", runs_, "");
         run.metric("max_concurrency", max_in_flight_, "");
         if (!extra_metric_.empty()) run.metric(extra_metric_.c_str(), 42.5, extra_unit_.c_str());
-        if (status_ == "throw") throw std::runtime_error("sleepy was told to throw");
-        if (status_ == "none") return;
-        if (status_ == "warning") return run.warning(message_);
-        if (status_ == "error") return run.error(message_);
+        const std::string status = status_file_.empty() ? status_ : read_word(status_file_);
+        if (status == "throw") throw std::runtime_error("sleepy was told to throw");
+        if (status == "none") return;
+        if (status == "warning") return run.warning(message_);
+        if (status == "error") return run.error(message_);
         run.ok(message_);
     }
 
 private:
+    static std::string read_word(const std::string &file) {
+        std::ifstream in{file};
+        std::string word;
+        in >> word;
+        return word;
+    }
+
     std::chrono::nanoseconds sleep_;
     std::string status_;
     std::string message_;
     std::string extra_metric_;
     std::string extra_unit_;
+    std::string status_file_;
     std::atomic<int> in_flight_{0};
     std::atomic<int> max_in_flight_{0};
     int runs_ = 0;

@@ -28,22 +28,26 @@ using Poco::JSON::Object;
 
 /// agent.toml on port 0 with the shipped and test plugins and `dir`/conf.d.
 /// `extra` is appended verbatim: top-level keys first, then any [http] table.
-inline std::filesystem::path write_agent_toml(const TempDir &dir, const std::string &extra = "",
-                                              const std::string &listen = "127.0.0.1:0") {
+inline std::filesystem::path write_agent_toml(
+    const TempDir &dir, const std::string &extra = "", const std::string &listen = "127.0.0.1:0",
+    std::vector<std::string> plugin_dirs = {VITALS_SHIPPED_PLUGIN_DIR, VITALS_TEST_PLUGIN_DIR}) {
     std::filesystem::create_directories(dir.path() / "conf.d");
-    return dir.write("agent.toml", "listen = \"" + listen + "\"\n" +
-                                       "plugin_dirs = [\"" VITALS_SHIPPED_PLUGIN_DIR
-                                       "\", \"" VITALS_TEST_PLUGIN_DIR "\"]\n" +
-                                       "conf_d = \"" + (dir.path() / "conf.d").string() + "\"\n" +
-                                       extra);
+    std::string dirs;
+    for (const auto &plugin_dir : plugin_dirs)
+        dirs += (dirs.empty() ? "\"" : ", \"") + plugin_dir + "\"";
+    return dir.write("agent.toml", "listen = \"" + listen + "\"\n" + "plugin_dirs = [" + dirs +
+                                       "]\n" + "conf_d = \"" + (dir.path() / "conf.d").string() +
+                                       "\"\n" + extra);
 }
 
 /// A running vitalsd with its own temporary agent.toml and conf.d/checks.toml.
 class Agent {
 public:
     explicit Agent(const std::string &checks, const std::string &agent_extra = "",
-                   std::vector<std::string> args = {}) {
-        const auto config = write_agent_toml(dir_, agent_extra);
+                   std::vector<std::string> args = {}, std::vector<std::string> plugin_dirs = {}) {
+        const auto config = plugin_dirs.empty() ? write_agent_toml(dir_, agent_extra)
+                                                : write_agent_toml(dir_, agent_extra, "127.0.0.1:0",
+                                                                   std::move(plugin_dirs));
         dir_.write("conf.d/checks.toml", checks);
         args.insert(args.begin(), {"--config", config.string()});
         process_.emplace(dir_.path(), std::move(args));
@@ -53,6 +57,8 @@ public:
     std::uint16_t port() const { return port_; }
     AgentProcess &process() { return *process_; }
     std::string log() const { return process_->log(); }
+    /// The agent's temporary directory: agent.toml and conf.d/ live here.
+    const TempDir &dir() const { return dir_; }
 
 private:
     TempDir dir_;

@@ -1,0 +1,325 @@
+// Lifecycle through the real vitalsd: reload, drain, thresholds, startup, dependencies.
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "support/agent_fixture.hpp"
+
+using namespace vitals::test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool contains(const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+}
+
+/// Polls until `done()` or `limit`; returns whether it held.
+template <class Predicate> bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
+    const auto give_up = Clock::now() + limit;
+    while (Clock::now() < give_up) {
+        if (done()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return done();
+}
+
+void write_word(const std::filesystem::path &file, const std::string &word) {
+    std::ofstream{file} << word;
+}
+
+/// Sends SIGHUP and waits for the agent to log the reload's outcome.
+void reload(Agent &agent, const std::string &outcome = "configuration reloaded") {
+    const auto before = agent.log().size();
+    agent.process().signal(SIGHUP);
+    REQUIRE(eventually([&] { return contains(agent.log().substr(before), outcome); }));
+}
+
+Object::Ptr json_at(std::uint16_t port, const std::string &target) {
+    return Poco::JSON::Parser().parse(http_get(port, target).body).extract<Object::Ptr>();
+}
+
+const char *two_checks = R"(
+[check.steady]
+plugin = "sleepy"
+interval = "1h"
+params = { message = "steady as she goes" }
+)";
+
+const char *second_file = R"(
+[check.edited]
+plugin = "sleepy"
+interval = "100ms"
+params = { message = "before" }
+)";
+
+} // namespace
+
+TEST_CASE("lifecycle: a valid edit applies, unchanged checks keep their results") {
+    Agent agent{two_checks};
+    agent.dir().write("conf.d/second.toml", second_file);
+    reload(agent);
+    const auto steady = wait_until_not_pending(agent.port(), "steady");
+    wait_until(agent.port(), "edited", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("message") == "before";
+    });
+    const auto last_run = steady->getValue<std::string>("last_run");
+
+    agent.dir().write(
+        "conf.d/second.toml",
+        std::string{second_file}.replace(std::string{second_file}.find("before"), 6, "after"));
+    reload(agent);
+    wait_until(agent.port(), "edited", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("message") == "after";
+    });
+    // Interval 1 h: a second run could only come from a restart.
+    const auto kept = json_at(agent.port(), "/health/checks/steady?history");
+    CHECK(kept->getValue<std::string>("last_run") == last_run);
+    CHECK(kept->getArray("history")->size() == 1);
+    CHECK(kept->getValue<std::uint64_t>("consecutive") == 1);
+}
+
+TEST_CASE("lifecycle: an invalid edit keeps the running configuration and shows the error") {
+    Agent agent{two_checks};
+    wait_until_not_pending(agent.port(), "steady");
+    const auto broken = agent.dir().write("conf.d/broken.toml",
+                                          "[check.new]\nplugin = \"sleepy\"\nintervall = \"1s\"\n");
+    reload(agent, "the running configuration stays in force");
+    CHECK(http_get(agent.port(), "/health/checks/steady").status == 200);
+    CHECK(http_get(agent.port(), "/health/checks/new").status == 404);
+    const auto health = json_at(agent.port(), "/health");
+    const auto config = health->getObject("config");
+    CHECK_FALSE(config->getValue<bool>("ok"));
+    const auto error = config->getArray("errors")->getElement<std::string>(0);
+    CHECK(error == broken.string() +
+                       ":3:1: check.new.intervall: unknown key 'intervall' (expected one of: "
+                       "depends_on, description, enabled, failure_threshold, groups, interval, "
+                       "isolation, params, plugin, success_threshold, timeout)");
+    CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_config_load_success 0"));
+    CHECK(contains(agent.log(), "check.new.intervall"));
+
+    // The next valid edit applies normally.
+    agent.dir().write("conf.d/broken.toml",
+                      "[check.new]\nplugin = \"sleepy\"\ninterval = \"1s\"\n");
+    reload(agent);
+    CHECK(json_at(agent.port(), "/health")->getObject("config")->getValue<bool>("ok"));
+    wait_until_not_pending(agent.port(), "new");
+}
+
+TEST_CASE("lifecycle: a removed file's checks go, an added file's checks come") {
+    Agent agent{two_checks};
+    const auto extra = agent.dir().write("conf.d/extra.toml", second_file);
+    reload(agent);
+    wait_until_not_pending(agent.port(), "edited");
+    wait_until_not_pending(agent.port(), "steady");
+    std::filesystem::remove(extra);
+    reload(agent);
+    CHECK(http_get(agent.port(), "/health/checks/edited").status == 404);
+    CHECK(http_get(agent.port(), "/health/checks/steady").status == 200);
+    CHECK_FALSE(contains(http_get(agent.port(), "/metrics").body, "check=\"edited\""));
+}
+
+TEST_CASE("lifecycle: editing conf.d reloads without a signal") {
+    Agent agent{two_checks};
+    wait_until_not_pending(agent.port(), "steady");
+    agent.dir().write("conf.d/dropped-in.toml", second_file);
+    // inotify plus a 300 ms debounce: no SIGHUP sent.
+    CHECK(eventually([&] { return http_get(agent.port(), "/health/checks/edited").status != 404; },
+                     10s));
+    CHECK(contains(agent.log(), "configuration changed on disk"));
+}
+
+TEST_CASE("lifecycle: a replaced plugin file restarts the checks that use it") {
+    TempDir plugins;
+    const auto copy = plugins.path() / "sleepy.so";
+    std::filesystem::copy_file(VITALS_TEST_PLUGIN_DIR "/sleepy.so", copy);
+    Agent agent{R"(
+[check.uses_copy]
+plugin = "sleepy"
+interval = "1h"
+
+[check.other_plugin]
+plugin = "disk"
+interval = "1h"
+)",
+                "",
+                {},
+                {plugins.path().string(), VITALS_SHIPPED_PLUGIN_DIR}};
+    const auto first =
+        wait_until_not_pending(agent.port(), "uses_copy")->getValue<std::string>("last_run");
+    const auto other =
+        wait_until_not_pending(agent.port(), "other_plugin")->getValue<std::string>("last_run");
+    // A new build of the plugin: a new file (new inode) in its place.
+    std::filesystem::remove(copy);
+    std::filesystem::copy_file(VITALS_TEST_PLUGIN_DIR "/sleepy.so", copy);
+    reload(agent);
+    CHECK(eventually([&] {
+        const auto reply = http_get(agent.port(), "/health/checks/uses_copy");
+        return reply.status == 200 && !contains(reply.body, first);
+    }));
+    CHECK(json_at(agent.port(), "/health/checks/other_plugin")->getValue<std::string>("last_run") ==
+          other);
+}
+
+TEST_CASE("lifecycle: SIGTERM drains readiness first, liveness stays up, exit 0 in bounded time") {
+    Agent agent{R"(
+[check.up]
+plugin = "sleepy"
+interval = "100ms"
+groups = ["live", "ready"]
+)",
+                "shutdown_delay = \"1500ms\"\n"};
+    wait_until_not_pending(agent.port(), "up");
+    REQUIRE(http_get(agent.port(), "/health/ready").status == 200);
+    const auto start = Clock::now();
+    agent.process().signal(SIGTERM);
+    CHECK(eventually([&] { return http_get(agent.port(), "/health/ready").status == 503; }, 1s));
+    const auto ready = http_get(agent.port(), "/health/ready");
+    CHECK(contains(ready.body, R"("reason":"draining: the agent is shutting down")"));
+    CHECK(http_get(agent.port(), "/health/live").status == 200);
+    CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_agent_draining 1"));
+    CHECK(agent.process().wait_for_exit(10s) == 0);
+    const auto took = Clock::now() - start;
+    CHECK(took >= 1400ms); // it waited out shutdown_delay
+    CHECK(took < 6s);
+    CHECK(contains(agent.log(), "stopped"));
+}
+
+TEST_CASE("lifecycle: a second SIGTERM exits at once") {
+    Agent agent{"", "shutdown_delay = \"30s\"\n"};
+    agent.process().signal(SIGTERM);
+    REQUIRE(eventually([&] { return contains(agent.log(), "draining for 30s"); }));
+    const auto start = Clock::now();
+    agent.process().signal(SIGTERM);
+    CHECK(agent.process().wait_for_exit(5s) == 0);
+    CHECK(Clock::now() - start < 3s);
+}
+
+TEST_CASE("lifecycle: failure_threshold and success_threshold hold the reported status") {
+    TempDir state;
+    const auto file = state.path() / "status";
+    write_word(file, "ok");
+    Agent agent{R"(
+[check.flaky]
+plugin = "sleepy"
+interval = "100ms"
+failure_threshold = 3
+success_threshold = 2
+params = { status_file = ")" +
+                file.string() + "\" }\n"};
+    wait_until(agent.port(), "flaky", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("status") == "ok";
+    });
+    write_word(file, "error");
+    // The first failures show in last_status while the reported status holds.
+    const auto held = wait_until(agent.port(), "flaky", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("last_status") == "error";
+    });
+    CHECK(held->getValue<std::string>("status") == "ok");
+    CHECK(held->getValue<std::uint64_t>("consecutive") < 3);
+    const auto flipped = wait_until(agent.port(), "flaky", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("status") == "error";
+    });
+    CHECK(flipped->getValue<std::uint64_t>("consecutive") >= 3);
+    write_word(file, "ok");
+    const auto recovered = wait_until(agent.port(), "flaky", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("status") == "ok";
+    });
+    CHECK(recovered->getValue<std::uint64_t>("consecutive") >= 2);
+}
+
+TEST_CASE("lifecycle: readiness waits until every startup check has passed once") {
+    TempDir state;
+    const auto file = state.path() / "status";
+    write_word(file, "error");
+    Agent agent{R"(
+[check.warmup]
+plugin = "sleepy"
+interval = "100ms"
+groups = ["startup"]
+params = { status_file = ")" +
+                file.string() + R"(" }
+
+[check.serving]
+plugin = "sleepy"
+interval = "100ms"
+groups = ["ready"]
+)"};
+    wait_until_not_pending(agent.port(), "serving");
+    wait_until_not_pending(agent.port(), "warmup");
+    const auto ready = http_get(agent.port(), "/health/ready");
+    CHECK(ready.status == 503);
+    CHECK(contains(ready.body, "starting: not every startup check has passed yet"));
+    CHECK(http_get(agent.port(), "/health/startup").status == 503);
+    write_word(file, "ok");
+    CHECK(eventually([&] { return http_get(agent.port(), "/health/ready").status == 200; }));
+    CHECK(http_get(agent.port(), "/health/startup").status == 200);
+    // Startup is done once: a later startup failure does not gate readiness again.
+    write_word(file, "error");
+    wait_until(agent.port(), "warmup", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("status") == "error";
+    });
+    CHECK(http_get(agent.port(), "/health/ready").status == 200);
+}
+
+TEST_CASE("lifecycle: a failing dependency suppresses its dependents") {
+    TempDir state;
+    const auto file = state.path() / "db";
+    write_word(file, "ok");
+    Agent agent{R"(
+[check.db]
+plugin = "sleepy"
+interval = "100ms"
+params = { status_file = ")" +
+                file.string() + R"(", message = "db answers" }
+
+[check.orders]
+plugin = "sleepy"
+interval = "100ms"
+depends_on = ["db"]
+params = { message = "orders fine" }
+)"};
+    wait_until(agent.port(), "orders", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("message") == "orders fine";
+    });
+    write_word(file, "error");
+    const auto skipped = wait_until(agent.port(), "orders", [](const Object::Ptr &json) {
+        return json->getValue<bool>("suppressed");
+    });
+    CHECK(skipped->getValue<std::string>("status") == "error");
+    CHECK(skipped->getValue<std::string>("message") == "skipped: db is failing");
+    CHECK(contains(http_get(agent.port(), "/metrics").body,
+                   "vitals_check_suppressed{check=\"orders\"} 1"));
+    write_word(file, "ok");
+    wait_until(agent.port(), "orders", [](const Object::Ptr &json) {
+        return !json->getValue<bool>("suppressed") && json->getValue<std::string>("status") == "ok";
+    });
+}
+
+TEST_CASE("lifecycle: dependency cycles and unknown dependencies are config errors") {
+    TempDir dir;
+    const auto config = write_agent_toml(dir);
+    const auto checks = dir.write("conf.d/checks.toml", R"([check.a]
+plugin = "sleepy"
+depends_on = ["b"]
+
+[check.b]
+plugin = "sleepy"
+depends_on = ["c"]
+
+[check.c]
+plugin = "sleepy"
+depends_on = ["a", "ghost"]
+)");
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output,
+                   checks.string() +
+                       ":3:14: check.a.depends_on: dependency cycle: a -> b -> c -> a"));
+    CHECK(contains(result.output,
+                   checks.string() + ":11:14: check.c.depends_on: no check named 'ghost'"));
+}
