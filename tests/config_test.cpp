@@ -538,7 +538,9 @@ TEST_CASE("config: unknown plugin") {
     const auto loaded = load(check_case("unknown_plugin"), defaults);
     const ConfigError &error = only_error(loaded.errors);
     check_location(error, check_case_file("unknown_plugin"), 4, 10, "check.web.plugin");
-    CHECK(contains(error.message, "unknown plugin 'dsk' (loaded: disk, tcp, uptime)"));
+    // The list names what did load (it grows with every shipped plugin).
+    CHECK(contains(error.message, "unknown plugin 'dsk' (loaded: disk, "));
+    CHECK(contains(error.message, ", uptime"));
     CHECK(loaded.checks.empty());
 }
 

@@ -33,6 +33,7 @@ constexpr vitals_param_spec tcp_params[] = {
     {"port", VITALS_PARAM_INT, 1, nullptr, "TCP port (1-65535)", 0},
     {"warning", VITALS_PARAM_DURATION, 0, nullptr, "Warn when connecting takes longer than this",
      0},
+    {"error", VITALS_PARAM_DURATION, 0, nullptr, "Fail when connecting takes longer than this", 0},
     {}, // the NULL key that ends the table
 };
 
@@ -178,6 +179,13 @@ public:
         if (params.has("warning")) warning_ = params.duration("warning");
         if (warning_ && *warning_ <= 0ns)
             params.reject("warning", "must be longer than zero: every connection would warn");
+        if (params.has("error")) error_ = params.duration("error");
+        if (error_ && *error_ <= 0ns)
+            params.reject("error", "must be longer than zero: every connection would fail");
+        if (warning_ && error_ && *warning_ > *error_)
+            params.reject("warning", "must not be longer than error (" +
+                                         format_duration(*warning_) + " > " +
+                                         format_duration(*error_) + ")");
         // IPv6 literals take brackets so that the port stays readable: "[::1]:22".
         const bool ipv6_literal = host_.find(':') != std::string::npos;
         target_ = (ipv6_literal ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
@@ -258,7 +266,9 @@ private:
         run.metric("connect_time", std::chrono::duration<double>(connect_time).count(), "seconds");
         const std::string message =
             "connected to " + target_ + " in " + format_duration(connect_time);
-        if (warning_ && connect_time > *warning_)
+        if (error_ && connect_time > *error_)
+            run.error(message + ", slower than " + format_duration(*error_));
+        else if (warning_ && connect_time > *warning_)
             run.warning(message + ", slower than " + format_duration(*warning_));
         else
             run.ok(message);
@@ -267,6 +277,7 @@ private:
     std::string host_;
     std::int64_t port_;
     std::optional<nanoseconds> warning_;
+    std::optional<nanoseconds> error_;
     std::string target_; // "host:port", as every message names it
 };
 

@@ -1,0 +1,811 @@
+// Vitals "http" checker: does a URL answer as expected, and how fast. SPDX-License-Identifier: MIT
+#include <vitals/plugin.hpp>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/RegularExpression.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+using namespace std::chrono_literals;
+
+/// The most of a body read for body_contains / body_regex; the rest is never downloaded.
+constexpr std::size_t body_cap = 1024 * 1024;
+
+// key, type, required, default, description, secret
+constexpr vitals_param_spec http_params[] = {
+    {"url", VITALS_PARAM_STRING, 1, nullptr,
+     "http:// or https:// URL; user:password@ in it is sent as Basic auth and never shown", 1},
+    {"method", VITALS_PARAM_STRING, 0, "GET", "GET or HEAD", 0},
+    {"expected_status", VITALS_PARAM_STRING_LIST, 0, "2xx,3xx",
+     "Status codes that count as up, each \"200\", \"2xx\" or \"200-299\"", 0},
+    {"body_contains", VITALS_PARAM_STRING, 0, nullptr,
+     "Fail unless the body (its first 1 MiB) contains this text", 0},
+    {"body_regex", VITALS_PARAM_STRING, 0, nullptr,
+     "Fail unless the body (its first 1 MiB) matches this Perl-compatible regular expression", 0},
+    {"headers", VITALS_PARAM_STRING_LIST, 0, nullptr,
+     "Request headers, each \"Name: value\"; the values are never shown", 1},
+    {"warning", VITALS_PARAM_DURATION, 0, nullptr, "Warn when the response takes longer than this",
+     0},
+    {"error", VITALS_PARAM_DURATION, 0, nullptr, "Fail when the response takes longer than this",
+     0},
+    {"follow_redirects", VITALS_PARAM_BOOL, 0, "false",
+     "Follow 301/302/303/307/308 redirects and judge the final response", 0},
+    // No default in the table, so that setting it without follow_redirects can be refused.
+    {"max_redirects", VITALS_PARAM_INT, 0, nullptr,
+     "Most redirects followed (1-20, default 5) before failing, with follow_redirects = true", 0},
+    {"verify_tls", VITALS_PARAM_BOOL, 0, "true",
+     "Verify the server's certificate chain and host name (https)", 0},
+    {"ca_file", VITALS_PARAM_STRING, 0, nullptr,
+     "PEM file of CA certificates trusted instead of the system's (https)", 0},
+    {}, // the NULL key that ends the table
+};
+
+// ---------------------------------------------------------------- text helpers
+
+/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
+/// the agent does not control for its plugins.
+std::string fixed(double value, int decimals) {
+    std::array<char, 64> buffer{};
+    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                            std::chars_format::fixed, decimals);
+    if (error != std::errc{}) return "?"; // only for absurdly long durations
+    return {buffer.data(), end};
+}
+
+/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
+std::string format_duration(nanoseconds duration) {
+    const double ms = std::chrono::duration<double, std::milli>(duration).count();
+    if (ms < 1) return fixed(ms, 2) + " ms";
+    if (ms < 1000) return fixed(ms, 1) + " ms";
+    return fixed(ms / 1000, 2) + " s";
+}
+
+/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
+std::string after_colon(std::string text) {
+    if (!text.empty())
+        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
+    return text;
+}
+
+std::string lower(std::string text) {
+    for (char &c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+std::string trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    const auto last = text.find_last_not_of(" \t");
+    return std::string{text.substr(first, last - first + 1)};
+}
+
+/// Server-chosen text (a reason phrase) made safe to quote: printable and short.
+std::string printable(std::string_view text, std::size_t limit = 80) {
+    std::string out;
+    for (const char c : text.substr(0, limit))
+        out += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+    if (text.size() > limit) out += "...";
+    return out;
+}
+
+std::string join(const std::vector<std::string> &parts, const char *separator) {
+    std::string joined;
+    for (const auto &part : parts) {
+        if (!joined.empty()) joined += separator;
+        joined += part;
+    }
+    return joined;
+}
+
+/// Replaces every occurrence of each secret in `text`. Messages are built from parts that
+/// cannot hold a secret; this is the second line of defence against a library that echoes
+/// what it was given.
+std::string scrub(std::string text, const std::vector<std::string> &secrets) {
+    for (const auto &secret : secrets) {
+        // Shorter ones would garble ordinary words; no message part can hold them anyway.
+        if (secret.size() < 4) continue;
+        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+            text.replace(at, secret.size(), "***");
+    }
+    return text;
+}
+
+// ---------------------------------------------------------------- URL and parameters
+
+/// A URL split into what is shown and what is secret.
+struct Target {
+    Poco::URI uri;            ///< without user information
+    std::string user;         ///< percent-decoded
+    std::string password;     ///< percent-decoded
+    std::string raw_userinfo; ///< as written, to scrub from any text
+};
+
+/// The URL minus "user:password@", which Poco never sees: its URI parser splits at every '@'
+/// (losing part of a password holding an unencoded one) and its syntax errors quote the URL.
+Target split_userinfo(const std::string &url) {
+    Target target;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos)
+        throw std::invalid_argument("must start with http:// or https://");
+    const auto authority_start = scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", authority_start);
+    const std::string authority = url.substr(
+        authority_start,
+        authority_end == std::string::npos ? std::string::npos : authority_end - authority_start);
+    const auto at = authority.rfind('@');
+    std::string without = url;
+    if (at != std::string::npos) {
+        target.raw_userinfo = authority.substr(0, at);
+        without.erase(authority_start, at + 1);
+        const auto colon = target.raw_userinfo.find(':');
+        Poco::URI::decode(target.raw_userinfo.substr(0, colon), target.user);
+        if (colon != std::string::npos)
+            Poco::URI::decode(target.raw_userinfo.substr(colon + 1), target.password);
+    }
+    target.uri = Poco::URI{without};
+    return target;
+}
+
+bool is_https(const Poco::URI &uri) {
+    return uri.getScheme() == "https";
+}
+
+/// The URL as messages show it: no user information, and the query hidden ("?...") since it
+/// may carry a token.
+std::string shown(const Poco::URI &uri) {
+    std::string text = uri.getScheme() + "://" + uri.getAuthority();
+    text += uri.getPath().empty() ? "/" : uri.getPath();
+    if (!uri.getRawQuery().empty()) text += "?...";
+    return text;
+}
+
+/// Scheme, host and port: configured headers and credentials go only to the same origin.
+std::string origin(const Poco::URI &uri) {
+    return uri.getScheme() + "://" + lower(uri.getHost()) + ":" + std::to_string(uri.getPort());
+}
+
+/// One accepted status range, from "200", "2xx" or "200-299".
+struct StatusRange {
+    int low;
+    int high;
+    std::string text;
+
+    bool contains(int status) const { return status >= low && status <= high; }
+};
+
+std::optional<int> status_number(std::string_view text) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || text.size() != 3)
+        return std::nullopt;
+    if (value < 100 || value > 599) return std::nullopt;
+    return value;
+}
+
+std::optional<StatusRange> parse_status_range(const std::string &text) {
+    const std::string item = lower(trim(text));
+    if (item.size() == 3 && item[0] >= '1' && item[0] <= '5' && item.substr(1) == "xx") {
+        const int hundreds = (item[0] - '0') * 100;
+        return StatusRange{hundreds, hundreds + 99, item};
+    }
+    if (const auto dash = item.find('-'); dash != std::string::npos) {
+        const auto low = status_number(trim(item.substr(0, dash)));
+        const auto high = status_number(trim(item.substr(dash + 1)));
+        if (!low || !high || *low > *high) return std::nullopt;
+        return StatusRange{*low, *high, std::to_string(*low) + "-" + std::to_string(*high)};
+    }
+    const auto single = status_number(item);
+    if (!single) return std::nullopt;
+    return StatusRange{*single, *single, item};
+}
+
+/// RFC 9110 token characters, the only ones a header name may have.
+bool is_token(std::string_view name) {
+    constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+    return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               extra.find(c) != std::string_view::npos;
+    });
+}
+
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+// ---------------------------------------------------------------- deadline enforcement
+
+/// The deadline this run works to: a little before the host's own, so that our specific
+/// "timed out after ..." is recorded rather than discarded as a late result.
+std::optional<Clock::time_point> run_deadline(nanoseconds time_left) {
+    if (time_left <= 0ns) return std::nullopt;
+    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
+    return Clock::now() + (time_left - margin);
+}
+
+/// Shuts the connection down at the deadline. Poco's timeouts bound each socket read, not a
+/// whole response, so a server trickling its headers a byte at a time could otherwise hold
+/// the run far past its deadline.
+class Watchdog {
+public:
+    explicit Watchdog(Clock::time_point deadline)
+        : deadline_(deadline), thread_([this] { guard(); }) {}
+    Watchdog(const Watchdog &) = delete;
+    Watchdog &operator=(const Watchdog &) = delete;
+    ~Watchdog() {
+        {
+            const std::lock_guard lock{mutex_};
+            done_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    /// Watches a freshly connected socket (replacing the previous one).
+    void watch(int fd) {
+        const std::lock_guard lock{mutex_};
+        if (fd_ >= 0) ::close(fd_);
+        // A duplicate keeps the socket itself alive after Poco closes its descriptor, so the
+        // shutdown below can never hit an unrelated socket that reused the number.
+        fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+        if (fired_ && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+    }
+
+    bool fired() const {
+        const std::lock_guard lock{mutex_};
+        return fired_;
+    }
+
+private:
+    void guard() {
+        std::unique_lock lock{mutex_};
+        if (wake_.wait_until(lock, deadline_, [this] { return done_; })) return;
+        fired_ = true;
+        if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR); // wakes any blocked read or write
+    }
+
+    const Clock::time_point deadline_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    bool fired_ = false;
+    int fd_ = -1;
+    std::thread thread_; // last: it starts once everything it uses exists
+};
+
+/// A Poco session that hands its socket to the watchdog as soon as it is connected.
+template <class Session> class WatchedSession : public Session {
+public:
+    template <class... Args>
+    explicit WatchedSession(Watchdog &watchdog, Args &&...args)
+        : Session(std::forward<Args>(args)...), watchdog_(watchdog) {}
+
+    bool connected() const { return connected_; }
+
+protected:
+    void connect(const Poco::Net::SocketAddress &address) override {
+        Session::connect(address); // with TLS: the handshake and certificate checks too
+        connected_ = true;
+        watchdog_.watch(this->socket().impl()->sockfd());
+    }
+
+private:
+    Watchdog &watchdog_;
+    bool connected_ = false;
+};
+
+/// Poco's per-operation timeout for what is left; never zero, which would mean "no timeout".
+Poco::Timespan timeout_until(Clock::time_point deadline) {
+    const auto left = std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now());
+    return Poco::Timespan{std::max<Poco::Timespan::TimeDiff>(left.count(), 1000)};
+}
+
+// ---------------------------------------------------------------- TLS
+
+/// Why OpenSSL refused the chain, recorded by the verify callback on the thread doing the
+/// handshake (Poco reports only "certificate verify failed").
+thread_local std::string verify_failure;
+
+extern "C" int remember_verify_failure(int preverify_ok, X509_STORE_CTX *store) {
+    if (!preverify_ok && verify_failure.empty()) {
+        try {
+            const int depth = X509_STORE_CTX_get_error_depth(store);
+            verify_failure = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+            if (depth > 0) verify_failure += " (at chain depth " + std::to_string(depth) + ")";
+        } catch (...) {
+            // Out of memory: the generic message will have to do.
+        }
+    }
+    return preverify_ok;
+}
+
+// ---------------------------------------------------------------- one exchange
+
+/// A run that cannot go on; its text follows "METHOD URL: ".
+class Failure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// What one request got back.
+struct Response {
+    int status = 0;
+    std::string reason;
+    std::string location; ///< Location header, if any
+    std::string body;     ///< at most body_cap bytes, kept only when matching
+    std::uint64_t body_bytes = 0;
+};
+
+class HttpCheck {
+public:
+    explicit HttpCheck(const vitals::Params &params) {
+        const std::string url = params.string("url");
+        try {
+            target_ = split_userinfo(url);
+        } catch (const std::exception &) {
+            // Not the exception's text: Poco's URI errors quote the URL, password and all.
+            params.reject("url", "is not a valid URL (expected http://host[:port]/path or "
+                                 "https://...)");
+        }
+        secrets_ = {target_.raw_userinfo, target_.password};
+        const auto &uri = target_.uri;
+        if (uri.getScheme() != "http" && uri.getScheme() != "https")
+            params.reject("url", "must start with http:// or https://");
+        if (uri.getHost().empty()) params.reject("url", "has no host");
+        if (!uri.getFragment().empty()) params.reject("url", "must not have a #fragment");
+
+        method_ = params.string("method");
+        for (char &c : method_)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (method_ != "GET" && method_ != "HEAD")
+            params.reject("method", "must be GET or HEAD, got \"" + printable(method_, 20) + "\"");
+
+        read_statuses(params);
+        read_body_checks(params);
+        read_headers(params);
+
+        if (params.has("warning")) warning_ = params.duration("warning");
+        if (params.has("error")) error_ = params.duration("error");
+        if (warning_ && *warning_ <= 0ns)
+            params.reject("warning", "must be longer than zero: every response would warn");
+        if (error_ && *error_ <= 0ns)
+            params.reject("error", "must be longer than zero: every response would fail");
+        if (warning_ && error_ && *warning_ > *error_)
+            params.reject("warning", "must not be longer than error (" +
+                                         format_duration(*warning_) + " > " +
+                                         format_duration(*error_) + ")");
+
+        follow_redirects_ = params.boolean("follow_redirects");
+        if (params.has("max_redirects")) {
+            max_redirects_ = params.integer("max_redirects");
+            if (max_redirects_ < 1 || max_redirects_ > 20)
+                params.reject("max_redirects",
+                              "must be from 1 to 20, got " + std::to_string(max_redirects_));
+            if (!follow_redirects_)
+                params.reject("max_redirects", "has no effect unless follow_redirects = true");
+        }
+
+        verify_tls_ = params.boolean("verify_tls");
+        if (params.has("ca_file")) {
+            ca_file_ = params.string("ca_file");
+            if (ca_file_.empty() || ca_file_.front() != '/')
+                params.reject("ca_file", "must be an absolute path, got \"" + ca_file_ + "\"");
+            if (!verify_tls_) params.reject("ca_file", "has no effect with verify_tls = false");
+        }
+        what_ = method_ + " " + shown(uri);
+    }
+
+    void run(vitals::Run &run) {
+        const auto deadline = run_deadline(run.time_left());
+        if (!deadline) {
+            run.error(what_ + ": no time left to send the request");
+            return;
+        }
+        const auto start = Clock::now();
+        try {
+            Watchdog watchdog{*deadline};
+            Poco::URI current = target_.uri;
+            Response response;
+            int redirects = 0;
+            for (;;) {
+                response = exchange(current, watchdog, *deadline, start);
+                if (!follow_redirects_ || !is_redirect(response.status)) break;
+                if (response.location.empty())
+                    throw Failure{std::to_string(response.status) + " " + response.reason +
+                                  " without a Location header"};
+                if (redirects == max_redirects_)
+                    throw Failure{"more than " + std::to_string(max_redirects_) + " redirect" +
+                                  (max_redirects_ == 1 ? "" : "s") + ", last to " +
+                                  redirect_target(current, response.location)};
+                current = next_location(current, response.location);
+                ++redirects;
+            }
+            report(run, response, Clock::now() - start, current, redirects);
+        } catch (const Failure &failure) {
+            run.error(scrub(what_ + ": " + failure.what(), secrets_));
+        }
+    }
+
+private:
+    // ------------------------------------------------------------ validation
+
+    void read_statuses(const vitals::Params &params) {
+        for (const auto &item : params.strings("expected_status")) {
+            const auto range = parse_status_range(item);
+            if (!range)
+                params.reject("expected_status", "\"" + printable(item, 20) +
+                                                     "\" is not a status code (100-599), a class "
+                                                     "such as \"2xx\" or a range \"200-299\"");
+            expected_.push_back(*range);
+        }
+        if (expected_.empty())
+            params.reject("expected_status", "must list at least one status code");
+    }
+
+    void read_body_checks(const vitals::Params &params) {
+        if (params.has("body_contains")) {
+            body_contains_ = params.string("body_contains");
+            if (body_contains_->empty())
+                params.reject("body_contains", "must not be empty: every body contains \"\"");
+        }
+        if (params.has("body_regex")) {
+            body_regex_text_ = params.string("body_regex");
+            try {
+                body_regex_ = std::make_unique<Poco::RegularExpression>(body_regex_text_);
+            } catch (const Poco::Exception &e) {
+                params.reject("body_regex", "is not a valid regular expression: " + e.message());
+            }
+        }
+        if (method_ == "HEAD" && (body_contains_ || body_regex_))
+            params.reject(body_contains_ ? "body_contains" : "body_regex",
+                          "needs a body: HEAD responses have none (use method = \"GET\")");
+    }
+
+    void read_headers(const vitals::Params &params) {
+        if (!params.has("headers")) return;
+        const auto items = params.strings("headers");
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            // Never quote the item: it may hold a token.
+            const std::string which = "item " + std::to_string(i + 1);
+            const auto colon = items[i].find(':');
+            if (colon == std::string::npos)
+                params.reject("headers", which + " must be \"Name: value\"");
+            Header header{trim(items[i].substr(0, colon)), trim(items[i].substr(colon + 1))};
+            if (!is_token(header.name))
+                params.reject("headers", which + " has no valid header name before ':'");
+            if (header.value.find_first_of("\r\n", 0) != std::string::npos ||
+                header.value.find('\0') != std::string::npos)
+                params.reject("headers",
+                              which + " (" + header.name + ") must not contain line breaks");
+            const std::string name = lower(header.name);
+            if (name == "content-length" || name == "transfer-encoding")
+                params.reject("headers", which + " (" + header.name +
+                                             ") cannot be set: GET and HEAD send no body");
+            if (name == "authorization") has_authorization_ = true;
+            secrets_.push_back(header.value);
+            headers_.push_back(std::move(header));
+        }
+    }
+
+    // ------------------------------------------------------------ the exchange
+
+    static bool is_redirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    /// The Location resolved against the URL that answered, shown without secrets.
+    std::string redirect_target(const Poco::URI &base, const std::string &location) const {
+        try {
+            return shown(next_location(base, location));
+        } catch (const Failure &) {
+            return "an invalid Location";
+        }
+    }
+
+    static Poco::URI next_location(const Poco::URI &base, const std::string &location) {
+        Poco::URI next;
+        try {
+            next = base;
+            next.resolve(split_userinfo_relative(location));
+        } catch (const Poco::Exception &) {
+            throw Failure{"redirect to an invalid Location"};
+        }
+        if (next.getScheme() != "http" && next.getScheme() != "https")
+            throw Failure{"redirect to an unsupported scheme \"" + printable(next.getScheme(), 20) +
+                          "\""};
+        next.setFragment("");
+        return next;
+    }
+
+    /// A Location with any user information dropped (it is never sent on, nor shown).
+    static std::string split_userinfo_relative(const std::string &location) {
+        if (location.find("://") == std::string::npos) return location;
+        try {
+            return split_userinfo(location).uri.toString();
+        } catch (const std::exception &) {
+            return location;
+        }
+    }
+
+    Response exchange(const Poco::URI &uri, Watchdog &watchdog, Clock::time_point deadline,
+                      Clock::time_point start) {
+        if (Clock::now() >= deadline) throw Failure{timed_out(start, "before the request")};
+        const bool send_credentials = origin(uri) == origin(target_.uri);
+        Poco::Net::HTTPRequest request{
+            method_, uri.getPathAndQuery().empty() ? std::string{"/"} : uri.getPathAndQuery(),
+            Poco::Net::HTTPMessage::HTTP_1_1};
+        request.setKeepAlive(false);
+        request.set("User-Agent", "vitals-http/0.1");
+        if (send_credentials) {
+            for (const auto &header : headers_) {
+                if (lower(header.name) == "user-agent") request.erase("User-Agent");
+                request.add(header.name, header.value);
+            }
+            if (!target_.raw_userinfo.empty() && !has_authorization_)
+                request.set("Authorization",
+                            "Basic " + base64(target_.user + ":" + target_.password));
+        }
+        if (is_https(uri)) {
+            WatchedSession<Poco::Net::HTTPSClientSession> session{watchdog, uri.getHost(),
+                                                                  uri.getPort(), tls_context()};
+            return converse(session, request, watchdog, deadline, start);
+        }
+        WatchedSession<Poco::Net::HTTPClientSession> session{watchdog, uri.getHost(),
+                                                             uri.getPort()};
+        return converse(session, request, watchdog, deadline, start);
+    }
+
+    template <class Session>
+    Response converse(WatchedSession<Session> &session, Poco::Net::HTTPRequest &request,
+                      const Watchdog &watchdog, Clock::time_point deadline,
+                      Clock::time_point start) {
+        const char *phase = "connecting";
+        try {
+            session.setKeepAlive(false);
+            const auto left = timeout_until(deadline);
+            session.setTimeout(left, left, left);
+            verify_failure.clear();
+            session.sendRequest(request);
+            phase = "waiting for the response";
+            Poco::Net::HTTPResponse reply;
+            std::istream &body = session.receiveResponse(reply);
+            Response response;
+            response.status = static_cast<int>(reply.getStatus());
+            response.reason = printable(reply.getReason());
+            response.location = reply.get("Location", "");
+            if (method_ != "HEAD") {
+                phase = "reading the body";
+                read_body(body, response);
+            }
+            if (watchdog.fired()) throw Failure{timed_out(start, phase)};
+            return response;
+        } catch (const Failure &) {
+            throw;
+        } catch (const Poco::Exception &e) {
+            if (watchdog.fired()) throw Failure{timed_out(start, phase)};
+            throw Failure{describe(e, session.getHost(), session.connected(), phase, start)};
+        } catch (const std::exception &e) {
+            if (watchdog.fired()) throw Failure{timed_out(start, phase)};
+            throw Failure{after_colon(e.what())};
+        }
+    }
+
+    void read_body(std::istream &body, Response &response) const {
+        // Poco's stream buffers report socket errors as a bad stream; this rethrows them.
+        body.exceptions(std::ios::badbit);
+        const bool keep = body_contains_ || body_regex_;
+        std::array<char, 16 * 1024> buffer{};
+        while (response.body_bytes < body_cap) {
+            const auto want =
+                std::min<std::uint64_t>(buffer.size(), body_cap - response.body_bytes);
+            body.read(buffer.data(), static_cast<std::streamsize>(want));
+            const auto got = static_cast<std::size_t>(body.gcount());
+            if (got == 0) break;
+            response.body_bytes += got;
+            if (keep) response.body.append(buffer.data(), got);
+        }
+    }
+
+    /// The words after "METHOD URL: " for a library exception.
+    std::string describe(const Poco::Exception &e, const std::string &host, bool connected,
+                         const char *phase, Clock::time_point start) const {
+        if (dynamic_cast<const Poco::TimeoutException *>(&e)) return timed_out(start, phase);
+        if (dynamic_cast<const Poco::Net::ConnectionRefusedException *>(&e))
+            return "connection refused";
+        if (dynamic_cast<const Poco::Net::DNSException *>(&e))
+            return "cannot resolve " + host + " (" + lower(e.name()) + ")";
+        if (dynamic_cast<const Poco::Net::CertificateValidationException *>(&e))
+            return "TLS certificate is not valid for " + host;
+        if (dynamic_cast<const Poco::Net::SSLContextException *>(&e))
+            return "TLS setup failed: " + reason(e);
+        if (!connected && !verify_failure.empty())
+            return "TLS certificate not trusted: " + verify_failure;
+        if (dynamic_cast<const Poco::Net::SSLException *>(&e))
+            return (connected ? "TLS error while " + std::string{phase}
+                              : std::string{"TLS handshake failed"}) +
+                   ": " + reason(e);
+        if (dynamic_cast<const Poco::Net::NoMessageException *>(&e))
+            return "connection closed without a response";
+        if (dynamic_cast<const Poco::Net::MessageException *>(&e))
+            return "malformed response: " + reason(e);
+        return std::string{connected ? "" : "cannot connect: "} + reason(e) +
+               (connected ? std::string{" while "} + phase : "");
+    }
+
+    /// A Poco exception's own words: "wrong version number" rather than
+    /// "SSL Exception: error:0A00010B:SSL routines::wrong version number".
+    static std::string reason(const Poco::Exception &e) {
+        std::string text = e.message().empty() ? e.name() : e.message();
+        if (text.starts_with("error:")) // an OpenSSL error string; its reason comes last
+            text = text.substr(text.rfind(':') + 1);
+        return after_colon(text);
+    }
+
+    std::string timed_out(Clock::time_point start, const char *phase) const {
+        return "timed out after " + format_duration(Clock::now() - start) + " " + phase;
+    }
+
+    /// The TLS settings of this check, made on first use: loading CA files is I/O, which
+    /// create() must not do. A failure is retried on the next run.
+    Poco::Net::Context::Ptr tls_context() {
+        if (context_) return context_;
+        Poco::Net::Context::Params settings;
+        settings.verificationMode =
+            verify_tls_ ? Poco::Net::Context::VERIFY_STRICT : Poco::Net::Context::VERIFY_NONE;
+        settings.verificationDepth = 9;
+        settings.caLocation = ca_file_;
+        settings.loadDefaultCAs = ca_file_.empty();
+        Poco::Net::Context::Ptr context;
+        try {
+            context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, settings);
+        } catch (const Poco::Exception &e) {
+            if (!ca_file_.empty()) throw Failure{"cannot load ca_file " + ca_file_};
+            throw Failure{"TLS setup failed: " + reason(e)};
+        }
+        // STRICT, not RELAXED: Poco skips the host-name check for loopback names otherwise.
+        // Our own callback replaces Poco's so that the reason for a refusal can be reported.
+        if (verify_tls_)
+            SSL_CTX_set_verify(context->sslContext(), SSL_VERIFY_PEER, &remember_verify_failure);
+        context_ = context;
+        return context_;
+    }
+
+    // ------------------------------------------------------------ verdict
+
+    bool status_expected(int status) const {
+        return std::any_of(expected_.begin(), expected_.end(),
+                           [&](const StatusRange &range) { return range.contains(status); });
+    }
+
+    std::string expected_text() const {
+        std::vector<std::string> parts;
+        for (const auto &range : expected_)
+            parts.push_back(range.text);
+        return join(parts, ", ");
+    }
+
+    std::string body_problem(const Response &response) const {
+        const std::string scope = response.body_bytes >= body_cap ? " (first 1 MiB)" : "";
+        if (body_contains_ && response.body.find(*body_contains_) == std::string::npos)
+            return "body" + scope + " does not contain \"" + printable(*body_contains_, 60) + "\"";
+        if (body_regex_) {
+            Poco::RegularExpression::Match match{};
+            int matches = 0;
+            try {
+                matches = body_regex_->match(response.body, 0, match);
+            } catch (const Poco::Exception &e) {
+                return "body_regex failed on the body: " + after_colon(e.message());
+            }
+            if (matches == 0)
+                return "body" + scope + " does not match /" + printable(body_regex_text_, 60) + "/";
+        }
+        return {};
+    }
+
+    void report(vitals::Run &run, const Response &response, nanoseconds elapsed,
+                const Poco::URI &final_uri, int redirects) const {
+        run.metric("response_time", std::chrono::duration<double>(elapsed).count(), "seconds");
+        run.metric("status_code", response.status);
+        run.metric("body_bytes", static_cast<double>(response.body_bytes), "bytes");
+
+        std::string message = what_ + ": " + std::to_string(response.status) +
+                              (response.reason.empty() ? "" : " " + response.reason) + " in " +
+                              format_duration(elapsed);
+        if (redirects > 0)
+            message += " after " + std::to_string(redirects) + " redirect" +
+                       (redirects == 1 ? "" : "s") + " to " + shown(final_uri);
+        else if (is_redirect(response.status) && !response.location.empty())
+            message +=
+                " (redirect to " + redirect_target(final_uri, response.location) + " not followed)";
+
+        vitals::Status status = vitals::Status::ok;
+        if (!status_expected(response.status)) {
+            message += ", expected " + expected_text();
+            status = vitals::Status::error;
+        } else if (const std::string problem = body_problem(response); !problem.empty()) {
+            message += ", but the " + problem;
+            status = vitals::Status::error;
+        } else if (error_ && elapsed > *error_) {
+            message += ", slower than " + format_duration(*error_);
+            status = vitals::Status::error;
+        } else if (warning_ && elapsed > *warning_) {
+            message += ", slower than " + format_duration(*warning_);
+            status = vitals::Status::warning;
+        }
+        run.result(status, scrub(message, secrets_));
+    }
+
+    static std::string base64(const std::string &text) {
+        std::ostringstream out;
+        Poco::Base64Encoder encoder{out};
+        encoder.rdbuf()->setLineLength(0);
+        encoder << text;
+        encoder.close();
+        return out.str();
+    }
+
+    Target target_;
+    std::string what_; ///< "GET https://host/path", as every message starts
+    std::string method_;
+    std::vector<StatusRange> expected_;
+    std::optional<std::string> body_contains_;
+    std::string body_regex_text_;
+    std::unique_ptr<Poco::RegularExpression> body_regex_;
+    std::vector<Header> headers_;
+    bool has_authorization_ = false;
+    std::optional<nanoseconds> warning_;
+    std::optional<nanoseconds> error_;
+    bool follow_redirects_ = false;
+    std::int64_t max_redirects_ = 5;
+    bool verify_tls_ = true;
+    std::string ca_file_;
+    Poco::Net::Context::Ptr context_;
+    std::vector<std::string> secrets_; ///< scrubbed from every message
+};
+
+} // namespace
+
+VITALS_CPP_PLUGIN(HttpCheck, "http", "0.1.0",
+                  "Whether a URL answers with an expected status and body, and how fast",
+                  http_params)

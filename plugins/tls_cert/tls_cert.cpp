@@ -1,0 +1,469 @@
+// Vitals "tls_cert" checker: how long until a server's TLS certificate expires.
+// SPDX-License-Identifier: MIT
+#include <vitals/plugin.hpp>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+using namespace std::chrono_literals;
+
+// key, type, required, default, description, secret
+constexpr vitals_param_spec tls_cert_params[] = {
+    {"host", VITALS_PARAM_STRING, 1, nullptr,
+     "Host name or numeric IPv4/IPv6 address to connect to", 0},
+    {"port", VITALS_PARAM_INT, 0, "443", "TCP port (1-65535)", 0},
+    {"server_name", VITALS_PARAM_STRING, 0, nullptr,
+     "Name sent as SNI and verified with verify = true (default: host, unless an address)", 0},
+    {"warning_days", VITALS_PARAM_INT, 0, "30",
+     "Warn when the certificate expires in fewer days than this", 0},
+    {"error_days", VITALS_PARAM_INT, 0, "7",
+     "Fail when the certificate expires in fewer days than this", 0},
+    {"verify", VITALS_PARAM_BOOL, 0, "false",
+     "Also fail unless the chain is trusted and matches server_name", 0},
+    {"ca_file", VITALS_PARAM_STRING, 0, nullptr,
+     "PEM file of CA certificates trusted instead of the system's (with verify = true)", 0},
+    {}, // the NULL key that ends the table
+};
+
+constexpr double seconds_per_day = 86400;
+
+// ---------------------------------------------------------------- text helpers
+
+/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
+/// the agent does not control for its plugins.
+std::string fixed(double value, int decimals) {
+    std::array<char, 64> buffer{};
+    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                            std::chars_format::fixed, decimals);
+    if (error != std::errc{}) return "?";
+    return {buffer.data(), end};
+}
+
+/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
+std::string format_duration(nanoseconds duration) {
+    const double ms = std::chrono::duration<double, std::milli>(duration).count();
+    if (ms < 1) return fixed(ms, 2) + " ms";
+    if (ms < 1000) return fixed(ms, 1) + " ms";
+    return fixed(ms / 1000, 2) + " s";
+}
+
+/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
+std::string after_colon(std::string text) {
+    if (!text.empty())
+        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
+    return text;
+}
+
+std::string describe_errno(int error) {
+    // Not strerror(): its buffer may be shared with checks running on other threads.
+    return after_colon(std::generic_category().message(error));
+}
+
+std::string join(const std::vector<std::string> &parts, const char *separator) {
+    std::string joined;
+    for (const auto &part : parts) {
+        if (!joined.empty()) joined += separator;
+        joined += part;
+    }
+    return joined;
+}
+
+/// "9.9 days", "364 days": rounded down, so that "in 10 days" never means 9.97.
+std::string days_text(double days) {
+    const std::string number =
+        days >= 10 ? fixed(std::floor(days), 0) : fixed(std::floor(days * 10) / 10, 1);
+    return number + " days";
+}
+
+bool is_ip_literal(const std::string &host) {
+    std::array<unsigned char, sizeof(in6_addr)> binary{};
+    return ::inet_pton(AF_INET, host.c_str(), binary.data()) == 1 ||
+           ::inet_pton(AF_INET6, host.c_str(), binary.data()) == 1;
+}
+
+// ---------------------------------------------------------------- OpenSSL ownership
+
+struct SslCtxDeleter {
+    void operator()(SSL_CTX *ctx) const noexcept { SSL_CTX_free(ctx); }
+};
+struct SslDeleter {
+    void operator()(SSL *ssl) const noexcept { SSL_free(ssl); }
+};
+struct X509Deleter {
+    void operator()(X509 *cert) const noexcept { X509_free(cert); }
+};
+using SslCtx = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
+using Ssl = std::unique_ptr<SSL, SslDeleter>;
+using Certificate = std::unique_ptr<X509, X509Deleter>;
+
+/// The reason of the oldest error on this thread's OpenSSL queue, which it then clears.
+std::string openssl_reason(const char *fallback) {
+    const unsigned long code = ERR_get_error();
+    ERR_clear_error();
+    if (code == 0) return fallback;
+    const char *reason = ERR_reason_error_string(code);
+    return reason ? reason : fallback;
+}
+
+// ---------------------------------------------------------------- sockets with a deadline
+
+/// Owns a socket descriptor so that every way out of a connect attempt closes it.
+class Socket {
+public:
+    Socket() = default;
+    explicit Socket(int fd) noexcept : fd_(fd) {}
+    Socket(Socket &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    Socket &operator=(Socket &&other) noexcept {
+        std::swap(fd_, other.fd_);
+        return *this;
+    }
+    ~Socket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    bool valid() const noexcept { return fd_ >= 0; }
+    int fd() const noexcept { return fd_; }
+
+private:
+    int fd_ = -1;
+};
+
+struct AddrinfoDeleter {
+    void operator()(addrinfo *list) const noexcept { ::freeaddrinfo(list); }
+};
+using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
+
+/// The poll() timeout for what is left, rounded up so that poll never returns early in a
+/// busy loop of zero-millisecond waits.
+int poll_timeout_ms(nanoseconds left) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
+}
+
+/// Waits until `fd` is ready for `events`: 0 when it is, ETIMEDOUT at the deadline, or errno.
+int wait_for(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        const nanoseconds left = deadline - Clock::now();
+        if (left <= 0ns) return ETIMEDOUT;
+        pollfd waiting{.fd = fd, .events = events, .revents = 0};
+        const int ready = ::poll(&waiting, 1, poll_timeout_ms(left));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return errno;
+        if (ready > 0) return 0;
+    }
+}
+
+/// A non-blocking connection to one address, or the reason there is none.
+struct Dialled {
+    Socket socket;
+    std::string failure;
+};
+
+Dialled dial(const addrinfo &address, Clock::time_point deadline) {
+    Dialled result;
+    result.socket =
+        Socket{::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        address.ai_protocol)};
+    if (!result.socket.valid()) {
+        result.failure = "socket: " + describe_errno(errno);
+        return result;
+    }
+    int error = 0;
+    if (::connect(result.socket.fd(), address.ai_addr, address.ai_addrlen) != 0) {
+        error = errno;
+        if (error == EINPROGRESS || error == EINTR) {
+            error = wait_for(result.socket.fd(), POLLOUT, deadline);
+            socklen_t length = sizeof error;
+            if (error == 0 &&
+                ::getsockopt(result.socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+                error = errno;
+        }
+    }
+    if (error != 0) {
+        result.failure = error == ETIMEDOUT ? "timed out" : describe_errno(error);
+        result.socket = Socket{};
+    }
+    return result;
+}
+
+/// The deadline this run works to: a little before the host's own, so that our specific
+/// "timed out after ..." is recorded rather than discarded as a late result.
+std::optional<Clock::time_point> run_deadline(nanoseconds time_left) {
+    if (time_left <= 0ns) return std::nullopt;
+    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
+    return Clock::now() + (time_left - margin);
+}
+
+// ---------------------------------------------------------------- certificate facts
+
+/// "2026-12-01 10:00 UTC"
+std::string format_time(const ASN1_TIME *time) {
+    std::tm tm{};
+    if (ASN1_TIME_to_tm(time, &tm) != 1) return "?";
+    std::array<char, 32> text{};
+    const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M UTC", &tm);
+    return {text.data(), length};
+}
+
+/// Days from now until `time` (negative once past), to the second.
+std::optional<double> days_until(const ASN1_TIME *time) {
+    int days = 0;
+    int seconds = 0;
+    if (ASN1_TIME_diff(&days, &seconds, nullptr, time) != 1) return std::nullopt;
+    return days + seconds / seconds_per_day;
+}
+
+std::string common_name(X509 *cert) {
+    std::array<char, 256> text{};
+    const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName,
+                                                 text.data(), static_cast<int>(text.size()));
+    if (length <= 0) return {};
+    std::string name{text.data(), static_cast<std::size_t>(length)};
+    for (char &c : name)
+        if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
+    return name;
+}
+
+// ---------------------------------------------------------------- the check
+
+/// A run that cannot go on; its text follows "TARGET: ".
+struct Failure {
+    std::string reason;
+};
+
+class TlsCertCheck {
+public:
+    explicit TlsCertCheck(const vitals::Params &params)
+        : host_(params.string("host")), port_(params.integer("port")),
+          warning_days_(params.integer("warning_days")), error_days_(params.integer("error_days")),
+          verify_(params.boolean("verify")) {
+        if (host_.empty()) params.reject("host", "must not be empty");
+        if (port_ < 1 || port_ > 65535)
+            params.reject("port", "must be from 1 to 65535, got " + std::to_string(port_));
+        if (params.has("server_name")) {
+            server_name_ = params.string("server_name");
+            if (server_name_.empty()) params.reject("server_name", "must not be empty");
+            if (server_name_.size() > 253 ||
+                std::any_of(server_name_.begin(), server_name_.end(),
+                            [](char c) { return !std::isgraph(static_cast<unsigned char>(c)); }))
+                params.reject("server_name", "is not a host name");
+        } else if (!is_ip_literal(host_)) {
+            server_name_ = host_;
+        }
+        if (error_days_ < 0 || error_days_ > 3650)
+            params.reject("error_days",
+                          "must be from 0 to 3650, got " + std::to_string(error_days_));
+        if (warning_days_ < 0 || warning_days_ > 3650)
+            params.reject("warning_days",
+                          "must be from 0 to 3650, got " + std::to_string(warning_days_));
+        if (warning_days_ < error_days_)
+            params.reject("warning_days", "must not be below error_days (" +
+                                              std::to_string(warning_days_) + " < " +
+                                              std::to_string(error_days_) + ")");
+        if (params.has("ca_file")) {
+            ca_file_ = params.string("ca_file");
+            if (ca_file_.empty() || ca_file_.front() != '/')
+                params.reject("ca_file", "must be an absolute path, got \"" + ca_file_ + "\"");
+            if (!verify_) params.reject("ca_file", "has no effect unless verify = true");
+        }
+        const bool ipv6_literal = host_.find(':') != std::string::npos;
+        target_ = (ipv6_literal ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+        if (!server_name_.empty() && server_name_ != host_) target_ += " (" + server_name_ + ")";
+    }
+
+    void run(vitals::Run &run) const {
+        const auto deadline = run_deadline(run.time_left());
+        if (!deadline) {
+            run.error("no time left to connect to " + target_);
+            return;
+        }
+        ERR_clear_error(); // the queue is per thread; start this run with an empty one
+        const auto start = Clock::now();
+        try {
+            const SslCtx context = make_context();
+            const Socket socket = connect_any(*deadline, start);
+            const Ssl ssl = handshake(*context, socket, *deadline, start);
+            const Certificate cert{SSL_get1_peer_certificate(ssl.get())};
+            if (!cert) throw Failure{"the server sent no certificate"};
+            const long verified = SSL_get_verify_result(ssl.get());
+            SSL_shutdown(ssl.get()); // one close_notify, never waiting for the peer's
+            report(run, cert.get(), verified);
+        } catch (const Failure &failure) {
+            run.error(target_ + ": " + failure.reason);
+        }
+    }
+
+private:
+    SslCtx make_context() const {
+        SslCtx context{SSL_CTX_new(TLS_client_method())};
+        if (!context) throw Failure{"TLS setup failed: " + openssl_reason("out of memory")};
+        // Never abort the handshake over the chain: the expiry is read either way, and with
+        // verify = true the result is judged afterwards (SSL_get_verify_result).
+        SSL_CTX_set_verify(context.get(), SSL_VERIFY_NONE, nullptr);
+        if (verify_) {
+            const int loaded =
+                ca_file_.empty()
+                    ? SSL_CTX_set_default_verify_paths(context.get())
+                    : SSL_CTX_load_verify_locations(context.get(), ca_file_.c_str(), nullptr);
+            if (loaded != 1)
+                throw Failure{ca_file_.empty() ? "cannot load the system's CA certificates"
+                                               : "cannot load ca_file " + ca_file_ + ": " +
+                                                     openssl_reason("not a PEM file")};
+        }
+        return context;
+    }
+
+    /// The addresses to try; getaddrinfo cannot be given a deadline (resolv.conf bounds it).
+    AddrinfoList resolve() const {
+        addrinfo hints{};
+        hints.ai_flags = AI_NUMERICSERV;
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo *list = nullptr;
+        const int rc = ::getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &list);
+        if (rc == EAI_SYSTEM)
+            throw Failure{"cannot resolve " + host_ + ": " + describe_errno(errno)};
+        if (rc != 0)
+            throw Failure{"cannot resolve " + host_ + ": " + after_colon(gai_strerror(rc))};
+        return AddrinfoList{list};
+    }
+
+    Socket connect_any(Clock::time_point deadline, Clock::time_point start) const {
+        const AddrinfoList addresses = resolve();
+        std::vector<std::string> failures;
+        for (const addrinfo *address = addresses.get(); address; address = address->ai_next) {
+            const auto now = Clock::now();
+            if (now >= deadline) break;
+            long remaining = 0;
+            for (const addrinfo *next = address; next; next = next->ai_next)
+                ++remaining;
+            // Each address gets its share of the time left, so one that drops packets cannot
+            // use up the time of those after it.
+            Dialled dialled = dial(*address, now + (deadline - now) / remaining);
+            if (dialled.socket.valid()) return std::move(dialled.socket);
+            failures.push_back(dialled.failure);
+        }
+        if (Clock::now() >= deadline)
+            throw Failure{"timed out after " + format_duration(Clock::now() - start) +
+                          " connecting"};
+        throw Failure{"cannot connect: " + join(failures, "; ")};
+    }
+
+    Ssl handshake(SSL_CTX &context, const Socket &socket, Clock::time_point deadline,
+                  Clock::time_point start) const {
+        Ssl ssl{SSL_new(&context)};
+        if (!ssl || SSL_set_fd(ssl.get(), socket.fd()) != 1)
+            throw Failure{"TLS setup failed: " + openssl_reason("out of memory")};
+        if (!server_name_.empty() && !is_ip_literal(server_name_))
+            SSL_set_tlsext_host_name(ssl.get(), server_name_.c_str());
+        if (verify_) {
+            // Checked against the certificate during verification; the result lands in
+            // SSL_get_verify_result() like any other chain problem.
+            const std::string &name = server_name_.empty() ? host_ : server_name_;
+            X509_VERIFY_PARAM *param = SSL_get0_param(ssl.get());
+            if (is_ip_literal(name))
+                X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+            else
+                SSL_set1_host(ssl.get(), name.c_str());
+        }
+        for (;;) {
+            const int rc = SSL_connect(ssl.get());
+            if (rc == 1) return ssl;
+            const int error = SSL_get_error(ssl.get(), rc);
+            short events = 0;
+            if (error == SSL_ERROR_WANT_READ) events = POLLIN;
+            if (error == SSL_ERROR_WANT_WRITE) events = POLLOUT;
+            if (events == 0) {
+                if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+                    throw Failure{"TLS handshake failed: connection closed by the server"};
+                throw Failure{"TLS handshake failed: " + openssl_reason("protocol error")};
+            }
+            const int waited = wait_for(socket.fd(), events, deadline);
+            if (waited == ETIMEDOUT)
+                throw Failure{"timed out after " + format_duration(Clock::now() - start) +
+                              " in the TLS handshake"};
+            if (waited != 0) throw Failure{"TLS handshake failed: " + describe_errno(waited)};
+        }
+    }
+
+    void report(vitals::Run &run, X509 *cert, long verified) const {
+        const ASN1_TIME *not_after = X509_get0_notAfter(cert);
+        const ASN1_TIME *not_before = X509_get0_notBefore(cert);
+        const auto days_left = days_until(not_after);
+        if (!days_left) {
+            run.error(target_ + ": the certificate's expiry date cannot be read");
+            return;
+        }
+        run.metric("days_left", *days_left, "days");
+
+        const std::string cn = common_name(cert);
+        const std::string subject = "certificate" + (cn.empty() ? "" : " CN=" + cn);
+        const std::string expiry = format_time(not_after);
+        if (*days_left <= 0) {
+            run.error(target_ + ": " + subject + " expired " + expiry + ", " +
+                      days_text(-*days_left) + " ago");
+            return;
+        }
+        if (X509_cmp_current_time(not_before) > 0) {
+            run.error(target_ + ": " + subject + " is not valid before " + format_time(not_before));
+            return;
+        }
+        std::string message =
+            target_ + ": " + subject + " expires " + expiry + ", in " + days_text(*days_left);
+        if (verify_ && verified != X509_V_OK) {
+            run.error(message + ", but is not trusted: " + X509_verify_cert_error_string(verified));
+            return;
+        }
+        if (*days_left < static_cast<double>(error_days_))
+            run.error(message + ", less than " + std::to_string(error_days_) + " days");
+        else if (*days_left < static_cast<double>(warning_days_))
+            run.warning(message + ", less than " + std::to_string(warning_days_) + " days");
+        else
+            run.ok(message);
+    }
+
+    std::string host_;
+    std::int64_t port_;
+    std::int64_t warning_days_;
+    std::int64_t error_days_;
+    bool verify_;
+    std::string server_name_; ///< SNI and verified name; empty for an address without one
+    std::string ca_file_;
+    std::string target_; ///< "host:port (name)", as every message names it
+};
+
+} // namespace
+
+VITALS_CPP_PLUGIN(TlsCertCheck, "tls_cert", "0.1.0",
+                  "How many days are left before a server's TLS certificate expires",
+                  tls_cert_params)

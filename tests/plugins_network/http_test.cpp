@@ -1,0 +1,388 @@
+// The http plugin through the real vitalsd, against a server this process runs on
+// 127.0.0.1. SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <Poco/Base64Encoder.h>
+
+#include "network_support.hpp"
+
+namespace {
+
+using namespace vitals::test;
+using namespace vitals::test::network;
+using Clock = std::chrono::steady_clock;
+
+std::string url_param(const std::string &url, const std::string &extra = "") {
+    return "url = \"" + url + "\"" + (extra.empty() ? "" : ", " + extra);
+}
+
+std::string base64(const std::string &text) {
+    std::ostringstream out;
+    Poco::Base64Encoder encoder{out};
+    encoder.rdbuf()->setLineLength(0);
+    encoder << text;
+    encoder.close();
+    return out.str();
+}
+
+} // namespace
+
+TEST_CASE("http: an expected status is ok, with response_time, status_code and body_bytes") {
+    TestServer server;
+    Agent agent{check_toml("page", "http", url_param(server.url("/body")))};
+
+    const auto check = first_result(agent, "page");
+    INFO(message_of(check));
+    CHECK(text(check, "status") == "ok");
+    CHECK(message_of(check).starts_with("GET " + server.url("/body") + ": 200 OK in "));
+    CHECK(metric(check, "status_code") == 200);
+    CHECK(metric(check, "body_bytes") == std::string{TestServer::body_text}.size());
+    const auto time = metric(check, "response_time");
+    REQUIRE(time.has_value());
+    CHECK(*time > 0);
+    CHECK(*time < 3);
+    CHECK(http_get(agent.port(), "/health/checks/page").status == 200);
+    CHECK(server.hits("/body") >= 1);
+}
+
+TEST_CASE("http: a status outside expected_status is an error, a listed one is ok") {
+    TestServer server;
+    Agent agent{check_toml("default_500", "http", url_param(server.url("/status/500"))) +
+                check_toml("default_204", "http", url_param(server.url("/status/204"))) +
+                check_toml("exact_404", "http",
+                           url_param(server.url("/status/404"), "expected_status = [\"404\"]")) +
+                check_toml("class_4xx", "http",
+                           url_param(server.url("/status/418"), "expected_status = [\"4xx\"]")) +
+                check_toml("range", "http",
+                           url_param(server.url("/status/503"),
+                                     "expected_status = [\"200\", \"500-503\"]")) +
+                check_toml("only_200", "http",
+                           url_param(server.url("/status/201"), "expected_status = [\"200\"]"))};
+
+    const auto failing = first_result(agent, "default_500");
+    INFO(message_of(failing));
+    CHECK(text(failing, "status") == "error");
+    CHECK(message_of(failing).starts_with("GET " + server.url("/status/500") +
+                                          ": 500 Internal Server Error in "));
+    CHECK(message_of(failing).ends_with(", expected 2xx, 3xx"));
+    CHECK(metric(failing, "status_code") == 500);
+    CHECK(http_get(agent.port(), "/health/checks/default_500").status == 503);
+
+    CHECK(text(first_result(agent, "default_204"), "status") == "ok");
+    CHECK(text(first_result(agent, "exact_404"), "status") == "ok");
+    CHECK(text(first_result(agent, "class_4xx"), "status") == "ok");
+    CHECK(text(first_result(agent, "range"), "status") == "ok");
+    const auto only_200 = first_result(agent, "only_200");
+    CHECK(text(only_200, "status") == "error");
+    CHECK(contains(message_of(only_200), "201 Created"));
+    CHECK(contains(message_of(only_200), "expected 200"));
+}
+
+TEST_CASE("http: body_contains and body_regex decide on the body") {
+    TestServer server;
+    const std::string url = server.url("/body");
+    Agent agent{
+        check_toml("contains", "http", url_param(url, "body_contains = \"says hello\"")) +
+        check_toml("lacks", "http", url_param(url, "body_contains = \"says goodbye\"")) +
+        check_toml("regex", "http", url_param(url, R"(body_regex = 'build \d+</body>')")) +
+        check_toml("regex_miss", "http", url_param(url, R"(body_regex = '^build \d+$')")) +
+        check_toml("both", "http",
+                   url_param(url, R"(body_contains = "vitals", body_regex = '(?i)HELLO')"))};
+
+    CHECK(text(first_result(agent, "contains"), "status") == "ok");
+    CHECK(text(first_result(agent, "regex"), "status") == "ok");
+    CHECK(text(first_result(agent, "both"), "status") == "ok");
+
+    const auto lacks = first_result(agent, "lacks");
+    INFO(message_of(lacks));
+    CHECK(text(lacks, "status") == "error");
+    CHECK(contains(message_of(lacks), "200 OK"));
+    CHECK(contains(message_of(lacks), "but the body does not contain \"says goodbye\""));
+    CHECK(metric(lacks, "status_code") == 200);
+
+    const auto regex_miss = first_result(agent, "regex_miss");
+    INFO(message_of(regex_miss));
+    CHECK(text(regex_miss, "status") == "error");
+    CHECK(contains(message_of(regex_miss), R"(does not match /^build \d+$/)"));
+}
+
+TEST_CASE("http: only the first 1 MiB of a body is read") {
+    TestServer server;
+    const std::string url = server.url("/big"); // 3 MiB of 'x', then "NEEDLE"
+    Agent agent{check_toml("early", "http", url_param(url, "body_contains = \"xxxx\"")) +
+                check_toml("late", "http", url_param(url, "body_contains = \"NEEDLE\""))};
+
+    const auto early = first_result(agent, "early");
+    INFO(message_of(early));
+    CHECK(text(early, "status") == "ok");
+    CHECK(metric(early, "body_bytes") == 1024 * 1024);
+
+    const auto late = first_result(agent, "late");
+    INFO(message_of(late));
+    CHECK(text(late, "status") == "error");
+    CHECK(contains(message_of(late), "body (first 1 MiB) does not contain \"NEEDLE\""));
+}
+
+TEST_CASE("http: HEAD asks for no body") {
+    TestServer server;
+    Agent agent{check_toml("head", "http", url_param(server.url("/body"), "method = \"HEAD\""))};
+    const auto check = first_result(agent, "head");
+    INFO(message_of(check));
+    CHECK(text(check, "status") == "ok");
+    CHECK(message_of(check).starts_with("HEAD " + server.url("/body") + ": 200 OK"));
+    CHECK(metric(check, "body_bytes") == 0);
+}
+
+TEST_CASE("http: a server slower than the timeout is a timed-out error and the agent goes on") {
+    TestServer server;
+    Agent agent{check_toml("stalled", "http", url_param(server.url("/slow?ms=20000")), "1s") +
+                check_toml("healthy", "http", url_param(server.url("/body")), "1s", "200ms")};
+
+    const auto started = Clock::now();
+    const auto stalled = first_result(agent, "stalled");
+    const auto waited = Clock::now() - started;
+    INFO(message_of(stalled));
+    CHECK(text(stalled, "status") == "error");
+    // The plugin's own result, not the scheduler's bare "timed out after 1s": it names the URL
+    // (query hidden) and what it was waiting for.
+    CHECK(message_of(stalled).starts_with("GET " + server.url("/slow") + "?...: timed out after "));
+    CHECK(contains(message_of(stalled), "waiting for the response"));
+    CHECK(waited < 5s); // 1 s timeout + up to 1 s start splay, with room for a slow machine
+
+    // Not stuck: the stalled check runs again, the other keeps answering, /health answers.
+    const auto again = wait_until(
+        agent.port(), "stalled", [](const auto &json) { return consecutive(json) >= 2; }, 10s);
+    CHECK(contains(message_of(again), "timed out"));
+    const auto before = consecutive(first_result(agent, "healthy"));
+    const auto later = wait_until(
+        agent.port(), "healthy", [&](const auto &json) { return consecutive(json) > before + 2; },
+        10s);
+    CHECK(text(later, "status") == "ok");
+    CHECK(http_get(agent.port(), "/health").status == 503);
+    CHECK_FALSE(contains(agent.log(), "late result after timeout dropped"));
+}
+
+TEST_CASE("http: a body trickled byte by byte is still cut off at the deadline") {
+    TestServer server;
+    // 1000 bytes at one per 100 ms: every single read succeeds well within the timeout, so
+    // only a deadline for the whole exchange can stop it.
+    Agent agent{check_toml("trickle", "http", url_param(server.url("/trickle")), "1500ms", "5s")};
+    const auto check = first_result(agent, "trickle");
+    INFO(message_of(check));
+    CHECK(text(check, "status") == "error");
+    CHECK(message_of(check).starts_with("GET " + server.url("/trickle") + ": timed out after"));
+    CHECK(contains(message_of(check), "reading the body"));
+    CHECK_FALSE(contains(agent.log(), "late result after timeout dropped"));
+}
+
+TEST_CASE("http: warning and error thresholds on the response time") {
+    TestServer server;
+    const std::string slow = server.url("/slow?ms=300");
+    Agent agent{
+        check_toml("warns", "http", url_param(slow, "warning = \"100ms\"")) +
+        check_toml("fails", "http", url_param(slow, "warning = \"50ms\", error = \"100ms\"")) +
+        check_toml("fast_enough", "http", url_param(slow, "warning = \"10s\""))};
+
+    const auto warns = first_result(agent, "warns");
+    INFO(message_of(warns));
+    CHECK(text(warns, "status") == "warning");
+    CHECK(contains(message_of(warns), ", slower than 100.0 ms"));
+    CHECK(*metric(warns, "response_time") >= 0.3);
+    CHECK(http_get(agent.port(), "/health/checks/warns").status == 200);
+
+    const auto fails = first_result(agent, "fails");
+    INFO(message_of(fails));
+    CHECK(text(fails, "status") == "error");
+    CHECK(contains(message_of(fails), ", slower than 100.0 ms"));
+
+    CHECK(text(first_result(agent, "fast_enough"), "status") == "ok");
+}
+
+TEST_CASE("http: redirects are judged as they are unless follow_redirects, which is bounded") {
+    TestServer server;
+    Agent agent{
+        check_toml("as_is", "http", url_param(server.url("/redirect/2"))) +
+        check_toml("as_is_200", "http",
+                   url_param(server.url("/redirect/2"), "expected_status = [\"200\"]")) +
+        check_toml("follow", "http",
+                   url_param(server.url("/redirect/2"),
+                             "follow_redirects = true, body_contains = \"landed\"")) +
+        check_toml(
+            "too_many", "http",
+            url_param(server.url("/redirect/3"), "follow_redirects = true, max_redirects = 2")) +
+        check_toml("loop", "http", url_param(server.url("/loop"), "follow_redirects = true"))};
+
+    const auto as_is = first_result(agent, "as_is");
+    INFO(message_of(as_is));
+    CHECK(text(as_is, "status") == "ok");
+    CHECK(contains(message_of(as_is),
+                   ": 302 Found in ")); // 3xx is in the default expected_status
+    CHECK(contains(message_of(as_is),
+                   "(redirect to " + server.url("/redirect/1") + " not followed)"));
+    CHECK(metric(as_is, "status_code") == 302);
+
+    const auto as_is_200 = first_result(agent, "as_is_200");
+    CHECK(text(as_is_200, "status") == "error");
+    CHECK(contains(message_of(as_is_200), "302 Found"));
+
+    const auto follow = first_result(agent, "follow");
+    INFO(message_of(follow));
+    CHECK(text(follow, "status") == "ok");
+    CHECK(contains(message_of(follow), ": 200 OK in "));
+    CHECK(contains(message_of(follow), "after 2 redirects to " + server.url("/redirect/0")));
+    CHECK(metric(follow, "status_code") == 200);
+
+    const auto too_many = first_result(agent, "too_many");
+    INFO(message_of(too_many));
+    CHECK(text(too_many, "status") == "error");
+    CHECK(contains(message_of(too_many),
+                   "more than 2 redirects, last to " + server.url("/redirect/0")));
+
+    const auto loop = first_result(agent, "loop");
+    INFO(message_of(loop));
+    CHECK(text(loop, "status") == "error");
+    CHECK(contains(message_of(loop), "more than 5 redirects"));
+}
+
+TEST_CASE("http: a self-signed certificate fails verification by default, passes with ca_file") {
+    TempDir dir;
+    const auto cert = make_cert(dir, "server", 30);
+    TestServer server{cert};
+    const std::string url = server.url("/body");
+    Agent agent{check_toml("default", "http", url_param(url)) +
+                check_toml("trusted", "http",
+                           url_param(url, "ca_file = \"" + cert.cert.string() +
+                                              "\", body_contains = \"hello\"")) +
+                check_toml("unverified", "http", url_param(url, "verify_tls = false")) +
+                check_toml("localhost", "http",
+                           url_param("https://localhost:" + std::to_string(server.port()) + "/body",
+                                     "ca_file = \"" + cert.cert.string() + "\""))};
+
+    const auto refused = first_result(agent, "default");
+    INFO(message_of(refused));
+    CHECK(text(refused, "status") == "error");
+    CHECK(message_of(refused) ==
+          "GET " + url + ": TLS certificate not trusted: self-signed certificate");
+    CHECK_FALSE(metric(refused, "status_code").has_value());
+
+    const auto trusted = first_result(agent, "trusted");
+    INFO(message_of(trusted));
+    CHECK(text(trusted, "status") == "ok");
+    CHECK(message_of(trusted).starts_with("GET " + url + ": 200 OK in "));
+    CHECK(metric(trusted, "status_code") == 200);
+
+    CHECK(text(first_result(agent, "unverified"), "status") == "ok");
+    CHECK(text(first_result(agent, "localhost"), "status") == "ok");
+}
+
+TEST_CASE("http: a trusted certificate for another name is refused") {
+    TempDir dir;
+    const auto cert = make_cert(dir, "other", 30, "DNS:other.example", "other.example");
+    TestServer server{cert};
+    Agent agent{
+        check_toml("mismatch", "http",
+                   url_param(server.url("/body"), "ca_file = \"" + cert.cert.string() + "\"")) +
+        check_toml("missing_ca", "http",
+                   url_param(server.url("/body"),
+                             "ca_file = \"" + (dir.path() / "nope.pem").string() + "\""))};
+    const auto mismatch = first_result(agent, "mismatch");
+    INFO(message_of(mismatch));
+    CHECK(text(mismatch, "status") == "error");
+    CHECK(contains(message_of(mismatch), "TLS certificate is not valid for 127.0.0.1"));
+
+    const auto missing = first_result(agent, "missing_ca");
+    INFO(message_of(missing));
+    CHECK(text(missing, "status") == "error");
+    CHECK(
+        contains(message_of(missing), "cannot load ca_file " + (dir.path() / "nope.pem").string()));
+}
+
+TEST_CASE("http: a closed port, a silent server and an unknown host are errors") {
+    SilentServer silent;
+    const auto closed = closed_port();
+    Agent agent{check_toml("refused", "http",
+                           url_param("http://127.0.0.1:" + std::to_string(closed) + "/")) +
+                check_toml("silent", "http",
+                           url_param("http://127.0.0.1:" + std::to_string(silent.port()) + "/"),
+                           "1s") +
+                check_toml("unknown", "http", url_param("http://no-such-host.invalid/"))};
+
+    const auto refused = first_result(agent, "refused");
+    CHECK(text(refused, "status") == "error");
+    CHECK(message_of(refused) ==
+          "GET http://127.0.0.1:" + std::to_string(closed) + "/: connection refused");
+
+    const auto silent_check = first_result(agent, "silent");
+    INFO(message_of(silent_check));
+    CHECK(text(silent_check, "status") == "error");
+    CHECK(contains(message_of(silent_check), "timed out after"));
+
+    const auto unknown = first_result(agent, "unknown");
+    INFO(message_of(unknown));
+    CHECK(text(unknown, "status") == "error");
+    CHECK(contains(message_of(unknown), "no-such-host.invalid"));
+}
+
+TEST_CASE("http: passwords and tokens appear nowhere in /health or the agent log") {
+    const std::string password = "pa55-w0rd-in-url";
+    const std::string token = "t0ken-in-header-9f8e7d";
+    TempDir dir;
+    const auto cert = make_cert(dir, "server", 30);
+    TestServer server{std::nullopt, token, base64("monitor:" + password)};
+    TestServer tls_server{cert};
+    const std::string with_user =
+        "http://monitor:" + password + "@127.0.0.1:" + std::to_string(server.port());
+    const std::string header = "headers = [\"Authorization: Bearer " + token + "\"]";
+    Agent agent{
+        // Credentials that work prove they are sent ...
+        check_toml("basic", "http", url_param(with_user + "/basic")) +
+            check_toml("bearer", "http", url_param(server.url("/auth"), header)) +
+            // ... and failures of every kind must not quote them either.
+            check_toml("denied", "http",
+                       url_param(with_user + "/auth", header + ", body_contains = \"x\"")) +
+            check_toml("refused", "http",
+                       url_param("http://monitor:" + password + "@127.0.0.1:" +
+                                     std::to_string(closed_port()) + "/?token=" + token,
+                                 header)) +
+            check_toml("tls", "http",
+                       url_param("https://monitor:" + password +
+                                     "@127.0.0.1:" + std::to_string(tls_server.port()) + "/",
+                                 header)) +
+            check_toml("redirected", "http",
+                       url_param(with_user + "/redirect/1", header + ", follow_redirects = true")),
+        "",
+        {"--log-level", "debug"}};
+
+    for (const char *name : {"basic", "bearer", "denied", "refused", "tls", "redirected"})
+        wait_until(
+            agent.port(), name, [](const auto &json) { return consecutive(json) >= 2; }, 15s);
+
+    const auto basic = first_result(agent, "basic");
+    INFO(message_of(basic));
+    CHECK(text(basic, "status") == "ok");
+    CHECK(message_of(basic).starts_with("GET http://127.0.0.1:" + std::to_string(server.port()) +
+                                        "/basic: 200 OK"));
+    CHECK(text(first_result(agent, "bearer"), "status") == "ok");
+    // The header wins over the URL's user information.
+    CHECK(text(first_result(agent, "denied"), "status") == "error");
+    CHECK(text(first_result(agent, "refused"), "status") == "error");
+    CHECK(text(first_result(agent, "tls"), "status") == "error");
+    CHECK(text(first_result(agent, "redirected"), "status") == "ok");
+
+    const auto health = http_get(agent.port(), "/health").body;
+    const std::string log = agent.log();
+    for (const std::string &secret : {password, token, base64("monitor:" + password)}) {
+        INFO("secret: " << secret);
+        CHECK_FALSE(contains(health, secret));
+        CHECK_FALSE(contains(log, secret));
+        for (const char *name : {"basic", "bearer", "denied", "refused", "tls", "redirected"})
+            CHECK_FALSE(contains(http_get(agent.port(), std::string{"/health/checks/"} + name).body,
+                                 secret));
+    }
+    CHECK_FALSE(contains(health, "monitor:"));
+    CHECK(contains(log, "listening on")); // the log really is this agent's
+}

@@ -1,0 +1,344 @@
+// What the network plugin tests share: a local HTTP(S) server with scripted answers,
+// certificates made with the openssl CLI, and conf.d snippets. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/NumberParser.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include "support/agent_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+namespace vitals::test::network {
+
+using namespace std::chrono_literals;
+
+inline bool contains(const std::string &haystack, const std::string &needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// ---------------------------------------------------------------- conf.d snippets
+
+/// One [check.<name>] table that runs every second. `params` is the inline table's inside.
+inline std::string check_toml(const std::string &name, const std::string &plugin,
+                              const std::string &params, const std::string &timeout = "3s",
+                              const std::string &interval = "1s") {
+    return "[check." + name + "]\nplugin = \"" + plugin + "\"\ninterval = \"" + interval +
+           "\"\ntimeout = \"" + timeout + "\"\nparams = { " + params + " }\n\n";
+}
+
+/// The check's JSON once its first result is in.
+inline Poco::JSON::Object::Ptr first_result(Agent &agent, const std::string &name,
+                                            std::chrono::milliseconds limit = 15s) {
+    return wait_until_not_pending(agent.port(), name, limit);
+}
+
+/// The message, with the check named so that a failed assertion says which.
+inline std::string message_of(const Poco::JSON::Object::Ptr &check) {
+    return text(check, "message");
+}
+
+/// A port nothing listens on: bound to learn a free one, then closed.
+inline std::uint16_t closed_port() {
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress{"127.0.0.1", 0}, false, false);
+    const auto port = socket.address().port();
+    socket.close();
+    return port;
+}
+
+// ---------------------------------------------------------------- certificates
+
+/// Runs a shell command; FAILs the test with its output when it does not succeed.
+inline void run_command(const TempDir &dir, const std::string &command) {
+    const auto log = dir.path() / "command.log";
+    const std::string line = "(" + command + ") > '" + log.string() + "' 2>&1";
+    const int rc = std::system(line.c_str());
+    if (rc != 0) {
+        std::ifstream in{log};
+        std::stringstream output;
+        output << in.rdbuf();
+        FAIL("command failed (" << rc << "): " << command << "\n" << output.str());
+    }
+}
+
+struct CertFiles {
+    std::filesystem::path cert;
+    std::filesystem::path key;
+};
+
+/// A self-signed P-256 certificate valid from now for `days` days, made by `openssl req`.
+inline CertFiles make_cert(const TempDir &dir, const std::string &name, int days,
+                           const std::string &san = "IP:127.0.0.1,DNS:localhost",
+                           const std::string &cn = "localhost") {
+    CertFiles files{dir.path() / (name + ".crt"), dir.path() / (name + ".key")};
+    run_command(dir, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                     "-nodes -keyout '" +
+                         files.key.string() + "' -out '" + files.cert.string() + "' -days " +
+                         std::to_string(days) + " -subj /CN=" + cn +
+                         " -addext subjectAltName=" + san);
+    return files;
+}
+
+/// A self-signed certificate with explicit validity dates (YYYYMMDDHHMMSSZ), which only
+/// `openssl ca` can write: expired or not yet valid ones.
+inline CertFiles make_dated_cert(const TempDir &dir, const std::string &name,
+                                 const std::string &not_before, const std::string &not_after) {
+    const auto ca_dir = dir.path() / (name + "-ca");
+    std::filesystem::create_directories(ca_dir);
+    dir.write(name + "-ca/index.txt", "");
+    dir.write(name + "-ca/serial", "01\n");
+    const auto config = dir.write(name + "-ca/ca.cnf", "[ca]\ndefault_ca = test_ca\n"
+                                                       "[test_ca]\ndir = " +
+                                                           ca_dir.string() +
+                                                           "\ndatabase = $dir/index.txt\n"
+                                                           "new_certs_dir = $dir\n"
+                                                           "serial = $dir/serial\n"
+                                                           "default_md = sha256\n"
+                                                           "policy = any_policy\n"
+                                                           "copy_extensions = copy\n"
+                                                           "unique_subject = no\n"
+                                                           "[any_policy]\ncommonName = supplied\n");
+    CertFiles files{dir.path() / (name + ".crt"), dir.path() / (name + ".key")};
+    const auto csr = ca_dir / "request.csr";
+    run_command(dir, "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                     "-keyout '" +
+                         files.key.string() + "' -out '" + csr.string() +
+                         "' -subj /CN=localhost "
+                         "-addext subjectAltName=IP:127.0.0.1,DNS:localhost");
+    run_command(dir, "openssl ca -batch -notext -config '" + config.string() +
+                         "' -selfsign -keyfile '" + files.key.string() + "' -in '" + csr.string() +
+                         "' -out '" + files.cert.string() + "' -startdate " + not_before +
+                         " -enddate " + not_after);
+    return files;
+}
+
+// ---------------------------------------------------------------- the test server
+
+/// An HTTP (or, given a certificate, HTTPS) server on 127.0.0.1:<free port>, in the test
+/// process, stopped when it goes out of scope. Routes:
+///   /status/<code>        that status, body "status <code>"
+///   /body                 200 with body_text
+///   /big                  200, 3 MiB of 'x' then "NEEDLE"
+///   /slow?ms=<n>          200 after n ms (cut short when the server stops)
+///   /trickle              200, Content-Length 1000, one byte every 100 ms
+///   /redirect/<n>         302 to /redirect/<n-1>; /redirect/0 answers 200 "landed"
+///   /loop                 302 to itself
+///   /auth                 200 if Authorization is "Bearer <bearer_token>", else 401
+///   /basic                200 if Authorization is Basic <basic_credentials>, else 401
+///   anything else         404
+class TestServer {
+public:
+    static constexpr const char *body_text =
+        "<html><body>vitals says hello, build 42</body></html>";
+
+    explicit TestServer(const std::optional<CertFiles> &tls = std::nullopt,
+                        std::string bearer_token = "", std::string basic_credentials = "")
+        : state_(std::make_shared<State>()), pool_(2, 16) {
+        state_->bearer_token = std::move(bearer_token);
+        state_->basic_credentials = std::move(basic_credentials);
+        const Poco::Net::SocketAddress address{"127.0.0.1", 0};
+        std::unique_ptr<Poco::Net::ServerSocket> socket;
+        if (tls) {
+            Poco::Net::Context::Ptr context =
+                new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls->key.string(),
+                                       tls->cert.string(), "", Poco::Net::Context::VERIFY_NONE);
+            socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
+        } else {
+            socket = std::make_unique<Poco::Net::ServerSocket>();
+        }
+        socket->bind(address, false, false);
+        socket->listen(64);
+        port_ = socket->address().port();
+        auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
+        params->setKeepAlive(false);
+        params->setMaxThreads(16);
+        server_ =
+            std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), pool_, *socket, params);
+        server_->start();
+        scheme_ = tls ? "https" : "http";
+    }
+
+    ~TestServer() {
+        {
+            const std::lock_guard lock{state_->mutex};
+            state_->stopping = true;
+        }
+        state_->wake.notify_all();
+        server_->stopAll(true);
+        server_.reset();
+        pool_.joinAll();
+    }
+
+    TestServer(const TestServer &) = delete;
+    TestServer &operator=(const TestServer &) = delete;
+
+    std::uint16_t port() const { return port_; }
+    std::string url(const std::string &path) const {
+        return scheme_ + "://127.0.0.1:" + std::to_string(port_) + path;
+    }
+    /// Requests that reached a path starting with `prefix`.
+    int hits(const std::string &prefix) const {
+        const std::lock_guard lock{state_->mutex};
+        int count = 0;
+        for (const auto &path : state_->paths)
+            if (path.rfind(prefix, 0) == 0) ++count;
+        return count;
+    }
+
+private:
+    struct State {
+        mutable std::mutex mutex;
+        std::condition_variable wake;
+        bool stopping = false;
+        std::vector<std::string> paths;
+        std::string bearer_token;
+        std::string basic_credentials;
+
+        /// Sleeps for `duration` unless the server stops first; false if it did.
+        bool sleep(std::chrono::milliseconds duration) {
+            std::unique_lock lock{mutex};
+            return !wake.wait_for(lock, duration, [this] { return stopping; });
+        }
+    };
+
+    class Handler : public Poco::Net::HTTPRequestHandler {
+    public:
+        explicit Handler(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+        void handleRequest(Poco::Net::HTTPServerRequest &request,
+                           Poco::Net::HTTPServerResponse &response) override {
+            const Poco::URI uri{request.getURI()};
+            const std::string path = uri.getPath();
+            {
+                const std::lock_guard lock{state_->mutex};
+                state_->paths.push_back(path);
+            }
+            if (path.rfind("/status/", 0) == 0) {
+                const int code = Poco::NumberParser::parse(path.substr(8));
+                reply(response, static_cast<Poco::Net::HTTPResponse::HTTPStatus>(code),
+                      "status " + std::to_string(code));
+            } else if (path == "/body") {
+                reply(response, Poco::Net::HTTPResponse::HTTP_OK, body_text);
+            } else if (path == "/big") {
+                response.setChunkedTransferEncoding(true);
+                std::ostream &out = response.send();
+                const std::string block(64 * 1024, 'x');
+                for (int i = 0; i < 48 && out.good(); ++i) // 3 MiB
+                    out << block;
+                out << "NEEDLE";
+            } else if (path == "/slow") {
+                std::string ms = "1000";
+                for (const auto &[key, value] : uri.getQueryParameters())
+                    if (key == "ms") ms = value;
+                if (state_->sleep(std::chrono::milliseconds{Poco::NumberParser::parse(ms)}))
+                    reply(response, Poco::Net::HTTPResponse::HTTP_OK, "slow but fine");
+            } else if (path == "/trickle") {
+                response.setContentLength(1000);
+                std::ostream &out = response.send();
+                for (int i = 0; i < 1000 && out.good(); ++i) {
+                    out << 'x' << std::flush;
+                    if (!state_->sleep(100ms)) break;
+                }
+            } else if (path.rfind("/redirect/", 0) == 0) {
+                const int left = Poco::NumberParser::parse(path.substr(10));
+                if (left <= 0)
+                    reply(response, Poco::Net::HTTPResponse::HTTP_OK, "landed");
+                else
+                    redirect(response, "/redirect/" + std::to_string(left - 1));
+            } else if (path == "/loop") {
+                redirect(response, "/loop");
+            } else if (path == "/auth") {
+                authorize(request, response, "Bearer " + state_->bearer_token);
+            } else if (path == "/basic") {
+                authorize(request, response, "Basic " + state_->basic_credentials);
+            } else {
+                reply(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "no such route");
+            }
+        }
+
+    private:
+        static void reply(Poco::Net::HTTPServerResponse &response,
+                          Poco::Net::HTTPResponse::HTTPStatus status, const std::string &body) {
+            response.setStatusAndReason(status);
+            response.setContentType("text/html");
+            response.setContentLength(static_cast<std::streamsize>(body.size()));
+            response.send() << body;
+        }
+
+        static void redirect(Poco::Net::HTTPServerResponse &response, const std::string &to) {
+            response.set("Location", to);
+            reply(response, Poco::Net::HTTPResponse::HTTP_FOUND, "moved to " + to);
+        }
+
+        static void authorize(const Poco::Net::HTTPServerRequest &request,
+                              Poco::Net::HTTPServerResponse &response,
+                              const std::string &expected) {
+            if (request.get("Authorization", "") == expected)
+                reply(response, Poco::Net::HTTPResponse::HTTP_OK, "welcome");
+            else
+                reply(response, Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED, "who are you?");
+        }
+
+        std::shared_ptr<State> state_;
+    };
+
+    class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+    public:
+        explicit Factory(std::shared_ptr<State> state) : state_(std::move(state)) {}
+        Poco::Net::HTTPRequestHandler *
+        createRequestHandler(const Poco::Net::HTTPServerRequest &) override {
+            return new Handler(state_);
+        }
+
+    private:
+        std::shared_ptr<State> state_;
+    };
+
+    std::shared_ptr<State> state_;
+    Poco::ThreadPool pool_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::uint16_t port_ = 0;
+    std::string scheme_;
+};
+
+/// Accepts TCP connections (the kernel does, from the backlog) but never says a word: a TLS
+/// handshake or HTTP request to it waits forever.
+class SilentServer {
+public:
+    SilentServer() {
+        socket_.bind(Poco::Net::SocketAddress{"127.0.0.1", 0}, false, false);
+        socket_.listen(16);
+    }
+    std::uint16_t port() const { return socket_.address().port(); }
+
+private:
+    Poco::Net::ServerSocket socket_;
+};
+
+} // namespace vitals::test::network
