@@ -1,0 +1,450 @@
+// Running one external command under a deadline. SPDX-License-Identifier: MIT
+//
+// posix_spawn rather than fork: glibc implements it with clone(CLONE_VM | CLONE_VFORK), so
+// nothing of the (multithreaded) agent is copied and no code but glibc's own runs between the
+// clone and the exec — the rule for forking in a threaded process holds by construction. All
+// descriptors this file creates are O_CLOEXEC, and the child closes every descriptor above 2
+// anyway, so commands started at once from several threads never inherit each other's pipes
+// or the agent's sockets.
+#include "child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+namespace vitals_exec {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::nanoseconds;
+
+/// How long output is still read once the leader has exited and its group is killed: a
+/// descendant that left the group (setsid) may hold the pipe open for ever.
+constexpr nanoseconds after_exit_drain = 500ms;
+
+/// Without a pidfd, how often the exit of a child that keeps its pipes open is looked for.
+constexpr nanoseconds exit_poll_tick = 10ms;
+
+/// Owns a descriptor so every way out closes it.
+class Fd {
+public:
+    Fd() noexcept = default;
+    explicit Fd(int fd) noexcept : fd_(fd) {}
+    Fd(Fd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    Fd &operator=(Fd &&other) noexcept {
+        if (this != &other) reset(std::exchange(other.fd_, -1));
+        return *this;
+    }
+    Fd(const Fd &) = delete;
+    Fd &operator=(const Fd &) = delete;
+    ~Fd() { reset(); }
+
+    int get() const noexcept { return fd_; }
+    bool valid() const noexcept { return fd_ >= 0; }
+    void reset(int fd = -1) noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+struct Pipe {
+    Fd read;
+    Fd write;
+};
+
+/// A pipe whose read end (ours) is non-blocking. The write end stays blocking: the flag
+/// lives on the shared open file description, and a child whose stdout returned EAGAIN
+/// would lose output.
+std::optional<Pipe> make_pipe(int &error) {
+    std::array<int, 2> fds{};
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+        error = errno;
+        return std::nullopt;
+    }
+    Pipe pipe{Fd{fds[0]}, Fd{fds[1]}};
+    const int flags = ::fcntl(pipe.read.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(pipe.read.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+        error = errno;
+        return std::nullopt;
+    }
+    return pipe;
+}
+
+class FileActions {
+public:
+    FileActions() { ::posix_spawn_file_actions_init(&actions_); }
+    ~FileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
+    FileActions(const FileActions &) = delete;
+    FileActions &operator=(const FileActions &) = delete;
+    posix_spawn_file_actions_t *get() { return &actions_; }
+
+private:
+    posix_spawn_file_actions_t actions_{};
+};
+
+class SpawnAttributes {
+public:
+    SpawnAttributes() { ::posix_spawnattr_init(&attributes_); }
+    ~SpawnAttributes() { ::posix_spawnattr_destroy(&attributes_); }
+    SpawnAttributes(const SpawnAttributes &) = delete;
+    SpawnAttributes &operator=(const SpawnAttributes &) = delete;
+    posix_spawnattr_t *get() { return &attributes_; }
+
+private:
+    posix_spawnattr_t attributes_{};
+};
+
+/// The first nonzero return code of a chain of posix_spawn_* setup calls.
+class FirstError {
+public:
+    void operator()(int rc) noexcept {
+        if (error_ == 0) error_ = rc;
+    }
+    int error() const noexcept { return error_; }
+
+private:
+    int error_ = 0;
+};
+
+/// Children we killed but stopped waiting for (stuck in the kernel even after SIGKILL).
+/// Every later run reaps those that have died since, so none stays a zombie.
+std::mutex orphans_mutex;
+std::vector<pid_t> orphans;
+
+void reap_orphans() {
+    const std::lock_guard lock{orphans_mutex};
+    std::erase_if(orphans, [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) != 0; });
+}
+
+void adopt_orphan(pid_t pid) {
+    const std::lock_guard lock{orphans_mutex};
+    orphans.push_back(pid);
+}
+
+/// Process groups of the children running right now, so that none outlives the agent: a
+/// stopping agent abandons runs still going after a few seconds, and a child in a session of
+/// its own would otherwise run on. Lock-free slots (0 = free), so that the exit handler can
+/// read them while runs are still under way on other threads.
+std::array<std::atomic<pid_t>, 1024> live_groups{};
+
+void kill_live_groups() noexcept {
+    for (auto &slot : live_groups)
+        if (const pid_t pid = slot.load(); pid > 0) ::kill(-pid, SIGKILL);
+}
+
+/// Registers a running child's group; must end before the child is reaped, while its PID
+/// (and so its group ID) still cannot be reused.
+class LiveGroup {
+public:
+    explicit LiveGroup(pid_t pid) noexcept {
+        // Runs at exit, or at dlclose() of this plugin, whichever comes first.
+        static const bool registered = std::atexit(kill_live_groups) == 0;
+        (void)registered;
+        for (auto &slot : live_groups) {
+            pid_t expected = 0;
+            if (slot.compare_exchange_strong(expected, pid)) {
+                slot_ = &slot;
+                return;
+            }
+        }
+        // All slots taken (over a thousand commands at once): run untracked.
+    }
+    LiveGroup(const LiveGroup &) = delete;
+    LiveGroup &operator=(const LiveGroup &) = delete;
+    ~LiveGroup() { release(); }
+
+    void release() noexcept {
+        if (slot_) slot_->store(0);
+        slot_ = nullptr;
+    }
+
+private:
+    std::atomic<pid_t> *slot_ = nullptr;
+};
+
+/// A pollable descriptor that becomes readable when the child exits, or an invalid Fd on
+/// kernels before 5.3 (the loop then looks at the child every exit_poll_tick).
+Fd open_pidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return Fd{static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))}; // always close-on-exec
+#else
+    (void)pid;
+    return Fd{};
+#endif
+}
+
+/// How the leader ended, seen without reaping it: while it is an unreaped zombie its PID,
+/// and so its process group ID, cannot be reused, so signalling the group stays safe.
+struct Exit {
+    bool known = true; ///< false: someone else reaped it (SIGCHLD set to SIG_IGN)
+    int how = 0;       ///< CLD_EXITED, CLD_KILLED or CLD_DUMPED
+    int status = 0;    ///< exit status or signal number
+};
+
+std::optional<Exit> look_for_exit(pid_t pid) {
+    while (true) {
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+            if (info.si_pid != pid) return std::nullopt; // still running
+            return Exit{true, info.si_code, info.si_status};
+        }
+        if (errno == EINTR) continue;
+        return Exit{false, 0, 0};
+    }
+}
+
+/// Reads one pipe: keeps up to `limit` bytes and drains the rest, so that a chatty command
+/// never blocks on a full pipe.
+class Capture {
+public:
+    Capture(Fd fd, std::string &data, std::size_t limit, bool &truncated)
+        : fd_(std::move(fd)), data_(data), limit_(limit), truncated_(truncated) {}
+
+    bool open() const { return fd_.valid(); }
+    int fd() const { return fd_.get(); }
+
+    void read_available(std::string &buffer) {
+        while (fd_.valid()) {
+            const ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
+            if (n > 0) {
+                const auto got = static_cast<std::size_t>(n);
+                const std::size_t room = limit_ - std::min(limit_, data_.size());
+                data_.append(buffer.data(), std::min(room, got));
+                if (got > room) truncated_ = true;
+            } else if (n == 0) {
+                fd_.reset(); // end of file: every writer has closed it
+            } else if (errno == EINTR) {
+                continue;
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return;
+            } else {
+                fd_.reset(); // nothing more can be read from it
+            }
+        }
+    }
+
+private:
+    Fd fd_;
+    std::string &data_;
+    std::size_t limit_;
+    bool &truncated_;
+};
+
+int poll_timeout_ms(nanoseconds left) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(std::max(left, nanoseconds{0}));
+    return static_cast<int>(std::min<std::chrono::milliseconds::rep>(ms.count(), INT_MAX));
+}
+
+/// The running child: its pipes, its exit, and the waiting between.
+class Child {
+public:
+    Child(pid_t pid, Capture out, Capture err)
+        : pid_(pid), pidfd_(open_pidfd(pid)), out_(std::move(out)), err_(std::move(err)) {}
+    Child(const Child &) = delete;
+    Child &operator=(const Child &) = delete;
+    /// Only when an exception (bad_alloc) cut the run short: no child outlives it.
+    ~Child() {
+        if (settled_) return;
+        signal_group(SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+
+    /// The child has been reaped, or handed over to a later run.
+    void settled() { settled_ = true; }
+
+    pid_t pid() const { return pid_; }
+    const std::optional<Exit> &exit() const { return exit_; }
+    bool output_open() const { return out_.open() || err_.open(); }
+
+    bool check_exit() {
+        if (!exit_) exit_ = look_for_exit(pid_);
+        return exit_.has_value();
+    }
+
+    /// Reads output and watches for the exit until something happens or `until` passes.
+    void wait(Clock::time_point until) {
+        std::array<pollfd, 3> fds{};
+        std::size_t count = 0;
+        int out_index = -1, err_index = -1;
+        if (out_.open()) out_index = static_cast<int>(count), fds[count++] = {out_.fd(), POLLIN, 0};
+        if (err_.open()) err_index = static_cast<int>(count), fds[count++] = {err_.fd(), POLLIN, 0};
+        const bool watch_exit = !exit_;
+        if (watch_exit && pidfd_.valid()) fds[count++] = {pidfd_.get(), POLLIN, 0};
+        nanoseconds left = until - Clock::now();
+        if (watch_exit && !pidfd_.valid()) left = std::min(left, exit_poll_tick);
+        if (count == 0 && !watch_exit) return;
+        const int ready = ::poll(fds.data(), count, poll_timeout_ms(left));
+        if (ready <= 0) return; // timeout, or EINTR: the caller's loop decides
+        if (out_index >= 0 && fds[static_cast<std::size_t>(out_index)].revents)
+            out_.read_available(buffer_);
+        if (err_index >= 0 && fds[static_cast<std::size_t>(err_index)].revents)
+            err_.read_available(buffer_);
+    }
+
+    /// Waits, reading output meanwhile, until the leader exits or `until` passes.
+    void wait_for_exit(Clock::time_point until) {
+        while (!check_exit() && Clock::now() < until)
+            wait(until);
+    }
+
+    /// Signals the leader's whole process group (its PGID is its PID: it leads a session).
+    void signal_group(int signal) const { ::kill(-pid_, signal); }
+
+private:
+    pid_t pid_;
+    Fd pidfd_;
+    Capture out_;
+    Capture err_;
+    std::optional<Exit> exit_;
+    bool settled_ = false;
+    std::string buffer_ = std::string(65536, '\0');
+};
+
+/// NULL-terminated pointers into `strings`, which must outlive them.
+std::vector<char *> c_strings(const std::vector<std::string> &strings) {
+    std::vector<char *> pointers;
+    pointers.reserve(strings.size() + 1);
+    for (const auto &text : strings)
+        pointers.push_back(const_cast<char *>(text.c_str())); // posix_spawn's historic type
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+/// posix_spawn of `spec` with stdout/stderr to the pipes' write ends; 0 or an errno.
+int spawn(const ChildSpec &spec, const Pipe &out, const Pipe &err, pid_t &pid) {
+    FileActions actions;
+    FirstError rc;
+    rc(::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0));
+    rc(::posix_spawn_file_actions_adddup2(actions.get(), out.write.get(), STDOUT_FILENO));
+    rc(::posix_spawn_file_actions_adddup2(actions.get(), err.write.get(), STDERR_FILENO));
+    // Descriptors of other libraries in the agent may lack O_CLOEXEC: close them all.
+    rc(::posix_spawn_file_actions_addclosefrom_np(actions.get(), STDERR_FILENO + 1));
+    rc(::posix_spawn_file_actions_addchdir_np(actions.get(), spec.working_dir.c_str()));
+
+    SpawnAttributes attributes;
+    // The agent blocks SIGTERM/SIGINT/SIGHUP in its threads and ignores SIGPIPE; both would
+    // be inherited across exec. A child that cannot be stopped by SIGTERM, or that does not
+    // die of a broken pipe, behaves differently than from a shell.
+    sigset_t none;
+    sigset_t all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    rc(::posix_spawnattr_setsigmask(attributes.get(), &none));
+    rc(::posix_spawnattr_setsigdefault(attributes.get(), &all));
+    // A new session: the child leads its own process group, so the group can be killed as
+    // one, and it has no controlling terminal to read a password from.
+    rc(::posix_spawnattr_setflags(attributes.get(), POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                                        POSIX_SPAWN_SETSIGDEF));
+    if (rc.error() != 0) return rc.error();
+
+    auto argv = c_strings(spec.argv);
+    auto envp = c_strings(spec.envp);
+    // glibc reports exec failures (ENOENT, EACCES, ENOEXEC) here and reaps that child itself.
+    return ::posix_spawn(&pid, spec.program.c_str(), actions.get(), attributes.get(), argv.data(),
+                         envp.data());
+}
+
+} // namespace
+
+ChildOutcome run_child(const ChildSpec &spec) {
+    reap_orphans();
+    ChildOutcome outcome;
+    int error = 0;
+    auto out = make_pipe(error);
+    auto err = out ? make_pipe(error) : std::nullopt;
+    if (!out || !err) {
+        outcome.code = error;
+        return outcome;
+    }
+    pid_t pid = -1;
+    const auto start = Clock::now();
+    if (const int rc = spawn(spec, *out, *err, pid); rc != 0) {
+        outcome.code = rc;
+        return outcome;
+    }
+    LiveGroup live{pid};
+    // Only the child may hold the write ends now, so end of file means it closed them.
+    out->write.reset();
+    err->write.reset();
+    Child child{pid,
+                Capture{std::move(out->read), outcome.out, spec.max_output, outcome.out_truncated},
+                Capture{std::move(err->read), outcome.err, spec.max_output, outcome.err_truncated}};
+
+    Clock::time_point read_until = spec.deadline;
+    bool group_killed = false;
+    bool timed_out = false;
+    while (true) {
+        const auto now = Clock::now();
+        if (!group_killed && child.check_exit()) {
+            outcome.elapsed = now - start;
+            // Whatever the command left behind in its group dies with it; the leader is
+            // still an unreaped zombie here, so the group cannot be someone else's yet.
+            child.signal_group(SIGKILL);
+            group_killed = true;
+            read_until = std::min(spec.deadline, now + after_exit_drain);
+        }
+        if (group_killed && !child.output_open()) break;
+        if (now >= read_until) {
+            timed_out = !group_killed;
+            break;
+        }
+        child.wait(read_until);
+    }
+
+    if (timed_out) {
+        outcome.elapsed = Clock::now() - start;
+        child.signal_group(SIGTERM);
+        child.wait_for_exit(Clock::now() + spec.grace);
+        // Always, even when the leader obeyed SIGTERM: its descendants may ignore it.
+        child.signal_group(SIGKILL);
+        child.wait_for_exit(Clock::now() + spec.reap_wait);
+    }
+
+    const auto &exit = child.exit();
+    live.release(); // before reaping: the group ID is free for reuse after it
+    if (!exit) {
+        adopt_orphan(pid); // stuck in the kernel even after SIGKILL; reaped by a later run
+    } else if (exit->known) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    child.settled();
+    // Members of the group whose parent died are re-parented to init, which reaps them —
+    // unless the agent is init itself (PID 1 in a container): then this reaps them.
+    while (::waitpid(-pid, nullptr, WNOHANG) > 0) {
+    }
+
+    if (timed_out) {
+        outcome.end = ChildOutcome::End::timed_out;
+    } else if (!exit->known) {
+        outcome.end = ChildOutcome::End::vanished;
+    } else if (exit->how == CLD_EXITED) {
+        outcome.end = ChildOutcome::End::exited;
+        outcome.code = exit->status;
+    } else {
+        outcome.end = ChildOutcome::End::signalled; // CLD_KILLED or CLD_DUMPED
+        outcome.code = exit->status;
+    }
+    return outcome;
+}
+
+} // namespace vitals_exec

@@ -1,0 +1,481 @@
+// Vitals "postgres" checker: connect to PostgreSQL and run a query. SPDX-License-Identifier: MIT
+#include <vitals/plugin.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <climits>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+using namespace std::chrono_literals;
+
+// key, type, required, default, description, secret
+// host/port/dbname/user/sslmode have no table default on purpose: a default would make them
+// look set (param_has), and then no check could tell them apart from a conflicting dsn.
+constexpr vitals_param_spec postgres_params[] = {
+    {"dsn", VITALS_PARAM_STRING, 0, nullptr,
+     "libpq connection string or postgresql:// URI; replaces host, port, dbname, user, password "
+     "and sslmode",
+     1},
+    {"host", VITALS_PARAM_STRING, 0, nullptr,
+     "Server host name, address or Unix socket directory (127.0.0.1 when no dsn is set)", 0},
+    {"port", VITALS_PARAM_INT, 0, nullptr, "Server port (5432)", 0},
+    {"dbname", VITALS_PARAM_STRING, 0, nullptr, "Database to connect to (postgres)", 0},
+    {"user", VITALS_PARAM_STRING, 0, nullptr, "Role to connect as (postgres)", 0},
+    {"password", VITALS_PARAM_STRING, 0, nullptr, "Password of that role", 1},
+    {"sslmode", VITALS_PARAM_STRING, 0, nullptr,
+     "libpq sslmode: disable, allow, prefer (the default), require, verify-ca or verify-full", 0},
+    {"query", VITALS_PARAM_STRING, 0, "SELECT 1", "SQL to run once connected", 0},
+    {"expect", VITALS_PARAM_STRING, 0, nullptr,
+     "Fail unless the first column of the query's first row is exactly this text", 0},
+    {"warning", VITALS_PARAM_DURATION, 0, nullptr,
+     "Warn when connecting and running the query take longer than this together", 0},
+    {}, // the NULL key that ends the table
+};
+
+constexpr std::array sslmodes{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+
+// ---------------------------------------------------------------- text
+
+/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
+/// the agent does not control for its plugins.
+std::string fixed(double value, int decimals) {
+    std::array<char, 64> buffer{};
+    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                            std::chars_format::fixed, decimals);
+    if (error != std::errc{}) return "?"; // only for absurdly long durations
+    return {buffer.data(), end};
+}
+
+/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
+std::string format_duration(nanoseconds duration) {
+    const double ms = std::chrono::duration<double, std::milli>(duration).count();
+    if (ms < 1) return fixed(ms, 2) + " ms";
+    if (ms < 1000) return fixed(ms, 1) + " ms";
+    return fixed(ms / 1000, 2) + " s";
+}
+
+double seconds(nanoseconds duration) {
+    return std::chrono::duration<double>(duration).count();
+}
+
+/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
+std::string after_colon(std::string text) {
+    if (!text.empty())
+        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
+    return text;
+}
+
+std::string describe_errno(int error) {
+    // Not strerror(): its buffer may be shared with checks running on other threads.
+    return after_colon(std::generic_category().message(error));
+}
+
+/// A query result quoted for a message, cut short so one odd value cannot flood the log.
+std::string quoted(const std::string &value) {
+    constexpr std::size_t limit = 80;
+    if (value.size() <= limit) return "\"" + value + "\"";
+    return "\"" + value.substr(0, limit) + "...\"";
+}
+
+std::string replace_all(std::string text, const std::string &from, const std::string &to) {
+    if (from.empty()) return text;
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+    return text;
+}
+
+/// Removes anything that may be a credential from text that came from libpq or the server:
+/// the password itself wherever it appears, `password=...` keywords and the password part of
+/// a URI. libpq echoes parts of the connection string in some of its messages.
+std::string scrub(std::string text, const std::string &password) {
+    text = replace_all(std::move(text), password, "***");
+    static const std::regex keyword{R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+))",
+                                    std::regex::icase};
+    static const std::regex uri{R"((://[^:/@\s]*:)[^@\s]*@)"};
+    text = std::regex_replace(text, keyword, "$1***");
+    return std::regex_replace(text, uri, "$1***@");
+}
+
+std::string trim(const std::string &text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+/// Multi-line library text on one line, for the log.
+std::string one_line(const char *raw) {
+    std::string text = raw ? raw : "";
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    std::replace(text.begin(), text.end(), '\t', ' ');
+    return trim(text);
+}
+
+/// One line out of libpq's multi-line error text. libpq writes one line per failed attempt,
+/// "connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication
+/// failed ...", each perhaps followed by an indented hint. The message already names the
+/// target, so the prefix, the severity and the hints go; repeated lines (::1 and 127.0.0.1
+/// both refusing) are kept once.
+std::string describe_libpq(const char *raw, const std::string &password) {
+    static const std::regex attempt{
+        R"(^connection to server (at "[^"]*"( \([^)]*\))?, port \d+|on socket "[^"]*") failed: )"};
+    static const std::regex severity{R"(^(FATAL|ERROR|PANIC):\s+)"};
+    std::vector<std::string> lines;
+    std::string text = raw ? raw : "";
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        auto end = text.find('\n', begin);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(begin, end - begin);
+        begin = end + 1;
+        if (line.empty() || line.front() == '\t' || line.front() == ' ') continue; // a hint
+        line = std::regex_replace(line, attempt, "");
+        line = after_colon(trim(std::regex_replace(line, severity, "")));
+        if (!line.empty() && std::find(lines.begin(), lines.end(), line) == lines.end())
+            lines.push_back(line);
+    }
+    std::string joined;
+    for (const auto &line : lines)
+        joined += (joined.empty() ? "" : "; ") + line;
+    return scrub(joined.empty() ? "unknown libpq error" : joined, password);
+}
+
+// ---------------------------------------------------------------- libpq handles
+
+struct ConnDeleter {
+    void operator()(PGconn *conn) const noexcept { PQfinish(conn); }
+};
+using Connection = std::unique_ptr<PGconn, ConnDeleter>;
+
+struct ResultDeleter {
+    void operator()(PGresult *result) const noexcept { PQclear(result); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+struct OptionsDeleter {
+    void operator()(PQconninfoOption *options) const noexcept { PQconninfoFree(options); }
+};
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, OptionsDeleter>;
+
+// ---------------------------------------------------------------- waiting
+
+/// The poll() timeout for what is left, rounded up so that poll never returns early in a
+/// busy loop of zero-millisecond waits.
+int poll_timeout_ms(nanoseconds left) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
+}
+
+/// Waits until `fd` is ready for `events` or the deadline passes: 0 when ready, ETIMEDOUT
+/// after the deadline, else an errno value. Errors and hang-ups count as ready: libpq is the
+/// one to read and describe them.
+int wait_for(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        const nanoseconds left = deadline - Clock::now();
+        if (left <= 0ns) return ETIMEDOUT;
+        pollfd waiting{.fd = fd, .events = events, .revents = 0};
+        const int ready = ::poll(&waiting, 1, poll_timeout_ms(left));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return errno;
+        if (ready > 0) return 0;
+    }
+}
+
+/// The deadline this run works to: a little before the host's own, so that our specific
+/// "timed out after ..." is recorded rather than discarded as a late result.
+std::optional<Clock::time_point> work_deadline(nanoseconds time_left) {
+    if (time_left <= 0ns) return std::nullopt;
+    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
+    return Clock::now() + (time_left - margin);
+}
+
+/// How one step went: empty when it worked, else why not (already scrubbed).
+using Failure = std::optional<std::string>;
+
+// ---------------------------------------------------------------- the check
+
+class PostgresCheck {
+public:
+    explicit PostgresCheck(const vitals::Params &params)
+        : query_(params.string("query")), expect_(optional_string(params, "expect")) {
+        if (params.has("dsn"))
+            configure_dsn(params);
+        else
+            configure_fields(params);
+        if (trim(query_).empty()) params.reject("query", "must not be empty");
+        if (params.has("warning")) warning_ = params.duration("warning");
+        if (warning_ && *warning_ <= 0ns)
+            params.reject("warning", "must be longer than zero: every run would warn");
+    }
+
+    PostgresCheck(const PostgresCheck &) = delete;
+    PostgresCheck &operator=(const PostgresCheck &) = delete;
+
+    void run(vitals::Run &run) const {
+        const auto deadline = work_deadline(run.time_left());
+        if (!deadline) {
+            run.error("no time left to connect to " + target_);
+            return;
+        }
+        const auto start = Clock::now();
+        std::vector<const char *> keywords = keywords_;
+        std::vector<const char *> values;
+        for (const auto &value : values_)
+            values.push_back(value.c_str());
+        keywords.push_back(nullptr);
+        values.push_back(nullptr);
+        Connection conn{PQconnectStartParams(keywords.data(), values.data(), expand_dbname_)};
+        if (!conn) {
+            run.error("cannot connect to " + target_ + ": out of memory");
+            return;
+        }
+        if (const Failure failure = connect(conn.get(), start, *deadline)) {
+            run.error("cannot connect to " + target_ + ": " + *failure);
+            // The message keeps one line per attempt; libpq's hints can help an operator.
+            const std::string detail = one_line(PQerrorMessage(conn.get()));
+            if (!detail.empty()) run.log(VITALS_LOG_DEBUG, "libpq: " + scrub(detail, password_));
+            return;
+        }
+        const nanoseconds connect_time = Clock::now() - start;
+        run.metric("connect_time", seconds(connect_time), "seconds");
+
+        const auto query_start = Clock::now();
+        std::optional<std::string> first_cell;
+        bool has_rows = false;
+        if (const Failure failure =
+                execute(conn.get(), query_start, *deadline, first_cell, has_rows)) {
+            run.error(target_ + ": query failed: " + *failure);
+            return;
+        }
+        const nanoseconds query_time = Clock::now() - query_start;
+        run.metric("query_time", seconds(query_time), "seconds");
+        report(run, connect_time, query_time, has_rows, first_cell);
+    }
+
+private:
+    static std::optional<std::string> optional_string(const vitals::Params &params,
+                                                      const char *key) {
+        if (!params.has(key)) return std::nullopt;
+        return params.string(key);
+    }
+
+    void configure_dsn(const vitals::Params &params) {
+        const std::string dsn = params.string("dsn");
+        for (const char *key : {"host", "port", "dbname", "user", "password", "sslmode"})
+            if (params.has(key))
+                params.reject(key, "cannot be combined with dsn: set it inside the dsn instead");
+        if (trim(dsn).empty()) params.reject("dsn", "must not be empty");
+        char *raw_error = nullptr;
+        const ConninfoOptions options{PQconninfoParse(dsn.c_str(), &raw_error)};
+        if (!options) {
+            // libpq's reason quotes the offending part of the string, which may be the
+            // password: say what is expected instead.
+            PQfreemem(raw_error);
+            params.reject("dsn", "is not a valid libpq connection string (key=value pairs) "
+                                 "or postgresql:// URI");
+        }
+        std::string host, hostaddr, port, dbname;
+        for (const PQconninfoOption *option = options.get(); option->keyword; ++option) {
+            if (!option->val) continue;
+            const std::string keyword = option->keyword;
+            if (keyword == "host") host = option->val;
+            if (keyword == "hostaddr") hostaddr = option->val;
+            if (keyword == "port") port = option->val;
+            if (keyword == "dbname") dbname = option->val;
+            if (keyword == "password") password_ = option->val;
+        }
+        // An unencoded '@' in a URI's password ends the user part early and makes the rest of
+        // the password part of the host name, which libpq would then print in every error.
+        if (host.find('@') != std::string::npos || hostaddr.find('@') != std::string::npos)
+            params.reject("dsn", "has an '@' in its host part: in a postgresql:// URI, write "
+                                 "an '@' inside the password as %40");
+        target_ = describe_target(host.empty() ? hostaddr : host, port, dbname);
+        // Before dbname, so that the same keyword inside the dsn wins.
+        add("fallback_application_name", "vitals");
+        add("dbname", dsn);
+        expand_dbname_ = 1;
+    }
+
+    void configure_fields(const vitals::Params &params) {
+        const std::string host = params.has("host") ? params.string("host") : "127.0.0.1";
+        const std::int64_t port = params.has("port") ? params.integer("port") : 5432;
+        const std::string dbname = params.has("dbname") ? params.string("dbname") : "postgres";
+        const std::string user = params.has("user") ? params.string("user") : "postgres";
+        if (trim(host).empty()) params.reject("host", "must not be empty");
+        if (port < 1 || port > 65535)
+            params.reject("port", "must be from 1 to 65535, got " + std::to_string(port));
+        if (dbname.empty()) params.reject("dbname", "must not be empty");
+        if (user.empty()) params.reject("user", "must not be empty");
+        if (params.has("sslmode")) {
+            const std::string sslmode = params.string("sslmode");
+            if (std::find(sslmodes.begin(), sslmodes.end(), sslmode) == sslmodes.end())
+                params.reject("sslmode", "must be one of disable, allow, prefer, require, "
+                                         "verify-ca, verify-full; got \"" +
+                                             sslmode + "\"");
+            add("sslmode", sslmode);
+        }
+        if (params.has("password")) password_ = params.string("password");
+        add("host", host);
+        add("port", std::to_string(port));
+        add("dbname", dbname);
+        add("user", user);
+        if (params.has("password")) add("password", password_);
+        add("fallback_application_name", "vitals");
+        target_ = describe_target(host, std::to_string(port), dbname);
+        expand_dbname_ = 0;
+    }
+
+    /// "127.0.0.1:5432/postgres", "[::1]:5432/app", "/run/postgresql:5432/app": where the
+    /// check connects, without the user or any credential.
+    static std::string describe_target(const std::string &host, const std::string &port,
+                                       const std::string &dbname) {
+        std::string text = host.empty() ? "local socket" : host;
+        if (text.find(':') != std::string::npos && text.find(',') == std::string::npos)
+            text = "[" + text + "]"; // an IPv6 literal, so the port stays readable
+        text += ":" + (port.empty() ? std::string{"5432"} : port);
+        if (!dbname.empty()) text += "/" + dbname;
+        return text;
+    }
+
+    void add(const char *keyword, std::string value) {
+        keywords_.push_back(keyword);
+        values_.push_back(std::move(value));
+    }
+
+    /// Drives PQconnectPoll with poll() on libpq's socket, so that the deadline bounds every
+    /// wait (name resolution inside libpq excepted: getaddrinfo cannot be given one).
+    Failure connect(PGconn *conn, Clock::time_point start, Clock::time_point deadline) const {
+        if (PQstatus(conn) == CONNECTION_BAD)
+            return describe_libpq(PQerrorMessage(conn), password_);
+        // As the libpq manual says: before the first PQconnectPoll, behave as if it said WRITING.
+        PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+        while (polling != PGRES_POLLING_OK) {
+            if (polling == PGRES_POLLING_FAILED)
+                return describe_libpq(PQerrorMessage(conn), password_);
+            // The socket may change between calls (libpq tries each host in turn).
+            const int fd = PQsocket(conn);
+            if (fd < 0) return describe_libpq(PQerrorMessage(conn), password_);
+            const short events = polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+            const int error = wait_for(fd, events, deadline);
+            if (error == ETIMEDOUT)
+                return "timed out after " + format_duration(Clock::now() - start);
+            if (error != 0) return "poll: " + describe_errno(error);
+            polling = PQconnectPoll(conn);
+        }
+        return std::nullopt;
+    }
+
+    /// Sends the query and reads every result without blocking past the deadline. Keeps the
+    /// first cell of the last result that has rows; fails on the first error result.
+    Failure execute(PGconn *conn, Clock::time_point start, Clock::time_point deadline,
+                    std::optional<std::string> &first_cell, bool &has_rows) const {
+        const auto timed_out = [&] {
+            return "timed out after " + format_duration(Clock::now() - start);
+        };
+        const auto libpq_failure = [&] { return describe_libpq(PQerrorMessage(conn), password_); };
+        if (PQsetnonblocking(conn, 1) != 0 || PQsendQuery(conn, query_.c_str()) == 0)
+            return libpq_failure();
+        for (int pending = PQflush(conn); pending != 0; pending = PQflush(conn)) {
+            if (pending < 0) return libpq_failure();
+            // The server may answer before it has read everything: read while writing.
+            const int error = wait_for(PQsocket(conn), POLLIN | POLLOUT, deadline);
+            if (error == ETIMEDOUT) return timed_out();
+            if (error != 0) return "poll: " + describe_errno(error);
+            if (PQconsumeInput(conn) == 0) return libpq_failure();
+        }
+        Failure failure;
+        for (;;) {
+            while (PQisBusy(conn) != 0) {
+                const int error = wait_for(PQsocket(conn), POLLIN, deadline);
+                if (error == ETIMEDOUT) return timed_out();
+                if (error != 0) return "poll: " + describe_errno(error);
+                if (PQconsumeInput(conn) == 0) return libpq_failure();
+            }
+            const Result result{PQgetResult(conn)};
+            if (!result) break;
+            switch (PQresultStatus(result.get())) {
+            case PGRES_TUPLES_OK:
+            case PGRES_SINGLE_TUPLE:
+                has_rows = PQntuples(result.get()) > 0;
+                first_cell.reset();
+                if (has_rows && PQnfields(result.get()) > 0 && !PQgetisnull(result.get(), 0, 0))
+                    first_cell = PQgetvalue(result.get(), 0, 0);
+                break;
+            case PGRES_COMMAND_OK:
+            case PGRES_EMPTY_QUERY:
+                break;
+            case PGRES_COPY_IN:
+            case PGRES_COPY_OUT:
+            case PGRES_COPY_BOTH:
+                // libpq would wait for COPY data forever; closing the connection ends it.
+                return std::string{"the query starts a COPY, which the check cannot run"};
+            default: {
+                if (failure) break; // keep the first error; drain the rest
+                const char *primary = PQresultErrorField(result.get(), PG_DIAG_MESSAGE_PRIMARY);
+                failure = primary ? scrub(primary, password_)
+                                  : describe_libpq(PQresultErrorMessage(result.get()), password_);
+                break;
+            }
+            }
+        }
+        return failure;
+    }
+
+    void report(vitals::Run &run, nanoseconds connect_time, nanoseconds query_time, bool has_rows,
+                const std::optional<std::string> &first_cell) const {
+        const std::string timing = "connected in " + format_duration(connect_time) +
+                                   ", query took " + format_duration(query_time);
+        if (expect_) {
+            std::string got;
+            if (!has_rows)
+                got = "no rows";
+            else if (!first_cell)
+                got = "NULL";
+            else if (*first_cell != *expect_)
+                got = quoted(scrub(*first_cell, password_));
+            if (!got.empty()) {
+                run.error(target_ + ": query returned " + got + ", expected " + quoted(*expect_) +
+                          " (" + timing + ")");
+                return;
+            }
+        }
+        const std::string message =
+            target_ + ": " + timing + (expect_ ? ", returned " + quoted(*expect_) : "");
+        const nanoseconds total = connect_time + query_time;
+        if (warning_ && total > *warning_)
+            run.warning(message + "; slower than " + format_duration(*warning_));
+        else
+            run.ok(message);
+    }
+
+    std::string query_;
+    std::optional<std::string> expect_;
+    std::optional<nanoseconds> warning_;
+    std::string password_;               // only to scrub it out of library messages
+    std::string target_;                 // "host:port/dbname", as every message names it
+    std::vector<const char *> keywords_; // libpq's connection keywords, static strings
+    std::vector<std::string> values_;    // and their values
+    int expand_dbname_ = 0;
+};
+
+} // namespace
+
+VITALS_CPP_PLUGIN(PostgresCheck, "postgres", "0.1.0",
+                  "Whether PostgreSQL accepts a connection and answers a query, and how fast",
+                  postgres_params)
