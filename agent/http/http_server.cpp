@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "http/http_server.hpp"
 
+#include <fcntl.h>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -110,6 +111,9 @@ ServerSocket bind_socket(const ListenAddress &listen) {
         socket.bind(SocketAddress{listen.host, listen.port}, /*reuseAddress=*/true,
                     /*reusePort=*/false);
         socket.listen(128);
+        // Poco does not ask for close-on-exec: without it every command a
+        // plugin spawns would inherit the agent's listening socket.
+        ::fcntl(socket.impl()->sockfd(), F_SETFD, FD_CLOEXEC);
         return socket;
     } catch (const Poco::Exception &e) {
         throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + e.displayText());
