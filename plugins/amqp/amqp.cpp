@@ -1,6 +1,10 @@
 // Vitals "amqp" checker: log in to an AMQP 0-9-1 broker (RabbitMQ), open a channel, and
 // optionally watch a queue's depth. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/socket.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <amqp.h>
 #include <amqp_framing.h>
@@ -8,28 +12,19 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <array>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
-#include <utility>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -57,76 +52,11 @@ constexpr amqp_channel_t channel = 1;
 
 // ---------------------------------------------------------------- text
 
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for absurdly long durations
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-double seconds(nanoseconds duration) {
-    return std::chrono::duration<double>(duration).count();
-}
-
-/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    return after_colon(std::generic_category().message(error));
-}
-
-/// Removes every occurrence of the password from text that came from the broker.
-std::string scrub(std::string text, const std::string &password) {
-    if (password.empty()) return text;
-    for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3))
-        text.replace(at, password.size(), "***");
-    return text;
-}
-
 std::string plural(std::uint64_t count, const char *one, const char *many) {
     return std::to_string(count) + " " + (count == 1 ? one : many);
 }
 
-// ---------------------------------------------------------------- sockets and handles
-
-/// Owns a socket descriptor until it is released to rabbitmq-c.
-class Descriptor {
-public:
-    explicit Descriptor(int fd) noexcept : fd_(fd) {}
-    Descriptor(const Descriptor &) = delete;
-    Descriptor &operator=(const Descriptor &) = delete;
-    ~Descriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-
-    bool valid() const noexcept { return fd_ >= 0; }
-    int fd() const noexcept { return fd_; }
-    int release() noexcept { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
-
-struct AddrinfoDeleter {
-    void operator()(addrinfo *list) const noexcept { ::freeaddrinfo(list); }
-};
-using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
+// ---------------------------------------------------------------- handles
 
 struct ConnectionDeleter {
     // Also frees the socket and closes its descriptor.
@@ -135,23 +65,6 @@ struct ConnectionDeleter {
     }
 };
 using Connection = std::unique_ptr<amqp_connection_state_t_, ConnectionDeleter>;
-
-/// What is left before the deadline as a timeval, at least a millisecond: rabbitmq-c reads a
-/// null timeval as "no timeout", and a zero one fails at once without saying "timeout".
-timeval timeval_until(Clock::time_point deadline) {
-    const auto left = std::max<nanoseconds>(deadline - Clock::now(), 1ms);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
-    return timeval{.tv_sec = static_cast<time_t>(micros / 1'000'000),
-                   .tv_usec = static_cast<suseconds_t>(micros % 1'000'000)};
-}
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> work_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
-}
 
 /// How one step went: empty when it worked, else why not (already scrubbed).
 using Failure = std::optional<std::string>;
@@ -184,9 +97,7 @@ public:
         if (params.has("warning")) warning_ = params.duration("warning");
         if (warning_ && *warning_ <= 0ns)
             params.reject("warning", "must be longer than zero: every run would warn");
-        // IPv6 literals take brackets so that the port stays readable: "[::1]:5672".
-        const bool ipv6_literal = host_.find(':') != std::string::npos;
-        target_ = (ipv6_literal ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+        target_ = endpoint_text(host_, port_);
         where_ = target_ + " vhost " + vhost_;
     }
 
@@ -219,7 +130,7 @@ public:
             return;
         }
         const nanoseconds connect_time = Clock::now() - start;
-        run.metric("connect_time", seconds(connect_time), "seconds");
+        run.metric("connect_time", to_seconds(connect_time), "seconds");
 
         std::string queue_text;
         vitals::Status status = vitals::Status::ok;
@@ -280,16 +191,9 @@ private:
     /// handshake and RPC timeouts can work; rabbitmq-c owns and closes it from then on.
     Failure open_socket(amqp_socket_t *socket, Clock::time_point start,
                         Clock::time_point deadline) const {
-        addrinfo hints{};
-        hints.ai_flags = AI_NUMERICSERV;
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo *list = nullptr;
-        // getaddrinfo takes no deadline; the resolver's own timeouts (resolv.conf) bound it.
-        const int rc = ::getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &list);
-        const AddrinfoList addresses{rc == 0 ? list : nullptr};
-        if (rc == EAI_SYSTEM) return describe_errno(errno);
-        if (rc != 0) return after_colon(::gai_strerror(rc));
+        std::string resolve_error;
+        const AddrinfoList addresses = resolve_tcp(host_, port_, resolve_error);
+        if (!addresses) return resolve_error;
         std::string failures;
         for (const addrinfo *address = addresses.get(); address; address = address->ai_next) {
             const auto now = Clock::now();
@@ -297,13 +201,8 @@ private:
                 failures += (failures.empty() ? "" : "; ") + timed_out(start);
                 break;
             }
-            // Each address not yet tried gets an even share of the time left, so that one
-            // that drops packets cannot use up the time of those after it.
-            long remaining = 0;
-            for (const addrinfo *next = address; next; next = next->ai_next)
-                ++remaining;
             std::string failure;
-            const int fd = connect_to(*address, now + (deadline - now) / remaining, failure);
+            const int fd = connect_to(*address, attempt_deadline(*address, now, deadline), failure);
             if (fd >= 0) {
                 amqp_tcp_socket_set_sockfd(socket, fd);
                 return std::nullopt;
@@ -318,21 +217,16 @@ private:
     /// ("timeout" when the deadline passed).
     static int connect_to(const addrinfo &address, Clock::time_point deadline,
                           std::string &failure) {
-        Descriptor socket{::socket(address.ai_family,
-                                   address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                                   address.ai_protocol)};
+        // Qualified: the member open_socket() above would hide it.
+        UniqueFd socket = vitals::plugins::open_socket(address);
         if (!socket.valid()) {
             failure = "socket: " + describe_errno(errno);
             return -1;
         }
         const int one = 1;
-        ::setsockopt(socket.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        ::setsockopt(socket.fd(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-        int error = 0;
-        if (::connect(socket.fd(), address.ai_addr, address.ai_addrlen) != 0)
-            error = (errno == EINPROGRESS || errno == EINTR)
-                        ? wait_for_connect(socket.fd(), deadline)
-                        : errno;
+        ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ::setsockopt(socket.get(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+        const int error = connect_by(socket.get(), address, deadline);
         if (error == ETIMEDOUT) {
             failure = "timeout";
             return -1;
@@ -342,26 +236,6 @@ private:
             return -1;
         }
         return socket.release();
-    }
-
-    /// Waits for a non-blocking connect() to finish: 0 once connected, else an errno value
-    /// (ETIMEDOUT when the deadline passes first).
-    static int wait_for_connect(int fd, Clock::time_point deadline) {
-        for (;;) {
-            const nanoseconds left = deadline - Clock::now();
-            if (left <= 0ns) return ETIMEDOUT;
-            pollfd waiting{.fd = fd, .events = POLLOUT, .revents = 0};
-            const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-            const int ready =
-                ::poll(&waiting, 1, static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX)));
-            if (ready < 0 && errno == EINTR) continue;
-            if (ready < 0) return errno;
-            if (ready == 0) continue; // the deadline test above decides, not poll's rounding
-            int error = 0;
-            socklen_t length = sizeof error;
-            if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
-            return error;
-        }
     }
 
     /// Protocol handshake and SASL PLAIN login, both bounded by the deadline.
@@ -417,7 +291,7 @@ private:
     /// "NOT_FOUND - no queue 'jobs' in vhost '/'" as the broker wrote it, or the bare code.
     std::string server_text(std::uint16_t code, amqp_bytes_t text) const {
         if (text.len == 0) return "broker reply code " + std::to_string(code);
-        return scrub({static_cast<const char *>(text.bytes), text.len}, password_);
+        return mask_secret({static_cast<const char *>(text.bytes), text.len}, password_);
     }
 
     /// Depth and consumer metrics and their status; `text` says what was found.

@@ -1,5 +1,8 @@
 // Vitals "disk" checker: how full a filesystem is. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <sys/statvfs.h>
 
@@ -8,7 +11,6 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -25,7 +27,7 @@
 
 namespace {
 
-using namespace std::chrono_literals;
+using namespace vitals::plugins;
 using vitals::Status;
 using namespace vitals_disk;
 
@@ -55,26 +57,6 @@ constexpr vitals_param_spec disk_params[] = {
      "With all_mounts: filesystem types to leave out, besides the pseudo and network ones", 0},
     {}, // the NULL key that ends the table
 };
-
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for values far beyond any disk size
-    return {buffer.data(), end};
-}
-
-/// "12.3 GiB": binary units, as `df -h` prints them.
-std::string human_bytes(std::uint64_t bytes) {
-    constexpr std::array units{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    auto value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    for (; value >= 1024 && unit + 1 < units.size(); ++unit)
-        value /= 1024;
-    return fixed(value, unit == 0 ? 0 : 1) + " " + units[unit];
-}
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -222,14 +204,6 @@ std::string with_reasons(std::string text, const Verdict &verdict) {
     return text;
 }
 
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    std::string text = std::generic_category().message(error);
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
 /// The result of statvfs() on one path: the usage, or the errno it failed with.
 struct Measurement {
     std::optional<Usage> usage;
@@ -363,15 +337,15 @@ private:
 
         // statvfs() on a local filesystem does not block, but a run over many mounts on a
         // stalled machine should still end with our own message rather than the host's.
-        const auto start = std::chrono::steady_clock::now();
+        const auto start = Clock::now();
         const auto left = run.time_left();
-        const auto deadline = start + left - std::min<std::chrono::nanoseconds>(left / 10, 100ms);
+        const auto deadline = start + left - deadline_margin(left);
 
         std::vector<Checked> checked;
         std::vector<std::string> failures;
         std::set<std::string> prefixes;
         for (std::size_t i = 0; i < mounts.size(); ++i) {
-            if (std::chrono::steady_clock::now() >= deadline) {
+            if (Clock::now() >= deadline) {
                 run.error("timed out after checking " + std::to_string(i) + " of " +
                           std::to_string(mounts.size()) + " filesystems");
                 return;

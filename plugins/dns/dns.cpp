@@ -1,5 +1,8 @@
 // Vitals "dns" checker: does a name resolve, to what, and how fast. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -9,20 +12,18 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -43,40 +44,6 @@ constexpr vitals_param_spec dns_params[] = {
     {}, // the NULL key that ends the table
 };
 
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for absurdly long durations
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-/// Library error text fitted to follow a colon: "Name or service not known" -> "name or ...".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
-std::string join(const std::vector<std::string> &parts, const char *separator) {
-    std::string joined;
-    for (const auto &part : parts) {
-        if (!joined.empty()) joined += separator;
-        joined += part;
-    }
-    return joined;
-}
-
 /// "a, b, c and 4 more": an answer of a hundred addresses still fits a message.
 std::string list_addresses(const std::vector<std::string> &addresses) {
     constexpr std::size_t shown = 8;
@@ -95,14 +62,6 @@ std::optional<std::string> canonical_address(const std::string &text) {
             return std::string{out.data()};
     }
     return std::nullopt;
-}
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> run_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
 }
 
 timespec to_timespec(nanoseconds duration) {
@@ -303,7 +262,7 @@ public:
     }
 
     void run(vitals::Run &run) const {
-        const auto deadline = run_deadline(run.time_left());
+        const auto deadline = work_deadline(run.time_left());
         if (!deadline) {
             run.error("no time left to resolve " + name_);
             return;
@@ -352,8 +311,7 @@ private:
     }
 
     void report(vitals::Run &run, const Answer &answer) const {
-        run.metric("resolve_time", std::chrono::duration<double>(answer.elapsed).count(),
-                   "seconds");
+        run.metric("resolve_time", to_seconds(answer.elapsed), "seconds");
         run.metric("address_count", static_cast<double>(answer.addresses.size()), "count");
         std::string message = name_ + " resolved to " + list_addresses(answer.addresses) + " in " +
                               format_duration(answer.elapsed);

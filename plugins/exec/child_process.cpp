@@ -8,6 +8,9 @@
 // or the agent's sockets.
 #include "child_process.hpp"
 
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/fd.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,7 +23,6 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -39,30 +41,8 @@ constexpr nanoseconds after_exit_drain = 500ms;
 /// Without a pidfd, how often the exit of a child that keeps its pipes open is looked for.
 constexpr nanoseconds exit_poll_tick = 10ms;
 
-/// Owns a descriptor so every way out closes it.
-class Fd {
-public:
-    Fd() noexcept = default;
-    explicit Fd(int fd) noexcept : fd_(fd) {}
-    Fd(Fd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd &operator=(Fd &&other) noexcept {
-        if (this != &other) reset(std::exchange(other.fd_, -1));
-        return *this;
-    }
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() { reset(); }
-
-    int get() const noexcept { return fd_; }
-    bool valid() const noexcept { return fd_ >= 0; }
-    void reset(int fd = -1) noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_ = -1;
-};
+using Fd = vitals::plugins::UniqueFd;
+using vitals::plugins::poll_timeout_ms;
 
 struct Pipe {
     Fd read;
@@ -246,11 +226,6 @@ private:
     std::size_t limit_;
     bool &truncated_;
 };
-
-int poll_timeout_ms(nanoseconds left) {
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(std::max(left, nanoseconds{0}));
-    return static_cast<int>(std::min<std::chrono::milliseconds::rep>(ms.count(), INT_MAX));
-}
 
 /// The running child: its pipes, its exit, and the waiting between.
 class Child {

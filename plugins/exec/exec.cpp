@@ -1,16 +1,17 @@
 // Vitals "exec" checker: any external command speaking the Nagios plugin protocol.
 // SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -18,7 +19,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -27,6 +27,7 @@
 
 namespace {
 
+using namespace vitals::plugins;
 using namespace std::chrono_literals;
 using std::chrono::nanoseconds;
 using vitals_exec::ChildOutcome;
@@ -54,37 +55,12 @@ constexpr vitals_param_spec exec_params[] = {
     {}, // the NULL key that ends the table
 };
 
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?";
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s".
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
 /// "64 KiB", "1 MiB", "1000 bytes".
 std::string format_size(std::size_t bytes) {
     if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
         return std::to_string(bytes / (1024 * 1024)) + " MiB";
     if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
     return std::to_string(bytes) + " bytes";
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    std::string text = std::generic_category().message(error);
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
 }
 
 /// "SIGSEGV"; sigabbrev_np() returns static text, unlike strsignal() safe on any thread.
@@ -166,7 +142,7 @@ public:
         // Kill at the deadline less a margin (so our own "timed out" lands before the
         // host's, even on a busy machine, with the SIGKILL and the reaping in it) and less
         // the SIGTERM grace time.
-        const nanoseconds margin = std::min<nanoseconds>(left / 10, 250ms);
+        const nanoseconds margin = deadline_margin(left, 250ms);
         const nanoseconds grace = std::min<nanoseconds>(left / 10, 500ms);
         spec->deadline = Clock::now() + left - margin - grace;
         spec->grace = grace;

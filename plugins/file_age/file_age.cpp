@@ -1,23 +1,23 @@
 // Vitals "file_age" checker: a file exists and was modified recently, e.g. the heartbeat a
 // cron job touches. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 
 namespace {
 
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using vitals::Status;
 
@@ -32,26 +32,6 @@ constexpr vitals_param_spec file_age_params[] = {
      "Fail when the file is smaller than this many bytes (1: must not be empty)", 0},
     {}, // the NULL key that ends the table
 };
-
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?";
-    return {buffer.data(), end};
-}
-
-/// "12.3 GiB": binary units, as `ls -lh` prints them.
-std::string human_bytes(std::uint64_t bytes) {
-    constexpr std::array units{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    auto value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    for (; value >= 1024 && unit + 1 < units.size(); ++unit)
-        value /= 1024;
-    return fixed(value, unit == 0 ? 0 : 1) + " " + units[unit];
-}
 
 /// "42s", "5m 12s", "3h 2m", "2d 4h": the two largest units, as people read ages.
 std::string human_age(nanoseconds age) {
@@ -78,14 +58,6 @@ std::string human_limit(nanoseconds limit) {
                    std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()) +
                "ms";
     return human_age(limit);
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    std::string text = std::generic_category().message(error);
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
 }
 
 class FileAgeCheck {

@@ -1,5 +1,8 @@
 // Vitals "http" checker: does a URL answer as expected, and how fast. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -43,7 +46,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -81,42 +84,15 @@ constexpr vitals_param_spec http_params[] = {
 
 // ---------------------------------------------------------------- text helpers
 
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for absurdly long durations
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
 std::string lower(std::string text) {
     for (char &c : text)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
 }
 
+/// HTTP's optional white space (RFC 9110 OWS) is spaces and tabs only.
 std::string trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    const auto last = text.find_last_not_of(" \t");
-    return std::string{text.substr(first, last - first + 1)};
+    return vitals::plugins::trim(text, " \t");
 }
 
 /// Server-chosen text (a reason phrase) made safe to quote: printable and short.
@@ -128,15 +104,6 @@ std::string printable(std::string_view text, std::size_t limit = 80) {
     return out;
 }
 
-std::string join(const std::vector<std::string> &parts, const char *separator) {
-    std::string joined;
-    for (const auto &part : parts) {
-        if (!joined.empty()) joined += separator;
-        joined += part;
-    }
-    return joined;
-}
-
 /// Replaces every occurrence of each secret in `text`. Messages are built from parts that
 /// cannot hold a secret; this is the second line of defence against a library that echoes
 /// what it was given.
@@ -144,8 +111,7 @@ std::string scrub(std::string text, const std::vector<std::string> &secrets) {
     for (const auto &secret : secrets) {
         // Shorter ones would garble ordinary words; no message part can hold them anyway.
         if (secret.size() < 4) continue;
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
-            text.replace(at, secret.size(), "***");
+        text = mask_secret(std::move(text), secret);
     }
     return text;
 }
@@ -254,14 +220,6 @@ struct Header {
 };
 
 // ---------------------------------------------------------------- deadline enforcement
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> run_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
-}
 
 /// Shuts the connection down at the deadline. Poco's timeouts bound each socket read, not a
 /// whole response, so a server trickling its headers a byte at a time could otherwise hold
@@ -437,7 +395,7 @@ public:
     }
 
     void run(vitals::Run &run) {
-        const auto deadline = run_deadline(run.time_left());
+        const auto deadline = work_deadline(run.time_left());
         if (!deadline) {
             run.error(what_ + ": no time left to send the request");
             return;
@@ -745,7 +703,7 @@ private:
 
     void report(vitals::Run &run, const Response &response, nanoseconds elapsed,
                 const Poco::URI &final_uri, int redirects) const {
-        run.metric("response_time", std::chrono::duration<double>(elapsed).count(), "seconds");
+        run.metric("response_time", to_seconds(elapsed), "seconds");
         run.metric("status_code", response.status);
         run.metric("body_bytes", static_cast<double>(response.body_bytes), "bytes");
 

@@ -1,11 +1,11 @@
 // Vitals "load" checker: the 1, 5 and 15 minute load averages. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/text.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -18,6 +18,7 @@
 
 namespace {
 
+using namespace vitals::plugins;
 using vitals::Status;
 
 constexpr const char *loadavg_path = "/proc/loadavg";
@@ -40,24 +41,6 @@ constexpr vitals_param_spec load_params[] = {
      "Divide the averages by the number of online CPUs before comparing them", 0},
     {}, // the NULL key that ends the table
 };
-
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?";
-    return {buffer.data(), end};
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    std::string text = std::generic_category().message(error);
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
 
 /// One of the three averages: its name in metrics and keys, and its thresholds.
 struct Average {

@@ -1,9 +1,9 @@
 // Vitals "memory" checker: available memory and swap use. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -18,6 +18,7 @@
 
 namespace {
 
+using namespace vitals::plugins;
 using vitals::Status;
 
 constexpr const char *meminfo_path = "/proc/meminfo";
@@ -34,34 +35,6 @@ constexpr vitals_param_spec memory_params[] = {
      "Fail when this percentage of swap is used (0-100); unset: swap never fails", 0},
     {}, // the NULL key that ends the table
 };
-
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?";
-    return {buffer.data(), end};
-}
-
-/// "12.3 GiB": binary units, as `free -h` prints them.
-std::string human_bytes(std::uint64_t bytes) {
-    constexpr std::array units{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    auto value = static_cast<double>(bytes);
-    std::size_t unit = 0;
-    for (; value >= 1024 && unit + 1 < units.size(); ++unit)
-        value /= 1024;
-    return fixed(value, unit == 0 ? 0 : 1) + " " + units[unit];
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    std::string text = std::generic_category().message(error);
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
 
 /// The "Key:   1234 kB" lines of /proc/meminfo, in bytes.
 std::map<std::string, std::uint64_t, std::less<>> parse_meminfo(const std::string &text) {

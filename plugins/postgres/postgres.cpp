@@ -1,27 +1,27 @@
 // Vitals "postgres" checker: connect to PostgreSQL and run a query. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/fd.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <libpq-fe.h>
 #include <poll.h>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <climits>
 #include <memory>
 #include <optional>
 #include <regex>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -53,40 +53,6 @@ constexpr std::array sslmodes{"disable", "allow", "prefer", "require", "verify-c
 
 // ---------------------------------------------------------------- text
 
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for absurdly long durations
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-double seconds(nanoseconds duration) {
-    return std::chrono::duration<double>(duration).count();
-}
-
-/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    return after_colon(std::generic_category().message(error));
-}
-
 /// A query result quoted for a message, cut short so one odd value cannot flood the log.
 std::string quoted(const std::string &value) {
     constexpr std::size_t limit = 80;
@@ -94,29 +60,16 @@ std::string quoted(const std::string &value) {
     return "\"" + value.substr(0, limit) + "...\"";
 }
 
-std::string replace_all(std::string text, const std::string &from, const std::string &to) {
-    if (from.empty()) return text;
-    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-        text.replace(at, from.size(), to);
-    return text;
-}
-
 /// Removes anything that may be a credential from text that came from libpq or the server:
 /// the password itself wherever it appears, `password=...` keywords and the password part of
 /// a URI. libpq echoes parts of the connection string in some of its messages.
 std::string scrub(std::string text, const std::string &password) {
-    text = replace_all(std::move(text), password, "***");
+    text = mask_secret(std::move(text), password);
     static const std::regex keyword{R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+))",
                                     std::regex::icase};
     static const std::regex uri{R"((://[^:/@\s]*:)[^@\s]*@)"};
     text = std::regex_replace(text, keyword, "$1***");
     return std::regex_replace(text, uri, "$1***@");
-}
-
-std::string trim(const std::string &text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 /// Multi-line library text on one line, for the log.
@@ -173,38 +126,6 @@ struct OptionsDeleter {
 };
 using ConninfoOptions = std::unique_ptr<PQconninfoOption, OptionsDeleter>;
 
-// ---------------------------------------------------------------- waiting
-
-/// The poll() timeout for what is left, rounded up so that poll never returns early in a
-/// busy loop of zero-millisecond waits.
-int poll_timeout_ms(nanoseconds left) {
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
-}
-
-/// Waits until `fd` is ready for `events` or the deadline passes: 0 when ready, ETIMEDOUT
-/// after the deadline, else an errno value. Errors and hang-ups count as ready: libpq is the
-/// one to read and describe them.
-int wait_for(int fd, short events, Clock::time_point deadline) {
-    for (;;) {
-        const nanoseconds left = deadline - Clock::now();
-        if (left <= 0ns) return ETIMEDOUT;
-        pollfd waiting{.fd = fd, .events = events, .revents = 0};
-        const int ready = ::poll(&waiting, 1, poll_timeout_ms(left));
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready < 0) return errno;
-        if (ready > 0) return 0;
-    }
-}
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> work_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
-}
-
 /// How one step went: empty when it worked, else why not (already scrubbed).
 using Failure = std::optional<std::string>;
 
@@ -253,7 +174,7 @@ public:
             return;
         }
         const nanoseconds connect_time = Clock::now() - start;
-        run.metric("connect_time", seconds(connect_time), "seconds");
+        run.metric("connect_time", to_seconds(connect_time), "seconds");
 
         const auto query_start = Clock::now();
         std::optional<std::string> first_cell;
@@ -264,7 +185,7 @@ public:
             return;
         }
         const nanoseconds query_time = Clock::now() - query_start;
-        run.metric("query_time", seconds(query_time), "seconds");
+        run.metric("query_time", to_seconds(query_time), "seconds");
         report(run, connect_time, query_time, has_rows, first_cell);
     }
 

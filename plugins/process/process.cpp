@@ -1,5 +1,8 @@
 // Vitals "process" checker: is a process running, and how many. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/fd.hpp>
+#include <vitals_plugins/text.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,10 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,8 +23,7 @@
 
 namespace {
 
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 
 // key, type, required, default, description, secret
 constexpr vitals_param_spec process_params[] = {
@@ -41,33 +41,10 @@ constexpr vitals_param_spec process_params[] = {
 /// The kernel keeps 15 bytes of a process name (TASK_COMM_LEN - 1) in /proc/PID/comm.
 constexpr std::size_t comm_length = 15;
 
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    std::string text = std::generic_category().message(error);
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
-/// Owns a file descriptor so that every way out closes it.
-class Fd {
-public:
-    explicit Fd(int fd) noexcept : fd_(fd) {}
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
-
 /// Up to `limit` bytes of a file, or nullopt with errno set. /proc files report size 0, so
 /// this reads until end of file rather than trusting stat().
 std::optional<std::string> read_file(const std::string &path, std::size_t limit = 64 * 1024) {
-    const Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    const UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
     if (fd.get() < 0) return std::nullopt;
     std::string text;
     char buffer[4096];
@@ -80,13 +57,6 @@ std::optional<std::string> read_file(const std::string &path, std::size_t limit 
     }
     if (text.size() > limit) text.resize(limit);
     return text;
-}
-
-std::string trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string{text.substr(first, last - first + 1)};
 }
 
 std::optional<pid_t> parse_pid(std::string_view text) {
@@ -209,8 +179,7 @@ public:
 
     void run(vitals::Run &run) const {
         const auto left = run.time_left();
-        const auto deadline =
-            Clock::now() + left - std::min<std::chrono::nanoseconds>(left / 10, 100ms);
+        const auto deadline = Clock::now() + left - deadline_margin(left);
         std::string failure;
         const Found found = pid_file_ ? from_pid_file(failure) : scan(deadline, failure);
         if (!failure.empty()) {

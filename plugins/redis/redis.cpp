@@ -1,13 +1,14 @@
 // Vitals "redis" checker: PING a Redis server, optionally check its role. SPDX-License-Identifier:
 // MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/socket.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
-#include <algorithm>
-#include <array>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -21,7 +22,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -40,44 +41,10 @@ constexpr vitals_param_spec redis_params[] = {
     {}, // the NULL key that ends the table
 };
 
-// ---------------------------------------------------------------- text
-
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for absurdly long durations
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-double seconds(nanoseconds duration) {
-    return std::chrono::duration<double>(duration).count();
-}
-
-/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
 /// Removes every occurrence of the password from text that came from the server or hiredis.
 /// Redis does not echo AUTH arguments today, but a proxy in front of it might.
 std::string scrub(std::string text, const std::string &password) {
-    if (password.empty()) return text;
-    for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3))
-        text.replace(at, password.size(), "***");
-    return text;
+    return mask_secret(std::move(text), password);
 }
 
 // ---------------------------------------------------------------- hiredis handles
@@ -91,23 +58,6 @@ struct ReplyDeleter {
     void operator()(redisReply *reply) const noexcept { freeReplyObject(reply); }
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
-/// What is left before the deadline as a timeval, at least a millisecond: hiredis reads a
-/// zero timeval as "no timeout at all".
-timeval timeval_until(Clock::time_point deadline) {
-    const auto left = std::max<nanoseconds>(deadline - Clock::now(), 1ms);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
-    return timeval{.tv_sec = static_cast<time_t>(micros / 1'000'000),
-                   .tv_usec = static_cast<suseconds_t>(micros % 1'000'000)};
-}
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> work_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
-}
 
 /// "field:value" lines of an INFO section.
 std::map<std::string, std::string> parse_info(const std::string &text) {
@@ -159,11 +109,7 @@ public:
         if (params.has("warning")) warning_ = params.duration("warning");
         if (warning_ && *warning_ <= 0ns)
             params.reject("warning", "must be longer than zero: every run would warn");
-        // IPv6 literals take brackets so that the port stays readable: "[::1]:6379".
-        const bool ipv6_literal = host_.find(':') != std::string::npos;
-        target_ = unix_socket_
-                      ? host_
-                      : (ipv6_literal ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+        target_ = unix_socket_ ? host_ : endpoint_text(host_, port_);
     }
 
     void run(vitals::Run &run) const {
@@ -187,7 +133,7 @@ public:
             return;
         }
         const nanoseconds connect_time = Clock::now() - start;
-        run.metric("connect_time", seconds(connect_time), "seconds");
+        run.metric("connect_time", to_seconds(connect_time), "seconds");
 
         if (!password_.empty() || username_) {
             std::vector<std::string> auth{"AUTH"};
@@ -207,7 +153,7 @@ public:
             return;
         }
         const nanoseconds ping_time = Clock::now() - ping_start;
-        run.metric("ping_time", seconds(ping_time), "seconds");
+        run.metric("ping_time", to_seconds(ping_time), "seconds");
         const std::string answer = text_of(*pong);
         if (answer != "PONG") {
             run.error(target_ + ": PING answered \"" + scrub(answer, password_) +

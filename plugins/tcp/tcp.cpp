@@ -1,28 +1,21 @@
 // Vitals "tcp" checker: is a TCP port open, and how fast. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/socket.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <climits>
-#include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -37,58 +30,6 @@ constexpr vitals_param_spec tcp_params[] = {
     {}, // the NULL key that ends the table
 };
 
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?"; // only for absurdly long durations
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    return after_colon(std::generic_category().message(error));
-}
-
-/// Owns a socket descriptor so that every way out of a connect attempt closes it.
-class Socket {
-public:
-    explicit Socket(int fd) noexcept : fd_(fd) {}
-    Socket(const Socket &) = delete;
-    Socket &operator=(const Socket &) = delete;
-    ~Socket() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-
-    bool valid() const noexcept { return fd_ >= 0; }
-    int fd() const noexcept { return fd_; }
-
-private:
-    int fd_;
-};
-
-struct AddrinfoDeleter {
-    void operator()(addrinfo *list) const noexcept { ::freeaddrinfo(list); }
-};
-using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
-
 /// Numeric text of one resolved address, for messages.
 std::string address_text(const addrinfo &address) {
     std::array<char, NI_MAXHOST> text{};
@@ -96,31 +37,6 @@ std::string address_text(const addrinfo &address) {
                       NI_NUMERICHOST) != 0)
         return "?";
     return text.data();
-}
-
-/// The poll() timeout for what is left, rounded up so that poll never returns early in a
-/// busy loop of zero-millisecond waits.
-int poll_timeout_ms(nanoseconds left) {
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
-}
-
-/// Waits for a non-blocking connect() to finish: 0 once connected, else an errno value
-/// (ETIMEDOUT when the deadline passes first).
-int wait_for_connect(int fd, Clock::time_point deadline) {
-    for (;;) {
-        const nanoseconds left = deadline - Clock::now();
-        if (left <= 0ns) return ETIMEDOUT;
-        pollfd waiting{.fd = fd, .events = POLLOUT, .revents = 0};
-        const int ready = ::poll(&waiting, 1, poll_timeout_ms(left));
-        if (ready < 0 && errno == EINTR) continue; // a signal says nothing about the peer
-        if (ready < 0) return errno;
-        if (ready == 0) continue; // the deadline test above decides, not poll's rounding
-        int error = 0;
-        socklen_t length = sizeof error;
-        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
-        return error;
-    }
 }
 
 /// How connecting to one address went: the time it took, or why it failed.
@@ -134,39 +50,13 @@ struct Attempt {
 
 Attempt connect_to(const addrinfo &address, Clock::time_point deadline) {
     const auto start = Clock::now();
-    // Non-blocking, so that poll() can bound the wait by the run's deadline: a blocking
-    // connect() to a host that drops SYNs waits for the kernel's retries, minutes by default.
-    const Socket socket{::socket(address.ai_family,
-                                 address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                                 address.ai_protocol)};
+    const UniqueFd socket = open_socket(address);
     if (!socket.valid()) return Attempt::failed("socket: " + describe_errno(errno));
-    int error = 0;
-    if (::connect(socket.fd(), address.ai_addr, address.ai_addrlen) != 0) {
-        // EINTR too leaves the connection being established in the background.
-        error = (errno == EINPROGRESS || errno == EINTR) ? wait_for_connect(socket.fd(), deadline)
-                                                         : errno;
-    }
+    const int error = connect_by(socket.get(), address, deadline);
     const nanoseconds elapsed = Clock::now() - start;
     if (error == ETIMEDOUT) return Attempt::failed("timed out after " + format_duration(elapsed));
     if (error != 0) return Attempt::failed(describe_errno(error));
     return Attempt::connected(elapsed);
-}
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> connect_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
-}
-
-std::string join(const std::vector<std::string> &parts, const char *separator) {
-    std::string joined;
-    for (const auto &part : parts) {
-        if (!joined.empty()) joined += separator;
-        joined += part;
-    }
-    return joined;
 }
 
 class TcpCheck {
@@ -186,19 +76,17 @@ public:
             params.reject("warning", "must not be longer than error (" +
                                          format_duration(*warning_) + " > " +
                                          format_duration(*error_) + ")");
-        // IPv6 literals take brackets so that the port stays readable: "[::1]:22".
-        const bool ipv6_literal = host_.find(':') != std::string::npos;
-        target_ = (ipv6_literal ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+        target_ = endpoint_text(host_, port_);
     }
 
     void run(vitals::Run &run) const {
-        const auto deadline = connect_deadline(run.time_left());
+        const auto deadline = work_deadline(run.time_left());
         if (!deadline) {
             run.error("no time left to connect to " + target_);
             return;
         }
         std::string resolve_error;
-        const AddrinfoList addresses = resolve(resolve_error);
+        const AddrinfoList addresses = resolve_tcp(host_, port_, resolve_error);
         if (!addresses) {
             run.error("cannot resolve " + host_ + ": " + resolve_error);
             return;
@@ -207,23 +95,6 @@ public:
     }
 
 private:
-    /// The addresses to try in getaddrinfo's preferred order, or null with the reason set.
-    /// getaddrinfo cannot be given a deadline; the resolver's own timeouts (resolv.conf) bound
-    /// it, and connect_any() then works with whatever time is left.
-    AddrinfoList resolve(std::string &error) const {
-        addrinfo hints{};
-        hints.ai_flags = AI_NUMERICSERV; // the port is always a number, never /etc/services
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo *list = nullptr;
-        const int rc = ::getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &list);
-        if (rc == EAI_SYSTEM)
-            error = describe_errno(errno);
-        else if (rc != 0)
-            error = after_colon(::gai_strerror(rc));
-        return AddrinfoList{rc == 0 ? list : nullptr};
-    }
-
     /// Tries each address in turn until one connects; reports every failure otherwise, since
     /// "IPv6 unreachable, IPv4 refused" needs both halves to be diagnosed.
     void connect_any(vitals::Run &run, const addrinfo &addresses,
@@ -246,16 +117,6 @@ private:
         run.error("cannot connect to " + target_ + ": " + join(failures, "; "));
     }
 
-    /// Shares the time left evenly among the addresses not yet tried, so that one address
-    /// that silently drops packets cannot use up the time of those after it.
-    static Clock::time_point attempt_deadline(const addrinfo &address, Clock::time_point now,
-                                              Clock::time_point deadline) {
-        long remaining = 0;
-        for (const addrinfo *next = &address; next; next = next->ai_next)
-            ++remaining;
-        return now + (deadline - now) / remaining;
-    }
-
     /// " (192.0.2.7)" when host is a name, so that a failure names the address that failed.
     std::string about(const addrinfo &address) const {
         const std::string text = address_text(address);
@@ -263,7 +124,7 @@ private:
     }
 
     void report_connected(vitals::Run &run, nanoseconds connect_time) const {
-        run.metric("connect_time", std::chrono::duration<double>(connect_time).count(), "seconds");
+        run.metric("connect_time", to_seconds(connect_time), "seconds");
         const std::string message =
             "connected to " + target_ + " in " + format_duration(connect_time);
         if (error_ && connect_time > *error_)

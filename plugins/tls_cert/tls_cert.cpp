@@ -1,13 +1,17 @@
 // Vitals "tls_cert" checker: how long until a server's TLS certificate expires.
 // SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/fd.hpp>
+#include <vitals_plugins/socket.hpp>
+#include <vitals_plugins/text.hpp>
+#include <vitals_plugins/units.hpp>
 
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -18,22 +22,19 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
@@ -58,45 +59,6 @@ constexpr vitals_param_spec tls_cert_params[] = {
 constexpr double seconds_per_day = 86400;
 
 // ---------------------------------------------------------------- text helpers
-
-/// Fixed-point text. Unlike iostreams or printf, to_chars ignores the process locale, which
-/// the agent does not control for its plugins.
-std::string fixed(double value, int decimals) {
-    std::array<char, 64> buffer{};
-    const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                            std::chars_format::fixed, decimals);
-    if (error != std::errc{}) return "?";
-    return {buffer.data(), end};
-}
-
-/// "0.08 ms", "12.3 ms", "2.50 s": enough digits to compare runs without noise.
-std::string format_duration(nanoseconds duration) {
-    const double ms = std::chrono::duration<double, std::milli>(duration).count();
-    if (ms < 1) return fixed(ms, 2) + " ms";
-    if (ms < 1000) return fixed(ms, 1) + " ms";
-    return fixed(ms / 1000, 2) + " s";
-}
-
-/// Library error text fitted to follow a colon: "Connection refused" -> "connection refused".
-std::string after_colon(std::string text) {
-    if (!text.empty())
-        text.front() = static_cast<char>(std::tolower(static_cast<unsigned char>(text.front())));
-    return text;
-}
-
-std::string describe_errno(int error) {
-    // Not strerror(): its buffer may be shared with checks running on other threads.
-    return after_colon(std::generic_category().message(error));
-}
-
-std::string join(const std::vector<std::string> &parts, const char *separator) {
-    std::string joined;
-    for (const auto &part : parts) {
-        if (!joined.empty()) joined += separator;
-        joined += part;
-    }
-    return joined;
-}
 
 /// "9.9 days", "364 days": rounded down, so that "in 10 days" never means 9.97.
 std::string days_text(double days) {
@@ -137,91 +99,24 @@ std::string openssl_reason(const char *fallback) {
 
 // ---------------------------------------------------------------- sockets with a deadline
 
-/// Owns a socket descriptor so that every way out of a connect attempt closes it.
-class Socket {
-public:
-    Socket() = default;
-    explicit Socket(int fd) noexcept : fd_(fd) {}
-    Socket(Socket &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Socket &operator=(Socket &&other) noexcept {
-        std::swap(fd_, other.fd_);
-        return *this;
-    }
-    ~Socket() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-
-    bool valid() const noexcept { return fd_ >= 0; }
-    int fd() const noexcept { return fd_; }
-
-private:
-    int fd_ = -1;
-};
-
-struct AddrinfoDeleter {
-    void operator()(addrinfo *list) const noexcept { ::freeaddrinfo(list); }
-};
-using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
-
-/// The poll() timeout for what is left, rounded up so that poll never returns early in a
-/// busy loop of zero-millisecond waits.
-int poll_timeout_ms(nanoseconds left) {
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
-    return static_cast<int>(std::min<decltype(ms)>(ms, INT_MAX));
-}
-
-/// Waits until `fd` is ready for `events`: 0 when it is, ETIMEDOUT at the deadline, or errno.
-int wait_for(int fd, short events, Clock::time_point deadline) {
-    for (;;) {
-        const nanoseconds left = deadline - Clock::now();
-        if (left <= 0ns) return ETIMEDOUT;
-        pollfd waiting{.fd = fd, .events = events, .revents = 0};
-        const int ready = ::poll(&waiting, 1, poll_timeout_ms(left));
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready < 0) return errno;
-        if (ready > 0) return 0;
-    }
-}
-
 /// A non-blocking connection to one address, or the reason there is none.
 struct Dialled {
-    Socket socket;
+    UniqueFd socket;
     std::string failure;
 };
 
 Dialled dial(const addrinfo &address, Clock::time_point deadline) {
     Dialled result;
-    result.socket =
-        Socket{::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        address.ai_protocol)};
+    result.socket = open_socket(address);
     if (!result.socket.valid()) {
         result.failure = "socket: " + describe_errno(errno);
         return result;
     }
-    int error = 0;
-    if (::connect(result.socket.fd(), address.ai_addr, address.ai_addrlen) != 0) {
-        error = errno;
-        if (error == EINPROGRESS || error == EINTR) {
-            error = wait_for(result.socket.fd(), POLLOUT, deadline);
-            socklen_t length = sizeof error;
-            if (error == 0 &&
-                ::getsockopt(result.socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length) != 0)
-                error = errno;
-        }
-    }
-    if (error != 0) {
+    if (const int error = connect_by(result.socket.get(), address, deadline); error != 0) {
         result.failure = error == ETIMEDOUT ? "timed out" : describe_errno(error);
-        result.socket = Socket{};
+        result.socket.reset();
     }
     return result;
-}
-
-/// The deadline this run works to: a little before the host's own, so that our specific
-/// "timed out after ..." is recorded rather than discarded as a late result.
-std::optional<Clock::time_point> run_deadline(nanoseconds time_left) {
-    if (time_left <= 0ns) return std::nullopt;
-    const nanoseconds margin = std::min<nanoseconds>(time_left / 10, 100ms);
-    return Clock::now() + (time_left - margin);
 }
 
 // ---------------------------------------------------------------- certificate facts
@@ -296,13 +191,12 @@ public:
                 params.reject("ca_file", "must be an absolute path, got \"" + ca_file_ + "\"");
             if (!verify_) params.reject("ca_file", "has no effect unless verify = true");
         }
-        const bool ipv6_literal = host_.find(':') != std::string::npos;
-        target_ = (ipv6_literal ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+        target_ = endpoint_text(host_, port_);
         if (!server_name_.empty() && server_name_ != host_) target_ += " (" + server_name_ + ")";
     }
 
     void run(vitals::Run &run) const {
-        const auto deadline = run_deadline(run.time_left());
+        const auto deadline = work_deadline(run.time_left());
         if (!deadline) {
             run.error("no time left to connect to " + target_);
             return;
@@ -311,7 +205,7 @@ public:
         const auto start = Clock::now();
         try {
             const SslCtx context = make_context();
-            const Socket socket = connect_any(*deadline, start);
+            const UniqueFd socket = connect_any(*deadline, start);
             const Ssl ssl = handshake(*context, socket, *deadline, start);
             const Certificate cert{SSL_get1_peer_certificate(ssl.get())};
             if (!cert) throw Failure{"the server sent no certificate"};
@@ -343,33 +237,15 @@ private:
         return context;
     }
 
-    /// The addresses to try; getaddrinfo cannot be given a deadline (resolv.conf bounds it).
-    AddrinfoList resolve() const {
-        addrinfo hints{};
-        hints.ai_flags = AI_NUMERICSERV;
-        hints.ai_family = AF_UNSPEC;
-        hints.ai_socktype = SOCK_STREAM;
-        addrinfo *list = nullptr;
-        const int rc = ::getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &list);
-        if (rc == EAI_SYSTEM)
-            throw Failure{"cannot resolve " + host_ + ": " + describe_errno(errno)};
-        if (rc != 0)
-            throw Failure{"cannot resolve " + host_ + ": " + after_colon(gai_strerror(rc))};
-        return AddrinfoList{list};
-    }
-
-    Socket connect_any(Clock::time_point deadline, Clock::time_point start) const {
-        const AddrinfoList addresses = resolve();
+    UniqueFd connect_any(Clock::time_point deadline, Clock::time_point start) const {
+        std::string resolve_error;
+        const AddrinfoList addresses = resolve_tcp(host_, port_, resolve_error);
+        if (!addresses) throw Failure{"cannot resolve " + host_ + ": " + resolve_error};
         std::vector<std::string> failures;
         for (const addrinfo *address = addresses.get(); address; address = address->ai_next) {
             const auto now = Clock::now();
             if (now >= deadline) break;
-            long remaining = 0;
-            for (const addrinfo *next = address; next; next = next->ai_next)
-                ++remaining;
-            // Each address gets its share of the time left, so one that drops packets cannot
-            // use up the time of those after it.
-            Dialled dialled = dial(*address, now + (deadline - now) / remaining);
+            Dialled dialled = dial(*address, attempt_deadline(*address, now, deadline));
             if (dialled.socket.valid()) return std::move(dialled.socket);
             failures.push_back(dialled.failure);
         }
@@ -379,10 +255,10 @@ private:
         throw Failure{"cannot connect: " + join(failures, "; ")};
     }
 
-    Ssl handshake(SSL_CTX &context, const Socket &socket, Clock::time_point deadline,
+    Ssl handshake(SSL_CTX &context, const UniqueFd &socket, Clock::time_point deadline,
                   Clock::time_point start) const {
         Ssl ssl{SSL_new(&context)};
-        if (!ssl || SSL_set_fd(ssl.get(), socket.fd()) != 1)
+        if (!ssl || SSL_set_fd(ssl.get(), socket.get()) != 1)
             throw Failure{"TLS setup failed: " + openssl_reason("out of memory")};
         if (!server_name_.empty() && !is_ip_literal(server_name_))
             SSL_set_tlsext_host_name(ssl.get(), server_name_.c_str());
@@ -408,7 +284,7 @@ private:
                     throw Failure{"TLS handshake failed: connection closed by the server"};
                 throw Failure{"TLS handshake failed: " + openssl_reason("protocol error")};
             }
-            const int waited = wait_for(socket.fd(), events, deadline);
+            const int waited = wait_for(socket.get(), events, deadline);
             if (waited == ETIMEDOUT)
                 throw Failure{"timed out after " + format_duration(Clock::now() - start) +
                               " in the TLS handshake"};
