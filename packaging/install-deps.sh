@@ -17,7 +17,7 @@ packages=(
   postgresql redis-server rabbitmq-server
   monitoring-plugins-basic monitoring-plugins-standard liburiparser1
   prometheus openssl procps
-  python3-jsonschema
+  python3-jsonschema python3-yaml
 )
 
 missing=()

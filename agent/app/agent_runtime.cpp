@@ -75,9 +75,14 @@ void AgentRuntime::start() {
 std::uint16_t AgentRuntime::port() const { return server_->port(); }
 
 void AgentRuntime::watch() {
-    watcher_.reset(); // one watcher at a time: stop the old one first
     const AgentSettings &agent = current_.config.agent;
-    watcher_ = std::make_unique<ConfigWatcher>(ConfigWatcher::Paths{agent.conf_d, agent_file_, agent.plugin_dirs});
+    ConfigWatcher::Paths paths{agent.conf_d, agent_file_, agent.plugin_dirs};
+    // Re-arming would drop an edit made while a reload ran: keep the watcher
+    // unless the reload moved what it watches.
+    if (watcher_ && watched_ == paths) return;
+    watcher_.reset(); // one watcher at a time: stop the old one first
+    watcher_ = std::make_unique<ConfigWatcher>(paths);
+    watched_ = std::move(paths);
 }
 
 std::string AgentRuntime::fingerprint(const Check &check) {

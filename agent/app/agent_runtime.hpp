@@ -53,6 +53,7 @@ private:
     std::unique_ptr<HttpServer> server_;
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<ConfigWatcher> watcher_;
+    ConfigWatcher::Paths watched_;
 };
 
 /// The facts /metrics and /health report about a loaded configuration.

@@ -22,6 +22,8 @@ constexpr std::uint32_t interesting = IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | I
 
 bool ConfigWatcher::matters(const Watch &watch, std::string_view name) {
     if (name.empty()) return true;           // the directory itself
+    // A Kubernetes ConfigMap volume changes by swapping its "..data" link.
+    if (name == "..data") return true;
     if (name.starts_with('.')) return false; // editors' swap and backup files
     if (!watch.only_name.empty()) return name == watch.only_name;
     return name.ends_with(watch.extension);

@@ -19,6 +19,8 @@ public:
         std::filesystem::path conf_d;
         std::optional<std::filesystem::path> agent_file;
         std::vector<std::filesystem::path> plugin_dirs;
+
+        bool operator==(const Paths &) const = default;
     };
 
     ConfigWatcher(Paths paths, std::chrono::milliseconds debounce = std::chrono::milliseconds{300});
