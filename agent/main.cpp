@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <exception>
 #include <pthread.h>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "app/agent_runtime.hpp"
 #include "app/load_configuration.hpp"
+#include "app/run_once.hpp"
 #include "cli/options.hpp"
 #include "core/log.hpp"
 
@@ -136,6 +138,9 @@ int run(const Options &options) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // `vitalsd run --plugin PATH ...`: one check once, for plugin authors; its own options.
+    if (argc > 1 && std::string_view{argv[1]} == "run")
+        return vitals::run_once_command({argv + 2, argv + argc});
     const auto parsed = vitals::parse_options({argv + 1, argv + argc});
     if (const auto *problem = std::get_if<std::string>(&parsed)) {
         std::fprintf(stderr, "vitalsd: %s\n", problem->c_str());

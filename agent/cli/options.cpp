@@ -7,8 +7,10 @@ namespace vitals {
 
 std::string usage_text() {
     return R"(Usage: vitalsd [OPTIONS]
+       vitalsd run --plugin PATH [--param KEY=VALUE ...]   (see vitalsd run --help)
 
 Runs health checks from conf.d on their schedules and serves the results over HTTP.
+`vitalsd run` instead runs one plugin's check once and prints the result.
 
 Options:
   --config PATH       agent.toml to use (default: /etc/vitals/agent.toml; a source

@@ -1,29 +1,49 @@
-# vitals_add_plugin(<target> SOURCES ... [OUTPUT_DIRECTORY dir])
+# vitals_add_plugin(<target> SOURCES ... [OUTPUT_DIRECTORY dir] [INSTALL])
 #
 # Builds a Vitals checker plugin: a MODULE library named <target>.so (no
 # "lib" prefix) that exports only vitals_plugin_entry. Hidden visibility alone
 # is not enough for C++: libstdc++ marks namespace std as default-visible, so
 # inline template instantiations would leak; the version script hides them.
+#
+# OUTPUT_DIRECTORY defaults to VITALS_PLUGIN_OUTPUT_DIR when that is set (this
+# tree puts every shipped plugin in one folder), else CMake's usual place.
+# INSTALL adds an install() rule to VITALS_PLUGIN_INSTALL_DIR (relative to the
+# install prefix; find_package(Vitals) sets it to where the packaged agent looks),
+# in the install component "plugins".
+#
+# Works from this tree and from an installed SDK (find_package(Vitals)): it links
+# Vitals::sdk, which both provide, and finds its version script next to this file.
 function(vitals_add_plugin target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "OUTPUT_DIRECTORY" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "INSTALL" "OUTPUT_DIRECTORY" "SOURCES")
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "vitals_add_plugin(${target}): SOURCES is required")
   endif()
-  if(NOT ARG_OUTPUT_DIRECTORY)
+  if(ARG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "vitals_add_plugin(${target}): unknown arguments ${ARG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT ARG_OUTPUT_DIRECTORY AND VITALS_PLUGIN_OUTPUT_DIR)
     set(ARG_OUTPUT_DIRECTORY "${VITALS_PLUGIN_OUTPUT_DIR}")
   endif()
   # Resolved here, not at include() time, so callers in any directory scope work.
   set(version_script "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/vitals_plugin.map")
   add_library(${target} MODULE ${ARG_SOURCES})
-  target_link_libraries(${target} PRIVATE vitals::sdk)
+  target_link_libraries(${target} PRIVATE Vitals::sdk)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON
-    LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(ARG_OUTPUT_DIRECTORY)
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+  endif()
   target_link_options(${target} PRIVATE
     "LINKER:--version-script=${version_script}"
     "LINKER:--no-undefined")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${version_script}")
+  if(ARG_INSTALL)
+    if(NOT VITALS_PLUGIN_INSTALL_DIR)
+      message(FATAL_ERROR "vitals_add_plugin(${target} INSTALL): set VITALS_PLUGIN_INSTALL_DIR")
+    endif()
+    install(TARGETS ${target} LIBRARY DESTINATION "${VITALS_PLUGIN_INSTALL_DIR}" COMPONENT plugins)
+  endif()
 endfunction()

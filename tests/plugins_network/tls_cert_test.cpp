@@ -151,7 +151,10 @@ TEST_CASE("tls_cert: no TLS, no listener and no handshake are errors, within the
     const auto not_tls = first_result(agent, "plain");
     INFO(message_of(not_tls));
     CHECK(text(not_tls, "status") == "error");
-    CHECK(contains(message_of(not_tls), "TLS handshake failed"));
+    // A plain HTTP server may reject the ClientHello at once ("TLS handshake
+    // failed") or wait for a request line until the deadline ("timed out ...
+    // in the TLS handshake"): either way the handshake is what failed.
+    CHECK(contains(message_of(not_tls), "TLS handshake"));
 
     const auto refused = first_result(agent, "closed");
     INFO(message_of(refused));

@@ -1,0 +1,59 @@
+// `vitalsd run --plugin PATH`: one check, run once, in the foreground. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "core/duration.hpp"
+#include "loader/plugin_library.hpp"
+
+namespace vitals {
+
+/// A plugin author's debugging loop: build, `vitalsd run --plugin ./x.so --param k=v`,
+/// read the result, repeat. Parameter validation and errors are the agent's own.
+struct RunOnceOptions {
+    std::filesystem::path plugin;
+    /// `--param key=value` pairs in the order given (values as typed).
+    std::vector<std::pair<std::string, std::string>> params;
+    std::optional<std::string> name; ///< the check's name; default: the plugin's
+    Duration timeout = std::chrono::seconds{5};
+    std::string log_level = "info";
+    bool show_help = false;
+};
+
+/// Exit codes of `vitalsd run`: the result's status as Nagios has it (0 ok, 1 warning,
+/// 2 error), or why there was no run.
+inline constexpr int run_once_exit_usage = 64;  // EX_USAGE
+inline constexpr int run_once_exit_config = 78; // EX_CONFIG: plugin or params refused
+
+/// Parses the arguments after `run`; on bad usage returns the message to print.
+std::variant<RunOnceOptions, std::string>
+parse_run_once_options(const std::vector<std::string> &args);
+
+std::string run_once_usage();
+
+/// The check's params from `key=value` pairs. Each value is read as a TOML value, so
+/// 85, 2.5, true and ["a", "b"] keep their types, and is otherwise a string. Where the
+/// plugin declares a key as a string, the text stays text (`port=5432` → "5432"); where
+/// it declares a list, a bare `a,b` is the list ["a", "b"], as in declared defaults.
+toml::table params_from_arguments(const std::vector<std::pair<std::string, std::string>> &params,
+                                  const PluginLibrary *plugin);
+
+/// Loads the plugin, creates the check through Check::create (the agent's validation),
+/// runs it once with the timeout and prints the result to `out`, problems to `err`.
+/// Returns 0, 1 or 2 for ok, warning or error, or run_once_exit_config. A run still
+/// going at the timeout is reported as an error and the process exits at once: a
+/// plugin thread that never returns cannot be joined.
+int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err);
+
+/// The whole `vitalsd run ...` command: parse `args` (those after "run"), then run_once.
+int run_once_command(const std::vector<std::string> &args);
+
+} // namespace vitals

@@ -1,0 +1,228 @@
+/* Vitals checker plugin ABI, version 1. SPDX-License-Identifier: MIT */
+#ifndef VITALS_PLUGIN_H
+#define VITALS_PLUGIN_H
+
+/*
+ * This header is the whole contract between the Vitals agent (the host) and a
+ * checker plugin. It is plain C99 so a plugin can be written in any language
+ * that can export a C function; C++ authors usually prefer the thin wrapper in
+ * <vitals/plugin.hpp>.
+ *
+ * LIFECYCLE
+ *   1. The host dlopen()s the shared library and calls the one exported
+ *      symbol, vitals_plugin_entry(), which returns a pointer to a static
+ *      vitals_plugin descriptor. The descriptor must stay valid and unchanged
+ *      for as long as the library is loaded.
+ *   2. For every check in conf.d that names this plugin, the host calls
+ *      create() once. create() reads the check's parameters through the host
+ *      table, validates them and returns an opaque instance (or NULL).
+ *   3. On every scheduled run the host calls run() with that instance. run()
+ *      reports its outcome with host->set_result() and host->add_metric().
+ *   4. When the check goes away (shutdown, or a configuration without it) the
+ *      host calls destroy() once. No other call follows on that instance.
+ *
+ * THREADS
+ *   - The host never runs one instance on two threads at once: calls on one
+ *     instance are serialised, though not always on the same thread.
+ *   - Different instances (of the same plugin or not) may run in parallel.
+ *     Any state shared between instances (globals, statics) must be
+ *     thread-safe.
+ *   - create() and destroy() are called on the host's configuration thread;
+ *     run() on a scheduler worker. Each host function below names where it
+ *     may be called.
+ *
+ * MEMORY AND ERRORS
+ *   - Nothing allocated on one side is ever freed on the other. Strings the
+ *     host hands out (parameter values) are owned by the host and valid until
+ *     the current call returns: copy what you keep. Strings the plugin passes
+ *     to the host (messages, metric names) are copied by the host before the
+ *     host function returns.
+ *   - No exception, longjmp or other non-local exit may cross this boundary.
+ *     Errors travel as return codes plus a message the host records.
+ *   - create() must not block on I/O (connect in run(), not in create()):
+ *     `vitalsd --check-config` creates every instance to validate parameters.
+ *
+ * VERSIONING
+ *   - Both structs begin with abi_major and abi_minor; those two members keep
+ *     their place in every future major version, so a mismatch can always be
+ *     read and reported.
+ *   - abi_major changes only when the ABI breaks. The host refuses a plugin
+ *     whose abi_major differs from its own, with a message naming both
+ *     versions, e.g. "agent ABI 1.0, plugin ABI 2.0".
+ *   - abi_minor grows when fields are appended. Within one major version,
+ *     structs only ever grow at the end, and each carries its own size in
+ *     struct_size, so either side can tell what the other knows:
+ *       - a plugin built against an older header has a smaller descriptor;
+ *         the host treats the missing trailing fields as zero/NULL;
+ *       - a plugin built against a newer header has a larger descriptor; the
+ *         host reads only the fields it knows;
+ *       - a plugin must check host->struct_size (or VITALS_HOST_HAS) before
+ *         calling a host function added after 1.0.
+ *   - New members go at the END of each struct, grouped by the minor version
+ *     that added them. Never reorder, remove or retype a member.
+ *
+ * RATIONALE
+ *   One exported entry (and nothing else visible) keeps symbol clashes
+ *   between plugins impossible. The host owns all result memory so a plugin
+ *   built with another allocator or C runtime cannot corrupt the agent. The
+ *   host validates parameters against the plugin's declared table before
+ *   create(), so operators get "file:line: key: message" errors for plugin
+ *   parameters just as for the agent's own keys.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VITALS_ABI_MAJOR 1
+#define VITALS_ABI_MINOR 0
+
+/* The exported entry symbol's name, for hosts that look it up by string. */
+#define VITALS_PLUGIN_ENTRY_SYMBOL "vitals_plugin_entry"
+
+#if defined(_WIN32)
+#define VITALS_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define VITALS_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Check outcome. Numeric values are part of the ABI. */
+typedef enum vitals_status {
+    VITALS_STATUS_OK = 0,
+    VITALS_STATUS_WARNING = 1,
+    VITALS_STATUS_ERROR = 2
+} vitals_status;
+
+typedef enum vitals_log_level {
+    VITALS_LOG_DEBUG = 0,
+    VITALS_LOG_INFO = 1,
+    VITALS_LOG_WARNING = 2,
+    VITALS_LOG_ERROR = 3
+} vitals_log_level;
+
+/* Parameter value types, used both in the declared table and the getters. */
+typedef enum vitals_param_type {
+    VITALS_PARAM_STRING = 1,
+    VITALS_PARAM_INT = 2,
+    VITALS_PARAM_FLOAT = 3, /* accepts TOML integers too */
+    VITALS_PARAM_BOOL = 4,
+    VITALS_PARAM_DURATION = 5, /* TOML string such as "500ms", "10s", "1m30s" */
+    VITALS_PARAM_STRING_LIST = 6
+} vitals_param_type;
+
+/* Opaque handle naming the current check and call. Only valid during the
+ * create()/run()/destroy() call it was passed to. */
+typedef struct vitals_context vitals_context;
+
+/*
+ * One declared parameter. A plugin lists its parameters in a static array
+ * ending with an entry whose key is NULL. With a table present, the host
+ * rejects unknown keys, wrong types and missing required keys (naming file,
+ * line and key) before create() is called. Without a table (params == NULL)
+ * any key is accepted and only the getters check types.
+ */
+typedef struct vitals_param_spec {
+    const char *key;           /* NULL ends the table */
+    int32_t type;              /* a vitals_param_type */
+    int32_t required;          /* nonzero: the check must set it */
+    const char *default_value; /* text form used when absent, or NULL; for
+                                  lists, items separated by commas */
+    const char *description;   /* one line, for generated documentation */
+    int32_t secret;            /* nonzero: never logged or shown */
+} vitals_param_spec;
+
+/*
+ * The services the host offers, passed to every create() and run(). The
+ * table is owned by the host and stays valid while the library is loaded.
+ *
+ * Return codes: getters return 0 on success. On failure they return nonzero
+ * and the host has already recorded an error naming the file, line and key;
+ * create() should then return NULL (it may read further parameters first so
+ * that every problem is reported at once).
+ */
+typedef struct vitals_host_api {
+    uint32_t abi_major;   /* VITALS_ABI_MAJOR of the host */
+    uint32_t abi_minor;   /* VITALS_ABI_MINOR of the host */
+    uint32_t struct_size; /* sizeof(vitals_host_api) in the host */
+
+    /* ---- 1.0 ---- */
+
+    /* [any call] Log one line, prefixed by the host with the check name. */
+    void (*log)(vitals_context *ctx, int32_t level, const char *message);
+
+    /* [create] 1 if the check sets `key` (or the table gives it a default). */
+    int (*param_has)(vitals_context *ctx, const char *key);
+    /* [create] Getters. A missing key falls back to the declared default;
+     * missing with no default, or of another type, is an error. */
+    int (*param_string)(vitals_context *ctx, const char *key, const char **out);
+    int (*param_int)(vitals_context *ctx, const char *key, int64_t *out);
+    int (*param_float)(vitals_context *ctx, const char *key, double *out);
+    int (*param_bool)(vitals_context *ctx, const char *key, int *out);
+    int (*param_duration_ns)(vitals_context *ctx, const char *key, int64_t *out);
+    /* *items points to *count host-owned strings. */
+    int (*param_string_list)(vitals_context *ctx, const char *key, const char *const **items,
+                             size_t *count);
+    /* [create] Reject a parameter's value (key may be NULL for the check as
+     * a whole); the host reports it with the key's file and line. */
+    void (*param_error)(vitals_context *ctx, const char *key, const char *message);
+
+    /* [run] Nanoseconds left before this run's timeout; <= 0 means the host
+     * has already recorded the run as timed out and will ignore its result. */
+    int64_t (*time_left_ns)(vitals_context *ctx);
+    /* [run] Set the outcome. A later call replaces an earlier one. A run that
+     * never calls it is recorded as an error. */
+    void (*set_result)(vitals_context *ctx, int32_t status, const char *message);
+    /* [run] Attach a measurement. unit is free text such as "percent",
+     * "seconds", "bytes" (may be NULL or ""). Non-finite values are dropped. */
+    void (*add_metric)(vitals_context *ctx, const char *name, double value, const char *unit);
+
+    /* New members go here, after a "---- 1.1 ----" marker. */
+} vitals_host_api;
+
+/* Whether the host table has a member (for members added after 1.0). */
+#define VITALS_HOST_HAS(host, member)                                                              \
+    ((host)->struct_size >= offsetof(vitals_host_api, member) + sizeof((host)->member))
+
+/*
+ * The plugin descriptor returned by the entry point. Start its initialiser
+ * with VITALS_PLUGIN_HEADER so the version and size are always right.
+ */
+typedef struct vitals_plugin {
+    uint32_t abi_major;   /* VITALS_ABI_MAJOR the plugin was built with */
+    uint32_t abi_minor;   /* VITALS_ABI_MINOR the plugin was built with */
+    uint32_t struct_size; /* sizeof(vitals_plugin) in the plugin */
+
+    /* ---- 1.0 ---- */
+    const char *name;        /* the `plugin = "..."` name in conf.d */
+    const char *version;     /* the plugin's own version, free text */
+    const char *description; /* one line */
+
+    const vitals_param_spec *params; /* NULL-key-terminated, or NULL */
+    uint32_t param_spec_size;        /* sizeof(vitals_param_spec) */
+
+    /* Build an instance from the check's parameters; NULL on failure, after
+     * reporting why through the param getters or param_error. */
+    void *(*create)(const vitals_host_api *host, vitals_context *ctx);
+    /* Run the check once; report with host->set_result/add_metric. */
+    void (*run)(void *instance, const vitals_host_api *host, vitals_context *ctx);
+    /* Release the instance. */
+    void (*destroy)(void *instance);
+
+    /* New members go here, after a "---- 1.1 ----" marker. */
+} vitals_plugin;
+
+#define VITALS_PLUGIN_HEADER VITALS_ABI_MAJOR, VITALS_ABI_MINOR, (uint32_t)sizeof(vitals_plugin)
+
+/* The one symbol a plugin exports, declared here so the compiler checks the
+ * plugin's definition. [any thread, any number of times] */
+VITALS_PLUGIN_EXPORT const vitals_plugin *vitals_plugin_entry(void);
+typedef const vitals_plugin *(*vitals_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VITALS_PLUGIN_H */
