@@ -3,6 +3,7 @@
 #include <csignal>
 #include <thread>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <pthread.h>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "app/run_once.hpp"
 #include "cli/options.hpp"
 #include "core/log.hpp"
+#include "isolation/worker_main.hpp"
 
 namespace {
 
@@ -138,6 +140,9 @@ int run(const Options &options) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // isolation = "process": the agent starts this same binary as a plugin worker.
+    if (argc >= 3 && argv[1] == vitals::plugin_worker_flag)
+        return vitals::run_plugin_worker(std::atoi(argv[2]));
     // `vitalsd run --plugin PATH ...`: one check once, for plugin authors; its own options.
     if (argc > 1 && std::string_view{argv[1]} == "run")
         return vitals::run_once_command({argv + 2, argv + argc});

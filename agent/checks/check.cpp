@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "checks/in_process_runner.hpp"
+#include "isolation/process_runner.hpp"
 
 namespace vitals {
 
@@ -21,12 +22,10 @@ std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
                                      ConfigErrors &errors, const IsolationSettings &isolation) {
     std::unique_ptr<PluginRunner> runner;
     std::string identity = plugin->identity();
-    if (effective_isolation(definition, isolation) == Isolation::process) {
-        errors.push_back({definition.where, "check." + definition.name + ".isolation",
-                          "isolation = \"process\" is not available in this build"});
-        return nullptr;
-    }
-    runner = InProcessRunner::create(definition, std::move(plugin), errors);
+    if (effective_isolation(definition, isolation) == Isolation::process)
+        runner = ProcessRunner::create(definition, std::move(plugin), errors, isolation);
+    else
+        runner = InProcessRunner::create(definition, std::move(plugin), errors);
     if (!runner) return nullptr;
     return std::unique_ptr<Check>(new Check(definition, std::move(identity), std::move(runner)));
 }

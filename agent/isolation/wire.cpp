@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "isolation/wire.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <type_traits>
+
+namespace vitals::wire {
+namespace {
+
+enum class Kind : std::uint8_t { create = 1, run = 2, created = 3, result = 4 };
+
+class Writer {
+public:
+    Writer() { bytes_.resize(frame_prefix_bytes); }
+
+    template <class T> void put(T value) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        const auto at = bytes_.size();
+        bytes_.resize(at + sizeof value);
+        std::memcpy(bytes_.data() + at, &value, sizeof value);
+    }
+    void put(std::string_view text) {
+        put(static_cast<std::uint32_t>(text.size()));
+        bytes_.append(text);
+    }
+    void put(Duration duration) { put(static_cast<std::int64_t>(duration.count())); }
+
+    std::string frame() && {
+        const auto length = static_cast<std::uint32_t>(bytes_.size() - frame_prefix_bytes);
+        std::memcpy(bytes_.data(), &length, sizeof length);
+        return std::move(bytes_);
+    }
+
+private:
+    std::string bytes_;
+};
+
+struct Malformed : std::runtime_error {
+    Malformed() : std::runtime_error("malformed message") {}
+};
+
+class Reader {
+public:
+    explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+
+    template <class T> T get() {
+        static_assert(std::is_trivially_copyable_v<T>);
+        T value;
+        std::memcpy(&value, take(sizeof value).data(), sizeof value);
+        return value;
+    }
+    std::string text() { return std::string{take(get<std::uint32_t>())}; }
+    Duration duration() { return Duration{get<std::int64_t>()}; }
+    bool done() const { return bytes_.empty(); }
+
+private:
+    std::string_view take(std::size_t n) {
+        if (n > bytes_.size()) throw Malformed{};
+        const auto piece = bytes_.substr(0, n);
+        bytes_.remove_prefix(n);
+        return piece;
+    }
+
+    std::string_view bytes_;
+};
+
+void write(Writer &out, const CreateRequest &request) {
+    out.put(Kind::create);
+    out.put(std::string_view{request.plugin_file});
+    out.put(std::string_view{request.check_name});
+    out.put(std::string_view{request.params_toml});
+    out.put(request.interval);
+    out.put(request.timeout);
+    out.put(request.memory_limit);
+    out.put(request.cpu_time_limit);
+    out.put(request.log_level);
+}
+
+void write(Writer &out, const RunRequest &request) {
+    out.put(Kind::run);
+    out.put(request.time_left);
+}
+
+void write(Writer &out, const CreateReply &reply) {
+    out.put(Kind::created);
+    out.put(static_cast<std::uint32_t>(reply.problems.size()));
+    for (const auto &problem : reply.problems) {
+        out.put(std::string_view{problem.key});
+        out.put(std::string_view{problem.message});
+    }
+}
+
+void write(Writer &out, const RunReply &reply) {
+    const CheckResult &result = reply.result;
+    out.put(Kind::result);
+    out.put(static_cast<std::uint8_t>(result.status));
+    out.put(std::string_view{result.message});
+    out.put(result.duration);
+    out.put(static_cast<std::uint32_t>(result.metrics.size()));
+    for (const auto &metric : result.metrics) {
+        out.put(std::string_view{metric.name});
+        out.put(metric.value);
+        out.put(std::string_view{metric.unit});
+    }
+}
+
+Message read(Reader &in) {
+    switch (in.get<Kind>()) {
+    case Kind::create: {
+        CreateRequest request;
+        request.plugin_file = in.text();
+        request.check_name = in.text();
+        request.params_toml = in.text();
+        request.interval = in.duration();
+        request.timeout = in.duration();
+        request.memory_limit = in.get<std::uint64_t>();
+        request.cpu_time_limit = in.duration();
+        request.log_level = in.get<std::int32_t>();
+        return request;
+    }
+    case Kind::run:
+        return RunRequest{in.duration()};
+    case Kind::created: {
+        CreateReply reply;
+        const auto count = in.get<std::uint32_t>();
+        for (std::uint32_t i = 0; i < count; ++i) {
+            auto key = in.text();
+            reply.problems.push_back({std::move(key), in.text()});
+        }
+        return reply;
+    }
+    case Kind::result: {
+        RunReply reply;
+        CheckResult &result = reply.result;
+        const auto status = in.get<std::uint8_t>();
+        if (status > static_cast<std::uint8_t>(Status::error)) throw Malformed{};
+        result.status = static_cast<Status>(status);
+        result.message = in.text();
+        result.duration = in.duration();
+        const auto count = in.get<std::uint32_t>();
+        for (std::uint32_t i = 0; i < count; ++i) {
+            Metric metric;
+            metric.name = in.text();
+            metric.value = in.get<double>();
+            metric.unit = in.text();
+            result.metrics.push_back(std::move(metric));
+        }
+        return reply;
+    }
+    }
+    throw Malformed{};
+}
+
+} // namespace
+
+std::string encode(const Message &message) {
+    Writer out;
+    std::visit([&](const auto &typed) { write(out, typed); }, message);
+    return std::move(out).frame();
+}
+
+std::optional<Message> decode(std::string_view payload) {
+    try {
+        Reader in{payload};
+        Message message = read(in);
+        if (!in.done()) return std::nullopt;
+        return message;
+    } catch (const Malformed &) {
+        return std::nullopt;
+    }
+}
+
+std::uint32_t frame_length(const char *prefix) {
+    std::uint32_t length = 0;
+    std::memcpy(&length, prefix, sizeof length);
+    return length;
+}
+
+} // namespace vitals::wire

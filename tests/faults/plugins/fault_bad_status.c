@@ -1,0 +1,33 @@
+/* Fault plugin: reports status 7, which the ABI does not have. SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+
+#include <vitals/plugin.h>
+
+static void *create(const vitals_host_api *host, vitals_context *ctx) {
+    (void)host;
+    (void)ctx;
+    return malloc(1);
+}
+
+static void run(void *instance, const vitals_host_api *host, vitals_context *ctx) {
+    (void)instance;
+    host->set_result(ctx, 7, "seven is not a status");
+}
+
+static void destroy(void *instance) {
+    free(instance);
+}
+
+static const vitals_plugin descriptor = {VITALS_PLUGIN_HEADER,
+                                         "fault_bad_status",
+                                         "1.0.0",
+                                         "reports an invalid status",
+                                         NULL,
+                                         sizeof(vitals_param_spec),
+                                         create,
+                                         run,
+                                         destroy};
+
+VITALS_PLUGIN_EXPORT const vitals_plugin *vitals_plugin_entry(void) {
+    return &descriptor;
+}

@@ -1,0 +1,36 @@
+/* Fault plugin: calls exit(3) in run(), as a library "handling" an error might.
+ * SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+
+#include <vitals/plugin.h>
+
+static void *create(const vitals_host_api *host, vitals_context *ctx) {
+    (void)host;
+    (void)ctx;
+    return malloc(1);
+}
+
+static void run(void *instance, const vitals_host_api *host, vitals_context *ctx) {
+    (void)instance;
+    (void)host;
+    (void)ctx;
+    exit(3);
+}
+
+static void destroy(void *instance) {
+    free(instance);
+}
+
+static const vitals_plugin descriptor = {VITALS_PLUGIN_HEADER,
+                                         "fault_exit",
+                                         "1.0.0",
+                                         "exits the process",
+                                         NULL,
+                                         sizeof(vitals_param_spec),
+                                         create,
+                                         run,
+                                         destroy};
+
+VITALS_PLUGIN_EXPORT const vitals_plugin *vitals_plugin_entry(void) {
+    return &descriptor;
+}
