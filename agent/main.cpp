@@ -1,12 +1,12 @@
 // vitalsd: the Vitals health-check agent. SPDX-License-Identifier: MIT
 #include <atomic>
 #include <csignal>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <pthread.h>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -40,7 +40,8 @@ sigset_t block_control_signals() {
 }
 
 void print_errors(const ConfigErrors &errors) {
-    for (const auto &error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+    for (const auto &error : errors)
+        std::fprintf(stderr, "%s\n", error.to_string().c_str());
 }
 
 /// Waits up to `limit` for a signal; 0 when none came.
@@ -51,7 +52,8 @@ int wait_for_signal(const sigset_t &signals, std::optional<Duration> limit) {
         return signal;
     }
     const auto ns = std::max<Duration::rep>(limit->count(), 0);
-    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000),
+                           static_cast<long>(ns % 1'000'000'000)};
     const int signal = sigtimedwait(&signals, nullptr, &timeout);
     return signal < 0 ? 0 : signal;
 }
@@ -67,7 +69,8 @@ int wait_for_signal(const sigset_t &signals, std::optional<Duration> limit) {
 /// A second SIGTERM or SIGINT at any point exits at once.
 int shut_down(AgentRuntime &runtime, const sigset_t &signals, int signal) {
     const Duration delay = runtime.settings().shutdown_delay;
-    log(LogLevel::info, "agent", "received {}: draining for {}", strsignal(signal), format_duration(delay));
+    log(LogLevel::info, "agent", "received {}: draining for {}", strsignal(signal),
+        format_duration(delay));
     runtime.drain();
     const auto drain_until = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < drain_until) {
@@ -90,7 +93,8 @@ int shut_down(AgentRuntime &runtime, const sigset_t &signals, int signal) {
 }
 
 int serve(LoadedConfiguration loaded, const std::optional<std::filesystem::path> &agent_file,
-          const Options &options, const sigset_t &signals, std::chrono::system_clock::time_point started) {
+          const Options &options, const sigset_t &signals,
+          std::chrono::system_clock::time_point started) {
     const std::size_t checks = loaded.checks.size();
     AgentRuntime runtime{std::move(loaded), agent_file, options.listen, started};
     runtime.start();

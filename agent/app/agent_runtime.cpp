@@ -16,25 +16,29 @@ namespace {
 
 std::vector<CheckInfo> infos_of(const std::vector<std::shared_ptr<Check>> &checks) {
     std::vector<CheckInfo> infos;
-    for (const auto &check : checks) infos.push_back(check->info());
+    for (const auto &check : checks)
+        infos.push_back(check->info());
     return infos;
 }
 
 std::vector<std::string> error_lines(const ConfigErrors &errors) {
     std::vector<std::string> lines;
-    for (const auto &error : errors) lines.push_back(error.to_string());
+    for (const auto &error : errors)
+        lines.push_back(error.to_string());
     return lines;
 }
 
 Duration longest_timeout(const std::vector<std::shared_ptr<Check>> &checks) {
     Duration longest = std::chrono::seconds{1};
-    for (const auto &check : checks) longest = std::max(longest, check->definition().timeout);
+    for (const auto &check : checks)
+        longest = std::max(longest, check->definition().timeout);
     return longest;
 }
 
 } // namespace
 
-AgentFacts facts_for(const LoadedConfiguration &loaded, std::chrono::system_clock::time_point started) {
+AgentFacts facts_for(const LoadedConfiguration &loaded,
+                     std::chrono::system_clock::time_point started) {
     AgentFacts facts;
     facts.version = VITALS_VERSION;
     facts.abi = fmt::format("{}.{}", VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
@@ -49,22 +53,27 @@ AgentFacts facts_for(const LoadedConfiguration &loaded, std::chrono::system_cloc
     return facts;
 }
 
-AgentRuntime::AgentRuntime(LoadedConfiguration loaded, std::optional<std::filesystem::path> agent_file,
+AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
+                           std::optional<std::filesystem::path> agent_file,
                            std::optional<ListenAddress> listen_override,
                            std::chrono::system_clock::time_point started)
     : current_(std::move(loaded)), agent_file_(std::move(agent_file)),
       listen_override_(std::move(listen_override)), status_(facts_for(current_, started)) {
     if (listen_override_) current_.config.agent.listen = *listen_override_;
     const AgentSettings &agent = current_.config.agent;
-    for (const auto &check : current_.checks) fingerprints_[check->name()] = fingerprint(*check);
+    for (const auto &check : current_.checks)
+        fingerprints_[check->name()] = fingerprint(*check);
     results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
     // Bound before any check starts, so a busy port fails at once.
     server_ = std::make_unique<HttpServer>(agent.listen, agent.http,
                                            health_router(*results_, agent.endpoints, status_));
-    scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_, Scheduler::Options{.workers = agent.workers});
+    scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_,
+                                             Scheduler::Options{.workers = agent.workers});
 }
 
-AgentRuntime::~AgentRuntime() { stop(); }
+AgentRuntime::~AgentRuntime() {
+    stop();
+}
 
 void AgentRuntime::start() {
     scheduler_->start();
@@ -72,7 +81,9 @@ void AgentRuntime::start() {
     watch();
 }
 
-std::uint16_t AgentRuntime::port() const { return server_->port(); }
+std::uint16_t AgentRuntime::port() const {
+    return server_->port();
+}
 
 void AgentRuntime::watch() {
     const AgentSettings &agent = current_.config.agent;
@@ -89,17 +100,20 @@ std::string AgentRuntime::fingerprint(const Check &check) {
     const CheckDefinition &d = check.definition();
     std::ostringstream params;
     params << *d.params;
-    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin, check.plugin_identity(), d.description,
-                       d.interval.count(), d.timeout.count(), fmt::join(d.groups, ","), d.failure_threshold,
-                       d.success_threshold, fmt::join(d.depends_on, ","), static_cast<int>(d.isolation),
-                       d.isolation_set, d.enabled, params.str());
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin, check.plugin_identity(),
+                       d.description, d.interval.count(), d.timeout.count(),
+                       fmt::join(d.groups, ","), d.failure_threshold, d.success_threshold,
+                       fmt::join(d.depends_on, ","), static_cast<int>(d.isolation), d.isolation_set,
+                       d.enabled, params.str());
 }
 
 void AgentRuntime::reload() {
     auto next = load_configuration(agent_file_, default_settings(agent_file_));
     if (!next.errors.empty()) {
-        for (const auto &error : next.errors) log(LogLevel::error, "reload", "{}", error.to_string());
-        log(LogLevel::error, "reload", "{} error(s); the running configuration stays in force", next.errors.size());
+        for (const auto &error : next.errors)
+            log(LogLevel::error, "reload", "{}", error.to_string());
+        log(LogLevel::error, "reload", "{} error(s); the running configuration stays in force",
+            next.errors.size());
         status_.update([&](AgentFacts &facts) {
             facts.config_ok = false;
             facts.config_errors = error_lines(next.errors);
@@ -111,8 +125,10 @@ void AgentRuntime::reload() {
     AgentSettings &after = next.config.agent;
     if (listen_override_) after.listen = *listen_override_;
     if (after.listen.to_string() != before.listen.to_string() || after.workers != before.workers ||
-        after.http.max_threads != before.http.max_threads || after.history_size != before.history_size)
-        log(LogLevel::warning, "reload", "listen, workers, [http] and history apply at the next restart");
+        after.http.max_threads != before.http.max_threads ||
+        after.history_size != before.history_size)
+        log(LogLevel::warning, "reload",
+            "listen, workers, [http] and history apply at the next restart");
     after.listen = before.listen;
     after.workers = before.workers;
     after.http = before.http;
@@ -120,7 +136,8 @@ void AgentRuntime::reload() {
 
     // Keep the running instance of every unchanged check.
     std::map<std::string, std::shared_ptr<Check>> running;
-    for (auto &check : current_.checks) running.emplace(check->name(), check);
+    for (auto &check : current_.checks)
+        running.emplace(check->name(), check);
     std::map<std::string, std::string> fingerprints;
     std::vector<std::shared_ptr<Check>> checks, added;
     std::set<std::string> restarted;
@@ -141,12 +158,15 @@ void AgentRuntime::reload() {
         checks.push_back(check);
         added.push_back(check);
     }
-    for (const auto &[name, check] : running) scheduler_->remove(name);
+    for (const auto &[name, check] : running)
+        scheduler_->remove(name);
     results_->reconcile(infos_of(checks), restarted);
-    for (auto &check : added) scheduler_->add(check);
+    for (auto &check : added)
+        scheduler_->add(check);
     server_->set_router(health_router(*results_, after.endpoints, status_));
 
-    log(LogLevel::info, "reload", "configuration reloaded: {} check(s), {} new or changed, {} removed", checks.size(),
+    log(LogLevel::info, "reload",
+        "configuration reloaded: {} check(s), {} new or changed, {} removed", checks.size(),
         added.size(), running.size());
     next.checks = std::move(checks);
     const AgentFacts fresh = facts_for(next, {});

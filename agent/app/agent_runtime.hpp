@@ -1,4 +1,5 @@
-// The running agent: checks, scheduler, results and HTTP, and their reload. SPDX-License-Identifier: MIT
+// The running agent: checks, scheduler, results and HTTP, and their reload.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <chrono>
@@ -21,7 +22,8 @@ class AgentRuntime {
 public:
     /// `loaded` must be free of errors. Binds the HTTP port (throws if busy).
     AgentRuntime(LoadedConfiguration loaded, std::optional<std::filesystem::path> agent_file,
-                 std::optional<ListenAddress> listen_override, std::chrono::system_clock::time_point started);
+                 std::optional<ListenAddress> listen_override,
+                 std::chrono::system_clock::time_point started);
     ~AgentRuntime();
 
     void start();
@@ -57,6 +59,7 @@ private:
 };
 
 /// The facts /metrics and /health report about a loaded configuration.
-AgentFacts facts_for(const LoadedConfiguration &loaded, std::chrono::system_clock::time_point started);
+AgentFacts facts_for(const LoadedConfiguration &loaded,
+                     std::chrono::system_clock::time_point started);
 
 } // namespace vitals

@@ -15,13 +15,13 @@
 namespace vitals {
 namespace {
 
-constexpr std::uint32_t interesting = IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-                                      IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+constexpr std::uint32_t interesting = IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+                                      IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 
 } // namespace
 
 bool ConfigWatcher::matters(const Watch &watch, std::string_view name) {
-    if (name.empty()) return true;           // the directory itself
+    if (name.empty()) return true; // the directory itself
     // A Kubernetes ConfigMap volume changes by swapping its "..data" link.
     if (name == "..data") return true;
     if (name.starts_with('.')) return false; // editors' swap and backup files
@@ -29,23 +29,28 @@ bool ConfigWatcher::matters(const Watch &watch, std::string_view name) {
     return name.ends_with(watch.extension);
 }
 
-ConfigWatcher::ConfigWatcher(Paths paths, std::chrono::milliseconds debounce) : debounce_(debounce) {
+ConfigWatcher::ConfigWatcher(Paths paths, std::chrono::milliseconds debounce)
+    : debounce_(debounce) {
     inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (inotify_ < 0 || pipe2(stop_pipe_, O_CLOEXEC) != 0) {
-        log(LogLevel::warning, "watcher", "cannot watch the configuration ({}); reload with SIGHUP", std::strerror(errno));
+        log(LogLevel::warning, "watcher", "cannot watch the configuration ({}); reload with SIGHUP",
+            std::strerror(errno));
         return;
     }
     const auto add = [&](const std::filesystem::path &dir, Watch watch) {
         const int wd = inotify_add_watch(inotify_, dir.c_str(), interesting);
         if (wd < 0)
-            log(LogLevel::warning, "watcher", "cannot watch {}: {}", dir.string(), std::strerror(errno));
+            log(LogLevel::warning, "watcher", "cannot watch {}: {}", dir.string(),
+                std::strerror(errno));
         else
             watches_[wd] = std::move(watch);
     };
     add(paths.conf_d, {"", ".toml"});
     if (paths.agent_file)
-        add(std::filesystem::absolute(*paths.agent_file).parent_path(), {paths.agent_file->filename().string(), ""});
-    for (const auto &dir : paths.plugin_dirs) add(dir, {"", ".so"});
+        add(std::filesystem::absolute(*paths.agent_file).parent_path(),
+            {paths.agent_file->filename().string(), ""});
+    for (const auto &dir : paths.plugin_dirs)
+        add(dir, {"", ".so"});
     thread_ = std::thread{[this] { watch_loop(); }};
 }
 
@@ -65,7 +70,8 @@ void ConfigWatcher::watch_loop() {
     while (true) {
         std::array<pollfd, 2> fds{{{inotify_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}}};
         // While a change is pending, wait only for quiet; then reload once.
-        const int ready = ::poll(fds.data(), fds.size(), pending ? static_cast<int>(debounce_.count()) : -1);
+        const int ready =
+            ::poll(fds.data(), fds.size(), pending ? static_cast<int>(debounce_.count()) : -1);
         if (ready < 0 && errno == EINTR) continue;
         if (fds[1].revents) return;
         if (ready == 0 && pending) {

@@ -1,4 +1,5 @@
-// Reload on edit: inotify on conf.d, agent.toml and the plugin directories. SPDX-License-Identifier: MIT
+// Reload on edit: inotify on conf.d, agent.toml and the plugin directories.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <chrono>

@@ -30,7 +30,8 @@ std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
     return std::unique_ptr<Check>(new Check(definition, std::move(identity), std::move(runner)));
 }
 
-Check::Check(CheckDefinition definition, std::string plugin_identity, std::unique_ptr<PluginRunner> runner)
+Check::Check(CheckDefinition definition, std::string plugin_identity,
+             std::unique_ptr<PluginRunner> runner)
     : definition_(std::move(definition)), plugin_identity_(std::move(plugin_identity)),
       runner_(std::move(runner)) {}
 
@@ -41,9 +42,14 @@ CheckResult Check::run(std::chrono::steady_clock::time_point deadline) {
 }
 
 CheckInfo Check::info() const {
-    return CheckInfo{definition_.name,     definition_.plugin,   definition_.description,
-                     definition_.groups,   definition_.interval, definition_.timeout,
-                     definition_.failure_threshold, definition_.success_threshold};
+    return CheckInfo{definition_.name,
+                     definition_.plugin,
+                     definition_.description,
+                     definition_.groups,
+                     definition_.interval,
+                     definition_.timeout,
+                     definition_.failure_threshold,
+                     definition_.success_threshold};
 }
 
 } // namespace vitals

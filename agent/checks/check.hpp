@@ -39,7 +39,8 @@ public:
     CheckInfo info() const;
 
 private:
-    Check(CheckDefinition definition, std::string plugin_identity, std::unique_ptr<PluginRunner> runner);
+    Check(CheckDefinition definition, std::string plugin_identity,
+          std::unique_ptr<PluginRunner> runner);
 
     CheckDefinition definition_;
     std::string plugin_identity_;

@@ -37,15 +37,18 @@ void find_cycles(const Graph &graph, const CheckDefinition &check, std::vector<s
 
 void validate_dependencies(const std::vector<CheckDefinition> &checks, ConfigErrors &errors) {
     Graph graph;
-    for (const auto &check : checks) graph.emplace(check.name, &check);
+    for (const auto &check : checks)
+        graph.emplace(check.name, &check);
     for (const auto &check : checks) {
         for (const auto &dependency : check.depends_on) {
             const auto it = graph.find(dependency);
             const std::string key = "check." + check.name + ".depends_on";
             if (it == graph.end())
-                errors.push_back({check.depends_where, key, fmt::format("no check named '{}'", dependency)});
+                errors.push_back(
+                    {check.depends_where, key, fmt::format("no check named '{}'", dependency)});
             else if (!it->second->enabled && check.enabled)
-                errors.push_back({check.depends_where, key, fmt::format("'{}' is disabled", dependency)});
+                errors.push_back(
+                    {check.depends_where, key, fmt::format("'{}' is disabled", dependency)});
             else if (dependency == check.name)
                 errors.push_back({check.depends_where, key, "a check cannot depend on itself"});
         }
@@ -59,8 +62,9 @@ void validate_dependencies(const std::vector<CheckDefinition> &checks, ConfigErr
     for (const auto &cycle : cycles) {
         if (cycle.size() < 2) continue; // self-dependency, reported above
         const CheckDefinition &first = *graph.at(cycle.front());
-        errors.push_back({first.depends_where, "check." + first.name + ".depends_on",
-                          fmt::format("dependency cycle: {} -> {}", fmt::join(cycle, " -> "), cycle.front())});
+        errors.push_back(
+            {first.depends_where, "check." + first.name + ".depends_on",
+             fmt::format("dependency cycle: {} -> {}", fmt::join(cycle, " -> "), cycle.front())});
     }
 }
 

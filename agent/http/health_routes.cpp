@@ -127,14 +127,17 @@ StatusCodes codes_for(const EndpointDefinition &endpoint, const ResponseStyle &s
 void add_builtin_routes(Router &router, const ResultStore &results, const AgentStatus &agent) {
     const ResponseStyle &native = vitals_style();
     const StatusCodes codes = native.default_codes();
-    router.get("/health", [all = Answerer{results, native, codes, {}, {&agent, false, true}}](const HttpRequest &request,
-                                                                       const Captures &) {
+    router.get("/health", [all = Answerer{results, native, codes, {}, {&agent, false, true}}](
+                              const HttpRequest &request, const Captures &) {
         return all.aggregate(request);
     });
     for (const char *group : probe_groups) {
         // The probe groups answer even with no member: an empty group is healthy.
         router.get(std::string{"/health/"} + group,
-                   [members = Answerer{results, native, codes, {{group}, {}},
+                   [members = Answerer{results,
+                                       native,
+                                       codes,
+                                       {{group}, {}},
                                        {&agent, std::string_view{group} == "ready", false}}](
                        const HttpRequest &request, const Captures &) {
                        return members.aggregate(request);
@@ -159,8 +162,9 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentS
                    : response;
     });
     router.get("/metrics", [&results, &agent](const HttpRequest &, const Captures &) {
-        HttpResponse response = json_response(
-            200, render_metrics(results.snapshot(), agent.snapshot(), std::chrono::system_clock::now()));
+        HttpResponse response =
+            json_response(200, render_metrics(results.snapshot(), agent.snapshot(),
+                                              std::chrono::system_clock::now()));
         response.content_type = prometheus_content_type;
         return response;
     });
@@ -172,7 +176,10 @@ void add_endpoint(Router &router, const ResultStore &results, const AgentStatus 
     // An endpoint over the ready group is a readiness probe: it drains and waits for startup too.
     const bool readiness =
         std::find(endpoint.groups.begin(), endpoint.groups.end(), "ready") != endpoint.groups.end();
-    Answerer answerer{results, style, codes_for(endpoint, style), {endpoint.groups, endpoint.checks},
+    Answerer answerer{results,
+                      style,
+                      codes_for(endpoint, style),
+                      {endpoint.groups, endpoint.checks},
                       {&agent, readiness, false}};
     router.get(endpoint.path,
                [answerer, &style, token = endpoint.token, per_check = endpoint.per_check()](

@@ -46,7 +46,8 @@ HttpResponse route(const Router &router, HTTPServerRequest &request) {
 /// The routes in force; a reload swaps them while requests are being served.
 class RouteTable {
 public:
-    explicit RouteTable(Router router) : current_(std::make_shared<const Router>(std::move(router))) {}
+    explicit RouteTable(Router router)
+        : current_(std::make_shared<const Router>(std::move(router))) {}
     std::shared_ptr<const Router> get() const {
         const std::lock_guard lock{mutex_};
         return current_;

@@ -86,9 +86,11 @@ void per_check(Exposition &out, const std::vector<CheckState> &checks,
                "1 when the check's last result is too old to trust.");
     for (const auto &check : checks)
         out.sample("vitals_check_stale", check_label(check), judge(check, now).stale ? 1 : 0);
-    out.family("vitals_check_suppressed", "gauge", "1 when the check was skipped because a dependency is failing.");
+    out.family("vitals_check_suppressed", "gauge",
+               "1 when the check was skipped because a dependency is failing.");
     for (const auto &check : checks)
-        out.sample("vitals_check_suppressed", check_label(check), check.last && check.last->suppressed ? 1 : 0);
+        out.sample("vitals_check_suppressed", check_label(check),
+                   check.last && check.last->suppressed ? 1 : 0);
     out.family("vitals_check_duration_seconds", "gauge", "How long the check's last run took.");
     for (const auto &check : checks)
         if (check.last)
@@ -153,7 +155,8 @@ void agent(Exposition &out, const AgentFacts &facts) {
     out.sample("vitals_config_load_success", "", facts.config_ok ? 1 : 0);
     out.family("vitals_config_errors", "gauge", "Errors found by the last configuration load.");
     out.sample("vitals_config_errors", "", static_cast<double>(facts.config_errors.size()));
-    out.family("vitals_agent_draining", "gauge", "1 once shutdown has begun: readiness answers 503.");
+    out.family("vitals_agent_draining", "gauge",
+               "1 once shutdown has begun: readiness answers 503.");
     out.sample("vitals_agent_draining", "", facts.draining ? 1 : 0);
     out.family("vitals_config_load_timestamp_seconds", "gauge",
                "When the configuration was last loaded, in Unix time.");

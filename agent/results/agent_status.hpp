@@ -1,4 +1,5 @@
-// What the agent says about itself: version, plugins, configuration, draining. SPDX-License-Identifier: MIT
+// What the agent says about itself: version, plugins, configuration, draining.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <chrono>
@@ -30,8 +31,7 @@ public:
         const std::lock_guard lock{mutex_};
         return facts_;
     }
-    template <class Change>
-    void update(Change &&change) {
+    template <class Change> void update(Change &&change) {
         const std::lock_guard lock{mutex_};
         change(facts_);
     }

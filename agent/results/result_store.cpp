@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <mutex>
-#include <algorithm>
 
 namespace vitals {
 
@@ -36,7 +35,8 @@ bool ResultStore::startup_complete() const {
     return startup_complete_;
 }
 
-void ResultStore::reconcile(const std::vector<CheckInfo> &infos, const std::set<std::string> &restarted) {
+void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
+                            const std::set<std::string> &restarted) {
     const std::unique_lock lock{mutex_};
     const auto now = std::chrono::system_clock::now();
     std::map<std::string, Entry, std::less<>> next;
@@ -65,14 +65,15 @@ void ResultStore::record(const std::string &name, CheckResult result) {
     const bool changed = !state.last || state.last->status != result.status;
     state.consecutive = changed ? 1 : state.consecutive + 1;
     const auto ended =
-        result.started + std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
+        result.started +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
     if (!state.last) {
         state.reported = result.status;
         state.status_since = ended;
     } else if (result.status != state.reported) {
         // Kubernetes' and Consul's rule: one blip does not flip a probe.
         const unsigned needed = result.status > state.reported ? state.info.failure_threshold
-                                                                : state.info.success_threshold;
+                                                               : state.info.success_threshold;
         if (state.consecutive >= needed) {
             state.reported = result.status;
             state.status_since = ended;

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -32,7 +32,7 @@ struct CheckInfo {
 
 struct CheckState {
     CheckInfo info;
-    std::optional<CheckResult> last;                      ///< nullopt until the first run ends
+    std::optional<CheckResult> last; ///< nullopt until the first run ends
     /// The status reported to probes: the last result's, once it has held for
     /// the threshold number of runs (valid when `last` is set).
     Status reported = Status::error;

@@ -52,18 +52,21 @@ namespace {
 using State = Scheduler::State;
 
 /// A dependency whose reported status is error, if any (a pending one is not failing).
-std::optional<std::string> failing_dependency(const CheckDefinition &check, const ResultStore &results) {
+std::optional<std::string> failing_dependency(const CheckDefinition &check,
+                                              const ResultStore &results) {
     const auto now = std::chrono::system_clock::now();
     for (const auto &name : check.depends_on) {
         const auto dependency = results.find(name);
-        if (dependency && dependency->last && judge(*dependency, now).status == Status::error) return name;
+        if (dependency && dependency->last && judge(*dependency, now).status == Status::error)
+            return name;
     }
     return std::nullopt;
 }
 
 /// One dead database shows as one root cause, not twenty alerts: checks that
 /// depend on a failing one report a suppressed error instead of running.
-CheckResult run_or_skip(Check &check, const ResultStore &results, SteadyClock::time_point deadline) {
+CheckResult run_or_skip(Check &check, const ResultStore &results,
+                        SteadyClock::time_point deadline) {
     if (const auto failing = failing_dependency(check.definition(), results)) {
         CheckResult skipped;
         skipped.status = Status::error;
@@ -192,19 +195,24 @@ void add_locked(State &state, std::shared_ptr<Check> check, Duration max_splay) 
 
 } // namespace
 
-Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options)
+Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results,
+                     Options options)
     : state_(std::make_shared<State>()), initial_(std::move(checks)), options_(options) {
     state_->results = &results;
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+    stop();
+}
 
 void Scheduler::start() {
     {
         const std::lock_guard lock{state_->mutex};
-        for (auto &check : initial_) add_locked(*state_, std::move(check), options_.max_splay);
+        for (auto &check : initial_)
+            add_locked(*state_, std::move(check), options_.max_splay);
         initial_.clear();
-        for (unsigned i = 0; i < options_.workers; ++i) spawn_worker(state_);
+        for (unsigned i = 0; i < options_.workers; ++i)
+            spawn_worker(state_);
     }
     dispatcher_ = std::thread{dispatch_loop, state_};
 }

@@ -41,7 +41,8 @@ void fill_check(Poco::JSON::Object &json, const CheckState &check, const HealthV
     if (!check.info.description.empty()) json.set("description", check.info.description);
     json.set("groups", strings_json(check.info.groups));
     // With thresholds the reported status can lag the last result: show both.
-    json.set("last_status", last ? Poco::Dynamic::Var{std::string{to_string(last->status)}} : Poco::Dynamic::Var{});
+    json.set("last_status", last ? Poco::Dynamic::Var{std::string{to_string(last->status)}}
+                                 : Poco::Dynamic::Var{});
     json.set("pending", verdict.pending);
     json.set("stale", verdict.stale);
     json.set("suppressed", last && last->suppressed);
@@ -80,7 +81,8 @@ JsonObject config_json(const AgentFacts &facts) {
     config->set("ok", facts.config_ok);
     config->set("loaded_at", format_utc(facts.config_loaded));
     auto errors = json_array();
-    for (const auto &error : facts.config_errors) errors->add(error);
+    for (const auto &error : facts.config_errors)
+        errors->add(error);
     config->set("errors", errors);
     return config;
 }
