@@ -1,8 +1,6 @@
 // The /health routes over a hand-filled ResultStore. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
-#include <regex>
-
 #include <chrono>
 #include <regex>
 #include <string>
@@ -15,8 +13,11 @@
 #include "core/utc_time.hpp"
 #include "http/health_routes.hpp"
 #include "results/result_store.hpp"
+#include "support/http_request.hpp"
 
 namespace {
+
+using vitals::test::make_request;
 
 using namespace vitals;
 using namespace std::chrono_literals;
@@ -49,7 +50,7 @@ HttpResponse request(const ResultStore &store, const std::string &path,
                      const std::string &method = "GET") {
     static const AgentStatus facts{AgentFacts{}};
     const Router router = health_router(store, {}, facts);
-    return router.handle(HttpRequest{method, path, ""});
+    return router.handle(make_request(method, path));
 }
 
 /// The body minus "age_seconds", the one field that moves with the clock.

@@ -9,8 +9,10 @@
 #include "core/utc_time.hpp"
 #include "http/health_routes.hpp"
 #include "results/result_store.hpp"
+#include "support/http_request.hpp"
 
 using namespace vitals;
+using vitals::test::get_request;
 using namespace std::chrono_literals;
 
 namespace {
@@ -48,10 +50,8 @@ struct Fixture {
         endpoints.push_back(std::move(e));
     }
     HttpResponse get(const std::string &target) const {
-        const auto question = target.find('?');
         const Router router = health_router(store, endpoints, facts);
-        return router.handle({"GET", target.substr(0, question),
-                              question == std::string::npos ? "" : target.substr(question + 1)});
+        return router.handle(get_request(target));
     }
 };
 
@@ -215,13 +215,13 @@ TEST_CASE("styles: a result older than 2 x interval + timeout is stale, reported
     store.record("old", ancient);
     const AgentStatus facts{AgentFacts{}};
     const Router router = health_router(store, {}, facts);
-    const auto response = router.handle({"GET", "/health/checks/old", ""});
+    const auto response = router.handle(get_request("/health/checks/old"));
     CHECK(response.status == 503);
     CHECK(response.body.find(R"("status":"error","message":"stale: last result is 1m)") !=
           std::string::npos);
     CHECK(response.body.find(R"(it said: was fine")") != std::string::npos);
     CHECK(response.body.find(R"("stale":true)") != std::string::npos);
-    CHECK(router.handle({"GET", "/metrics", ""}).body.find("vitals_check_stale{check=\"old\"} 1") !=
+    CHECK(router.handle(get_request("/metrics")).body.find("vitals_check_stale{check=\"old\"} 1") !=
           std::string::npos);
 
     // Just inside the limit it is still the plugin's word.
@@ -229,7 +229,7 @@ TEST_CASE("styles: a result older than 2 x interval + timeout is stale, reported
     CheckResult recent_enough = result(Status::ok, "fine");
     recent_enough.started = std::chrono::system_clock::now() - 60s;
     fresh.record("young", recent_enough);
-    CHECK(health_router(fresh, {}, facts).handle({"GET", "/health/checks/young", ""}).status ==
+    CHECK(health_router(fresh, {}, facts).handle(get_request("/health/checks/young")).status ==
           200);
 }
 
@@ -241,7 +241,7 @@ TEST_CASE("styles: ?history lists the last results, newest first, bounded") {
         store.record("flappy", result(status, message));
     const AgentStatus facts{AgentFacts{}};
     const auto body =
-        health_router(store, {}, facts).handle({"GET", "/health/checks/flappy", "history"}).body;
+        health_router(store, {}, facts).handle(get_request("/health/checks/flappy?history")).body;
     const auto history = body.substr(body.find("\"history\":"));
     CHECK(history.find(R"("status":"ok","message":"four")") < history.find(R"("message":"three")"));
     CHECK(history.find(R"("message":"three")") < history.find(R"("message":"two")"));
@@ -254,6 +254,6 @@ TEST_CASE("styles: ?history lists the last results, newest first, bounded") {
                        R"(","duration_seconds":0.12,"status_changed":true})") != std::string::npos);
     // Without ?history the body does not carry it.
     CHECK(health_router(store, {}, facts)
-              .handle({"GET", "/health/checks/flappy", ""})
+              .handle(get_request("/health/checks/flappy"))
               .body.find("history") == std::string::npos);
 }

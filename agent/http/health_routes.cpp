@@ -133,15 +133,17 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentS
     });
     for (const char *group : probe_groups) {
         // The probe groups answer even with no member: an empty group is healthy.
-        router.get(std::string{"/health/"} + group,
-                   [members = Answerer{results,
-                                       native,
-                                       codes,
-                                       {{group}, {}},
-                                       {&agent, std::string_view{group} == "ready", false}}](
-                       const HttpRequest &request, const Captures &) {
-                       return members.aggregate(request);
-                   });
+        router.get(
+            std::string{"/health/"} + group,
+            [members = Answerer{results,
+                                native,
+                                codes,
+                                {{group}, {}},
+                                {&agent, std::string_view{group} == "ready", false}}](
+                const HttpRequest &request, const Captures &) {
+                return members.aggregate(request);
+            },
+            Scope::probe);
     }
     router.get("/health/groups/<group>", [&results, native = &native, codes](
                                              const HttpRequest &request, const Captures &captures) {
@@ -181,15 +183,18 @@ void add_endpoint(Router &router, const ResultStore &results, const AgentStatus 
                       codes_for(endpoint, style),
                       {endpoint.groups, endpoint.checks},
                       {&agent, readiness, false}};
-    router.get(endpoint.path,
-               [answerer, &style, token = endpoint.token, per_check = endpoint.per_check()](
-                   const HttpRequest &request, const Captures &captures) {
-                   if (const auto given = captures.find("token");
-                       given != captures.end() && !same_token(given->second, token))
-                       return style.wrong_token(request);
-                   return per_check ? answerer.single(request, captures.at("name"))
-                                    : answerer.aggregate(request);
-               });
+    router.get(
+        endpoint.path,
+        [answerer, &style, token = endpoint.token,
+         per_check = endpoint.per_check()](const HttpRequest &request, const Captures &captures) {
+            if (const auto given = captures.find("token");
+                given != captures.end() && !same_token(given->second, token))
+                return style.wrong_token(request);
+            return per_check ? answerer.single(request, captures.at("name"))
+                             : answerer.aggregate(request);
+        },
+        // A URL-token endpoint is its own credential; others are for readers.
+        endpoint.token.empty() ? Scope::read : Scope::probe);
 }
 
 std::vector<std::string> placeholders(std::string_view path) {

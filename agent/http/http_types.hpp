@@ -7,10 +7,37 @@
 
 namespace vitals {
 
+/// What a caller may do, in increasing order: each scope includes the ones below it.
+enum class Scope {
+    probe, ///< status code and a minimal body: what a kubelet or load balancer needs
+    read,  ///< full details, history, metrics, the status page
+    write, ///< trigger runs, push results
+};
+
+std::string_view to_string(Scope scope);
+
+/// Header names compare case-insensitively (RFC 9110 §5.1).
+struct CaseInsensitiveLess {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+};
+using HttpHeaders = std::map<std::string, std::string, CaseInsensitiveLess>;
+
+/// Who is asking, as the access check found: the scope their credentials grant
+/// and whether they presented any (a denial is 401 without, 403 with).
+struct Caller {
+    Scope scope = Scope::write;
+    bool presented_credentials = false;
+};
+
 struct HttpRequest {
     std::string method; ///< "GET", "HEAD", ...
     std::string path;   ///< percent-decoded
     std::string query;  ///< raw, without '?'
+    HttpHeaders headers;
+    std::string body;
+    std::string peer; ///< the client's address, for rate limits and logs
+    Caller caller;
 };
 
 struct HttpResponse {

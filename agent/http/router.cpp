@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "http/router.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "http/health_json.hpp"
 
 namespace vitals {
@@ -35,10 +38,49 @@ HttpResponse json_response(int status, std::string body) {
     return response;
 }
 
-void Router::get(std::string pattern, Handler handler) {
+std::string_view to_string(Scope scope) {
+    switch (scope) {
+    case Scope::probe:
+        return "probe";
+    case Scope::read:
+        return "read";
+    case Scope::write:
+        return "write";
+    }
+    return "?";
+}
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) <
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+HttpResponse access_denied(const Caller &caller, Scope needs) {
+    const std::string detail = "this route needs the " + std::string{to_string(needs)} + " scope";
+    if (!caller.presented_credentials) {
+        auto response = json_response(401, render_error("unauthorized", detail));
+        response.headers["WWW-Authenticate"] = "Bearer realm=\"vitals\"";
+        return response;
+    }
+    return json_response(403, render_error("forbidden", detail));
+}
+
+void Router::get(std::string pattern, Handler handler, Scope needs) {
+    add("GET", pattern, std::move(handler), needs);
+}
+
+void Router::post(std::string pattern, Handler handler, Scope needs) {
+    add("POST", pattern, std::move(handler), needs);
+}
+
+void Router::add(std::string method, std::string_view pattern, Handler handler, Scope needs) {
     Route route;
+    route.method = std::move(method);
     for (auto segment : split_path(pattern))
         route.segments.emplace_back(segment);
+    route.needs = needs;
     route.handler = std::move(handler);
     routes_.push_back(std::move(route));
 }
@@ -59,18 +101,28 @@ std::optional<Captures> Router::match(const Route &route,
 
 HttpResponse Router::handle(const HttpRequest &request) const {
     const auto path = split_path(request.path);
+    const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    std::vector<std::string_view> allowed;
     for (const auto &route : routes_) {
         const auto captures = match(route, path);
         if (!captures) continue;
-        if (request.method != "GET" && request.method != "HEAD") {
-            auto response = json_response(
-                405, render_error("method not allowed", request.method + " " + request.path));
-            response.headers["Allow"] = "GET, HEAD";
-            return response;
+        if (route.method != method) {
+            if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end())
+                allowed.push_back(route.method);
+            continue;
         }
+        if (request.caller.scope < route.needs) return access_denied(request.caller, route.needs);
         return route.handler(request, *captures);
     }
-    return json_response(404, render_error("not found", request.path));
+    if (allowed.empty()) return json_response(404, render_error("not found", request.path));
+    std::string allow;
+    for (const auto m : allowed)
+        allow +=
+            std::string{allow.empty() ? "" : ", "} + std::string{m} + (m == "GET" ? ", HEAD" : "");
+    auto response =
+        json_response(405, render_error("method not allowed", request.method + " " + request.path));
+    response.headers["Allow"] = allow;
+    return response;
 }
 
 } // namespace vitals

@@ -16,21 +16,26 @@ namespace vitals {
 using Captures = std::map<std::string, std::string, std::less<>>;
 
 /// Matches "/health/checks/<name>"-style patterns: a "<...>" segment
-/// captures one non-empty path segment; a trailing slash is optional. GET
-/// and HEAD only; HEAD is answered by the GET handler (the server drops the
-/// body). Routes are tried in registration order.
+/// captures one non-empty path segment; a trailing slash is optional. Each
+/// route has a method (GET routes also answer HEAD; the server drops the body)
+/// and the scope a caller needs. Routes are tried in registration order; a
+/// path that matches only under other methods is 405 with `Allow`.
 class Router {
 public:
     using Handler = std::function<HttpResponse(const HttpRequest &, const Captures &)>;
 
-    void get(std::string pattern, Handler handler);
+    void get(std::string pattern, Handler handler, Scope needs = Scope::read);
+    void post(std::string pattern, Handler handler, Scope needs = Scope::write);
     HttpResponse handle(const HttpRequest &request) const;
 
 private:
     struct Route {
+        std::string method;
         std::vector<std::string> segments;
+        Scope needs;
         Handler handler;
     };
+    void add(std::string method, std::string_view pattern, Handler handler, Scope needs);
     static std::optional<Captures> match(const Route &route,
                                          const std::vector<std::string_view> &path);
 
@@ -38,5 +43,9 @@ private:
 };
 
 HttpResponse json_response(int status, std::string body);
+
+/// 401 (no credentials, with `WWW-Authenticate`) or 403 (not enough scope); the body
+/// says which scope is needed and nothing about checks.
+HttpResponse access_denied(const Caller &caller, Scope needs);
 
 } // namespace vitals
