@@ -24,6 +24,7 @@
 #include <Poco/StreamCopier.h>
 
 #include "support/agent_fixture.hpp"
+#include "support/raw_client.hpp"
 
 namespace {
 
@@ -31,27 +32,6 @@ using namespace vitals::test;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Poco::JSON::Object;
-
-/// Sends raw bytes on a fresh connection and reads until the server closes it.
-std::string raw_exchange(std::uint16_t port, const std::string &bytes) {
-    Poco::Net::StreamSocket socket{Poco::Net::SocketAddress{"127.0.0.1", port}};
-    socket.setReceiveTimeout(Poco::Timespan{5, 0});
-    socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
-    std::string reply;
-    char buffer[4096];
-    while (true) {
-        const int n = socket.receiveBytes(buffer, sizeof buffer);
-        if (n <= 0) break;
-        reply.append(buffer, static_cast<std::size_t>(n));
-    }
-    return reply;
-}
-
-int raw_status(const std::string &reply) {
-    static const std::regex status_line{R"(^HTTP/1\.[01] (\d{3}) )"};
-    std::smatch match;
-    return std::regex_search(reply, match, status_line) ? std::stoi(match[1]) : -1;
-}
 
 std::string raw_body(const std::string &reply) {
     const auto end_of_headers = reply.find("\r\n\r\n");
@@ -74,32 +54,6 @@ std::unique_ptr<Poco::Net::HTTPClientSession> idle_keep_alive(std::uint16_t port
     REQUIRE(response.getStatus() == 200);
     REQUIRE(response.getKeepAlive());
     return session;
-}
-
-struct Probe {
-    int status = 0; ///< 0 when the client gave up
-    std::chrono::milliseconds elapsed{};
-};
-
-/// GET /health on a fresh connection, timed from connect to the last body byte.
-Probe timed_probe(std::uint16_t port, std::chrono::seconds client_timeout = 15s) {
-    const auto start = Clock::now();
-    Probe probe;
-    try {
-        Poco::Net::HTTPClientSession session{"127.0.0.1", port};
-        session.setTimeout(Poco::Timespan{client_timeout.count(), 0});
-        Poco::Net::HTTPRequest request{Poco::Net::HTTPRequest::HTTP_GET, "/health",
-                                       Poco::Net::HTTPMessage::HTTP_1_1};
-        session.sendRequest(request);
-        Poco::Net::HTTPResponse response;
-        std::string body;
-        Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
-        probe.status = response.getStatus();
-    } catch (const Poco::Exception &e) {
-        MESSAGE("probe failed: " << e.displayText());
-    }
-    probe.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    return probe;
 }
 
 /// A port nothing listens on: bound to learn a free one, then closed.
@@ -491,59 +445,4 @@ TEST_CASE("agent: SIGHUP reloads and does not stop it") {
     CHECK(http_get(agent.port(), "/health").status == 200);
     agent.process().signal(SIGTERM);
     CHECK(agent.process().wait_for_exit(10s) == 0);
-}
-
-// ---------------------------------------------------------------- keep-alive starvation
-// Poco serves each connection on one thread for its whole life (see stack.md):
-// idle keep-alive clients must not keep a probe waiting.
-
-namespace {
-const std::string tight_http = "[http]\nmax_threads = 8\nkeep_alive_timeout = \"2s\"\n";
-}
-
-TEST_CASE("agent: idle keep-alive connections below max_threads don't delay a probe") {
-    Agent agent{"", tight_http};
-    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle;
-    for (int i = 0; i < 6; ++i)
-        idle.push_back(idle_keep_alive(agent.port()));
-
-    const auto probe = timed_probe(agent.port());
-    CHECK(probe.status == 200);
-    CHECK(probe.elapsed < 1s);
-}
-
-TEST_CASE("agent: more keep-alive connections than max_threads delay a probe by at most "
-          "keep_alive_timeout") {
-    Agent agent{"", tight_http};
-    std::vector<Poco::Net::StreamSocket> idle;
-    const std::string request = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
-    for (int i = 0; i < 10; ++i) {
-        idle.emplace_back(Poco::Net::SocketAddress{"127.0.0.1", agent.port()});
-        idle.back().sendBytes(request.data(), static_cast<int>(request.size()));
-    }
-    std::this_thread::sleep_for(300ms); // let the server hand them to its threads
-
-    const auto probe = timed_probe(agent.port());
-    MESSAGE("probe behind 10 idle keep-alive connections took " << probe.elapsed.count() << " ms");
-    CHECK(probe.status == 200);
-    // Every thread idles up to keep_alive_timeout (2 s) for a next request;
-    // Poco's default (10 s), or no bound, would take far longer.
-    CHECK(probe.elapsed < 4s);
-    // Sanity: the threads really were all taken, or this proves nothing.
-    CHECK(probe.elapsed > 500ms);
-}
-
-TEST_CASE("agent: connections that never send a request don't hold threads for long") {
-    Agent agent{"", tight_http};
-    std::vector<Poco::Net::StreamSocket> silent;
-    for (int i = 0; i < 8; ++i)
-        silent.emplace_back(Poco::Net::SocketAddress{"127.0.0.1", agent.port()});
-    std::this_thread::sleep_for(300ms);
-
-    // Poco waits HTTPServerParams::getTimeout() (60 s by default) for a first
-    // request; a health agent must not give a silent client that long.
-    const auto probe = timed_probe(agent.port(), 6s);
-    MESSAGE("probe behind 8 silent connections took " << probe.elapsed.count() << " ms");
-    CHECK(probe.status == 200);
-    CHECK(probe.elapsed < 5s);
 }

@@ -150,11 +150,17 @@ TEST_CASE("config: a valid agent.toml sets every agent setting") {
     CHECK(agent.conf_d == fixtures / "good" / "conf.d");
     CHECK(agent.workers == 2);
     CHECK(agent.log_level == "debug");
-    CHECK(agent.http.max_threads == 8);
-    CHECK(agent.http.max_queued == 16);
+    CHECK(agent.http.threads == 3);
+    CHECK(agent.http.max_connections == 500);
     CHECK(agent.http.keep_alive_timeout == 5s);
     CHECK(agent.http.max_keep_alive_requests == 50);
     CHECK(agent.http.request_timeout == 750ms);
+    CHECK(agent.http.max_header_size == 4096);
+    CHECK(agent.http.max_headers == 50);
+    CHECK(agent.http.max_body_size == 16384);
+    CHECK(agent.http.rate_limit == 10);
+    CHECK(agent.http.rate_burst == 20);
+    CHECK(agent.http.rate_limit_loopback);
     // agent.toml does not set plugin_dirs: the default stands.
     CHECK(agent.plugin_dirs == std::vector<fs::path>{"/from/the/defaults"});
 }
@@ -391,11 +397,11 @@ TEST_CASE("config: unknown key in agent.toml") {
 TEST_CASE("config: unknown key in agent.toml's [http]") {
     const auto result = read(agent_case("http_unknown_key"));
     const ConfigError &error = only_error(result.errors);
-    check_location(error, agent_case("http_unknown_key"), 6, 1, "http.threads");
-    CHECK(contains(error.message, "unknown key 'threads'"));
-    CHECK(contains(error.message, "max_threads"));
+    check_location(error, agent_case("http_unknown_key"), 6, 1, "http.thread");
+    CHECK(contains(error.message, "unknown key 'thread'"));
+    CHECK(contains(error.message, "threads"));
     // The valid key beside it is still read.
-    CHECK(result.config.agent.http.max_threads == 8);
+    CHECK(result.config.agent.http.threads == 8);
 }
 
 TEST_CASE("config: interval that is not a string") {

@@ -119,7 +119,7 @@ TEST_CASE("http api: the Kubernetes probe rule (2xx/3xx succeeds) over live, rea
 
 TEST_CASE("http api: agent.toml endpoints serve their styles through the real agent") {
     TempDir secrets;
-    const auto token_file = secrets.write("token", "t0ken-value\n");
+    const auto token_file = secrets.write_secret("token", "t0ken-value\n");
     Agent agent{three_statuses, R"(
 [[endpoint]]
 path = "/api/probes/readiness/"

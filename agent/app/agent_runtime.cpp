@@ -65,8 +65,10 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
         fingerprints_[check->name()] = fingerprint(*check);
     results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
     // Bound before any check starts, so a busy port fails at once.
-    server_ = std::make_unique<HttpServer>(agent.listen, agent.http,
-                                           health_router(*results_, agent.endpoints, status_));
+    server_ = std::make_unique<HttpServer>(agent.listen, agent.http, agent.tls,
+                                           health_router(*results_, agent.endpoints, status_),
+                                           AccessPolicy{agent.access});
+    warn_if_exposed(agent);
     scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_,
                                              Scheduler::Options{.workers = agent.workers});
 }
@@ -125,13 +127,14 @@ void AgentRuntime::reload() {
     AgentSettings &after = next.config.agent;
     if (listen_override_) after.listen = *listen_override_;
     if (after.listen.to_string() != before.listen.to_string() || after.workers != before.workers ||
-        after.http.max_threads != before.http.max_threads ||
+        after.http != before.http || after.tls != before.tls ||
         after.history_size != before.history_size)
         log(LogLevel::warning, "reload",
-            "listen, workers, [http] and history apply at the next restart");
+            "listen, workers, [http], [tls] and history apply at the next restart");
     after.listen = before.listen;
     after.workers = before.workers;
     after.http = before.http;
+    after.tls = before.tls;
     after.history_size = before.history_size;
 
     // Keep the running instance of every unchanged check.
@@ -163,7 +166,7 @@ void AgentRuntime::reload() {
     results_->reconcile(infos_of(checks), restarted);
     for (auto &check : added)
         scheduler_->add(check);
-    server_->set_router(health_router(*results_, after.endpoints, status_));
+    server_->update(health_router(*results_, after.endpoints, status_), AccessPolicy{after.access});
 
     log(LogLevel::info, "reload",
         "configuration reloaded: {} check(s), {} new or changed, {} removed", checks.size(),
@@ -179,6 +182,17 @@ void AgentRuntime::reload() {
     current_ = std::move(next); // plugins no check uses any more unload once their last run ends
     fingerprints_ = std::move(fingerprints);
     watch();
+}
+
+void AgentRuntime::warn_if_exposed(const AgentSettings &agent) {
+    const std::string &host = agent.listen.host;
+    const bool loopback = host == "localhost" || host.starts_with("127.") || host == "::1";
+    if (!loopback && agent.access.tokens.empty() && agent.access.anonymous > Scope::probe)
+        log(LogLevel::warning, "http",
+            "listening on {} with no [access] token_file: anyone who can reach it sees every "
+            "check's details{}",
+            agent.listen.to_string(),
+            agent.access.anonymous == Scope::write ? " and can push results" : "");
 }
 
 void AgentRuntime::drain() {

@@ -44,6 +44,7 @@ private:
     /// What makes a check "the same" across a reload: every setting, its
     /// params, and the plugin file it runs.
     static std::string fingerprint(const Check &check);
+    static void warn_if_exposed(const AgentSettings &agent);
     void watch();
 
     LoadedConfiguration current_;

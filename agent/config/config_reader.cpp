@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "config/access_reader.hpp"
 #include "config/table_reader.hpp"
 #include "core/byte_size.hpp"
 
@@ -33,16 +34,32 @@ fs::path resolve(const fs::path &base_dir, const std::string &path) {
     return given.is_absolute() ? given : (base_dir / given).lexically_normal();
 }
 
+std::optional<std::size_t> read_size(TableReader &reader, std::string_view key) {
+    auto text = reader.string(key);
+    if (!text) return std::nullopt;
+    if (auto bytes = parse_bytes(*text)) return static_cast<std::size_t>(*bytes);
+    reader.invalid(key, fmt::format("\"{}\" is not a size such as \"8KiB\"", *text));
+    return std::nullopt;
+}
+
 void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErrors &errors) {
     TableReader reader{table, "http", errors};
-    if (auto v = reader.integer("max_threads", 2, 1024))
-        http.max_threads = static_cast<unsigned>(*v);
-    if (auto v = reader.integer("max_queued", 1, 100000))
-        http.max_queued = static_cast<unsigned>(*v);
+    if (auto v = reader.integer("threads", 1, 64)) http.threads = static_cast<unsigned>(*v);
+    if (auto v = reader.integer("max_connections", 16, 1000000))
+        http.max_connections = static_cast<std::size_t>(*v);
     if (auto v = reader.duration("keep_alive_timeout")) http.keep_alive_timeout = *v;
     if (auto v = reader.duration("request_timeout")) http.request_timeout = *v;
-    if (auto v = reader.integer("max_keep_alive_requests", 1, 1000000))
+    if (auto v = reader.integer("max_keep_alive_requests", 0, 100000000))
         http.max_keep_alive_requests = static_cast<unsigned>(*v);
+    if (auto v = read_size(reader, "max_header_size")) http.max_header_size = *v;
+    if (auto v = reader.integer("max_headers", 1, 10000))
+        http.max_headers = static_cast<std::size_t>(*v);
+    if (auto v = read_size(reader, "max_body_size")) http.max_body_size = *v;
+    if (auto v = reader.integer("rate_limit", 0, 10000000))
+        http.rate_limit = static_cast<double>(*v);
+    if (auto v = reader.integer("rate_burst", 1, 10000000))
+        http.rate_burst = static_cast<unsigned>(*v);
+    if (auto v = reader.boolean("rate_limit_loopback")) http.rate_limit_loopback = *v;
     reader.reject_unknown_keys();
 }
 
@@ -63,6 +80,10 @@ void read_isolation(const toml::table &table, IsolationSettings &isolation, Conf
 }
 
 std::optional<std::string> read_token_file(const fs::path &file, std::string &why) {
+    if (auto problem = secret_file_problem(file)) {
+        why = *problem;
+        return std::nullopt;
+    }
     std::ifstream in{file};
     if (!in) {
         why = fmt::format("cannot read token file '{}'", file.string());
@@ -159,6 +180,9 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, AgentSetting
             reader.invalid("log_level", "expected one of debug, info, warning, error");
     }
     if (const auto *http = reader.table("http")) read_http_settings(*http, agent.http, errors);
+    if (const auto *tls = reader.table("tls")) read_tls(*tls, base_dir, agent.tls, errors);
+    if (const auto *access = reader.table("access"))
+        read_access(*access, base_dir, agent.access, errors);
     if (auto delay = reader.duration("shutdown_delay")) agent.shutdown_delay = *delay;
     if (const auto *isolation = reader.table("isolation"))
         read_isolation(*isolation, agent.isolation, errors);

@@ -13,16 +13,49 @@
 #include "config/config_error.hpp"
 #include "config/listen_address.hpp"
 #include "core/duration.hpp"
+#include "core/scope.hpp"
 
 namespace vitals {
 
-/// Bounds for Poco's one-thread-per-connection server; see README "HTTP tuning".
+/// agent.toml [http]: limits of the event-driven server; see README "HTTP limits".
 struct HttpSettings {
-    unsigned max_threads = 32;
-    unsigned max_queued = 64;
-    Duration keep_alive_timeout = std::chrono::seconds{2};
-    Duration request_timeout = std::chrono::seconds{2}; ///< to receive a request or send a reply
-    unsigned max_keep_alive_requests = 100;
+    unsigned threads = 2;                                   ///< event loops
+    std::size_t max_connections = 1024;                     ///< beyond: idle ones are closed first
+    Duration keep_alive_timeout = std::chrono::seconds{30}; ///< idle time between requests
+    Duration request_timeout = std::chrono::seconds{5};     ///< first byte to whole request
+    unsigned max_keep_alive_requests = 0;                   ///< per connection; 0: no limit
+    std::size_t max_header_size = 8 * 1024;                 ///< request line and headers
+    std::size_t max_headers = 100;
+    std::size_t max_body_size = 64 * 1024; ///< pushed results
+    double rate_limit = 100;               ///< requests per second per client address; 0: none
+    unsigned rate_burst = 200;
+    bool rate_limit_loopback = false; ///< loopback clients (the host itself) are not limited
+    bool operator==(const HttpSettings &) const = default;
+};
+
+/// agent.toml [tls]: HTTPS instead of HTTP, optionally with client certificates.
+struct TlsSettings {
+    std::filesystem::path certificate; ///< PEM chain; empty: plain HTTP
+    std::filesystem::path private_key; ///< PEM
+    std::filesystem::path
+        client_ca; ///< PEM; set: every client must present a certificate it signed
+    bool enabled() const { return !certificate.empty(); }
+    bool operator==(const TlsSettings &) const = default;
+};
+
+/// One line of the token file: a bearer token and what it may do.
+struct AccessToken {
+    Scope scope = Scope::read;
+    std::string secret;
+    std::string name; ///< for logs; never the secret
+};
+
+/// agent.toml [access]: who may see and do what over HTTP.
+struct AccessSettings {
+    std::filesystem::path token_file; ///< empty: no tokens, every caller gets `anonymous`
+    std::vector<AccessToken> tokens;
+    /// Callers without a token. Default: write without a token file, probe with one.
+    Scope anonymous = Scope::write;
 };
 
 enum class Isolation { in_process, process };
@@ -60,6 +93,8 @@ struct AgentSettings {
     unsigned workers = 4;
     std::string log_level = "info";
     HttpSettings http;
+    TlsSettings tls;
+    AccessSettings access;
     std::size_t history_size = 10; ///< past results kept per check
     /// After SIGTERM, how long readiness answers 503 ("draining") before the
     /// agent stops, so load balancers take it out of rotation first.

@@ -47,12 +47,18 @@ bool same_token(std::string_view given, std::string_view expected) {
     return difference == 0;
 }
 
-HealthView make_view(std::vector<CheckState> checks, const StatusCodes &codes, const Query &query) {
+/// Callers with only the probe scope get the status and nothing about the checks.
+bool may_see_details(const HttpRequest &request) {
+    return request.caller.scope >= Scope::read;
+}
+
+HealthView make_view(std::vector<CheckState> checks, const StatusCodes &codes, const Query &query,
+                     bool details) {
     HealthView view;
     view.checks = std::move(checks);
     view.now = std::chrono::system_clock::now();
     view.codes = codes;
-    view.verbose = query.flag("verbose").value_or(true);
+    view.verbose = details && query.flag("verbose").value_or(true);
     return view;
 }
 
@@ -70,8 +76,9 @@ public:
         : results_(results), style_(style), codes_(codes), selection_(std::move(selection)),
           extras_(extras) {}
 
-    /// Many checks; `?exclude=a,b` leaves some out, `?verbose=0` keeps only the status.
-    HttpResponse aggregate(const HttpRequest &request) const {
+    /// Many checks; `?exclude=a,b` leaves some out, `?verbose=0` keeps only the status
+    /// (as does a caller without the read scope, unless `details` vouches for it).
+    HttpResponse aggregate(const HttpRequest &request, bool details = false) const {
         const Query query{request.query};
         if (auto format = query.get("format"); format && !style_.accepts_format(*format))
             return style_.not_found(request);
@@ -81,19 +88,21 @@ public:
             return !selection_.covers(check.info) ||
                    std::find(excluded.begin(), excluded.end(), check.info.name) != excluded.end();
         });
-        HealthView view = make_view(std::move(checks), codes_, query);
+        HealthView view =
+            make_view(std::move(checks), codes_, query, details || may_see_details(request));
         add_extras(view);
         return style_.aggregate(view);
     }
 
     /// One check; `?history` adds its last results (native style).
-    HttpResponse single(const HttpRequest &request, const std::string &name) const {
+    HttpResponse single(const HttpRequest &request, const std::string &name,
+                        bool details = false) const {
         const Query query{request.query};
         if (auto format = query.get("format"); format && !style_.accepts_format(*format))
             return style_.not_found(request);
         const auto check = results_.find(name);
         if (!check || !selection_.covers(check->info)) return style_.not_found(request);
-        HealthView view = make_view({}, codes_, query);
+        HealthView view = make_view({}, codes_, query, details || may_see_details(request));
         if (query.flag("history").value_or(false)) view.history = results_.history(name);
         return style_.single(*check, view);
     }
@@ -172,6 +181,14 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentS
     });
 }
 
+/// An endpoint over probe groups only is a probe: kubelets and load balancers
+/// use it without a token, and see statuses only.
+bool readiness_only(const EndpointDefinition &endpoint) {
+    return !endpoint.groups.empty() && endpoint.checks.empty() &&
+           std::all_of(endpoint.groups.begin(), endpoint.groups.end(),
+                       [](const std::string &group) { return is_probe_group(group); });
+}
+
 void add_endpoint(Router &router, const ResultStore &results, const AgentStatus &agent,
                   const EndpointDefinition &endpoint) {
     const ResponseStyle &style = *find_style(endpoint.style);
@@ -190,11 +207,12 @@ void add_endpoint(Router &router, const ResultStore &results, const AgentStatus 
             if (const auto given = captures.find("token");
                 given != captures.end() && !same_token(given->second, token))
                 return style.wrong_token(request);
-            return per_check ? answerer.single(request, captures.at("name"))
-                             : answerer.aggregate(request);
+            // A URL-token endpoint's token is its own credential for details.
+            const bool details = !token.empty();
+            return per_check ? answerer.single(request, captures.at("name"), details)
+                             : answerer.aggregate(request, details);
         },
-        // A URL-token endpoint is its own credential; others are for readers.
-        endpoint.token.empty() ? Scope::read : Scope::probe);
+        endpoint.token.empty() && !readiness_only(endpoint) ? Scope::read : Scope::probe);
 }
 
 std::vector<std::string> placeholders(std::string_view path) {

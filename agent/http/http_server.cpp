@@ -2,178 +2,135 @@
 #include "http/http_server.hpp"
 
 #include <fcntl.h>
-#include <memory>
-#include <mutex>
+
+#include <atomic>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
-#include <Poco/URI.h>
 
 #include "core/log.hpp"
-#include "http/health_json.hpp"
+#include "http/server/event_loop.hpp"
+#include "http/server/rate_limiter.hpp"
+#include "http/server/response_writer.hpp"
+#include "http/server/tls_transport.hpp"
 
 namespace vitals {
 namespace {
 
-using namespace Poco::Net;
-
-HttpResponse bad_request(const std::string &uri) {
-    return json_response(400, render_error("bad request", "malformed request target: " + uri));
-}
-
-HttpResponse route(const Router &router, HTTPServerRequest &request) {
-    HttpRequest parsed;
-    parsed.method = request.getMethod();
+Poco::Net::ServerSocket bind_socket(const ListenAddress &listen) {
     try {
-        const Poco::URI uri{request.getURI()};
-        parsed.path = uri.getPath();
-        parsed.query = uri.getRawQuery();
-    } catch (const Poco::Exception &) {
-        return bad_request(request.getURI());
-    }
-    if (parsed.path.empty() || parsed.path.front() != '/') return bad_request(request.getURI());
-    return router.handle(parsed);
-}
-
-/// The routes in force; a reload swaps them while requests are being served.
-class RouteTable {
-public:
-    explicit RouteTable(Router router)
-        : current_(std::make_shared<const Router>(std::move(router))) {}
-    std::shared_ptr<const Router> get() const {
-        const std::lock_guard lock{mutex_};
-        return current_;
-    }
-    void set(Router router) {
-        auto next = std::make_shared<const Router>(std::move(router));
-        const std::lock_guard lock{mutex_};
-        current_ = std::move(next);
-    }
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<const Router> current_;
-};
-
-class RouterHandler final : public HTTPRequestHandler {
-public:
-    explicit RouterHandler(std::shared_ptr<const Router> router) : router_(std::move(router)) {}
-
-    void handleRequest(HTTPServerRequest &request, HTTPServerResponse &response) override {
-        HttpResponse answer;
-        try {
-            answer = route(*router_, request);
-        } catch (const std::exception &e) {
-            log(LogLevel::error, "http", "{} {}: {}", request.getMethod(), request.getURI(),
-                e.what());
-            answer = json_response(500, render_error("internal error", "see the agent log"));
-        }
-        response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(answer.status));
-        response.setContentType(answer.content_type);
-        for (const auto &[name, value] : answer.headers)
-            response.set(name, value);
-        response.setContentLength64(static_cast<Poco::Int64>(answer.body.size()));
-        if (request.getMethod() == HTTPRequest::HTTP_HEAD) {
-            response.send();
-        } else {
-            response.sendBuffer(answer.body.data(), answer.body.size());
-        }
-    }
-
-private:
-    std::shared_ptr<const Router> router_; // the table may change; this request keeps its own
-};
-
-class HandlerFactory final : public HTTPRequestHandlerFactory {
-public:
-    explicit HandlerFactory(const RouteTable &routes) : routes_(routes) {}
-    HTTPRequestHandler *createRequestHandler(const HTTPServerRequest &) override {
-        return new RouterHandler(routes_.get());
-    }
-
-private:
-    const RouteTable &routes_;
-};
-
-ServerSocket bind_socket(const ListenAddress &listen) {
-    try {
-        ServerSocket socket;
-        // SO_REUSEADDR lets a restarted agent rebind at once; SO_REUSEPORT
-        // (Poco's default with it) would let a second agent share the port
-        // and answer half the probes, so it stays off.
-        socket.bind(SocketAddress{listen.host, listen.port}, /*reuseAddress=*/true,
+        Poco::Net::ServerSocket socket;
+        // SO_REUSEADDR lets a restarted agent rebind at once; SO_REUSEPORT would
+        // let a second agent share the port and answer half the probes.
+        socket.bind(Poco::Net::SocketAddress{listen.host, listen.port}, /*reuseAddress=*/true,
                     /*reusePort=*/false);
-        socket.listen(128);
-        // Poco does not ask for close-on-exec: without it every command a
-        // plugin spawns would inherit the agent's listening socket.
-        ::fcntl(socket.impl()->sockfd(), F_SETFD, FD_CLOEXEC);
+        socket.listen(1024);
+        const int fd = socket.impl()->sockfd();
+        // Close-on-exec: otherwise every command a plugin spawns inherits the socket.
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
         return socket;
     } catch (const Poco::Exception &e) {
         throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + e.displayText());
     }
 }
 
-Poco::Timespan to_timespan(Duration duration) {
-    return Poco::Timespan{std::chrono::duration_cast<std::chrono::microseconds>(duration).count()};
+ConnectionLimits limits_from(const HttpSettings &settings) {
+    ConnectionLimits limits;
+    limits.request.max_head_bytes = settings.max_header_size;
+    limits.request.max_headers = settings.max_headers;
+    limits.request.max_body_bytes = settings.max_body_size;
+    limits.keep_alive_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(settings.keep_alive_timeout);
+    limits.request_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(settings.request_timeout);
+    limits.max_requests = settings.max_keep_alive_requests;
+    return limits;
 }
+
+/// What a reload swaps together: the routes and who may use them.
+struct FrontDoor {
+    Router router;
+    AccessPolicy access;
+};
 
 } // namespace
 
 struct HttpServer::Impl {
-    RouteTable routes;
-    // Poco serves each keep-alive connection on one thread for its whole
-    // life; a private pool (not the 16-thread default pool) sized from the
-    // config plus short keep-alive bounds keep a fresh probe from waiting
-    // behind idle connections.
-    Poco::ThreadPool threads;
-    ServerSocket socket;
-    HTTPServer server;
+    HttpSettings settings;
+    ConnectionLimits limits;
+    Poco::Net::ServerSocket socket;
+    std::unique_ptr<TlsServerContext> tls;
+    std::atomic<std::shared_ptr<const FrontDoor>> front_door;
+    RateLimiter rate_limiter;
+    ConnectionBudget budget;
+    std::vector<std::unique_ptr<EventLoop>> loops;
+    std::vector<std::thread> threads;
 
-    Impl(const ListenAddress &listen, const HttpSettings &settings, Router routes_in)
-        : routes(std::move(routes_in)), threads(2, static_cast<int>(settings.max_threads)),
-          socket(bind_socket(listen)),
-          server(new HandlerFactory(routes), threads, socket, make_params(settings)) {}
+    Impl(const ListenAddress &listen, const HttpSettings &settings_in, const TlsSettings &tls_in,
+         Router router, AccessPolicy access)
+        : settings(settings_in), limits(limits_from(settings_in)), socket(bind_socket(listen)),
+          tls(tls_in.enabled() ? std::make_unique<TlsServerContext>(tls_in) : nullptr),
+          front_door(
+              std::make_shared<const FrontDoor>(FrontDoor{std::move(router), std::move(access)})),
+          rate_limiter(settings_in.rate_limit, settings_in.rate_burst),
+          budget{settings_in.max_connections} {}
 
-    static HTTPServerParams::Ptr make_params(const HttpSettings &settings) {
-        HTTPServerParams::Ptr params = new HTTPServerParams;
-        params->setMaxThreads(static_cast<int>(settings.max_threads));
-        params->setMaxQueued(static_cast<int>(settings.max_queued));
-        params->setKeepAlive(true);
-        params->setKeepAliveTimeout(to_timespan(settings.keep_alive_timeout));
-        // Poco's default of 60 s would let a client that connects and sends
-        // nothing hold a thread for a minute.
-        params->setTimeout(to_timespan(settings.request_timeout));
-        params->setMaxKeepAliveRequests(static_cast<int>(settings.max_keep_alive_requests));
-        params->setServerName("vitals");
-        return params;
+    HttpResponse dispatch(HttpRequest &request) {
+        unsigned retry_after = 0;
+        if ((settings.rate_limit_loopback || !is_loopback_address(request.peer)) &&
+            !rate_limiter.allow(request.peer, RateLimiter::Clock::now(), retry_after)) {
+            auto response = error_response(429, "request rate limit exceeded");
+            response.headers["Retry-After"] = std::to_string(retry_after);
+            return response;
+        }
+        const auto current = front_door.load();
+        request.caller = current->access.identify(request.headers);
+        return current->router.handle(request);
     }
 };
 
-HttpServer::HttpServer(const ListenAddress &listen, const HttpSettings &settings, Router router)
-    : impl_(std::make_unique<Impl>(listen, settings, std::move(router))) {}
+HttpServer::HttpServer(const ListenAddress &listen, const HttpSettings &settings,
+                       const TlsSettings &tls, Router router, AccessPolicy access)
+    : impl_(std::make_unique<Impl>(listen, settings, tls, std::move(router), std::move(access))) {}
 
 HttpServer::~HttpServer() {
     stop();
 }
 
 void HttpServer::start() {
-    impl_->server.start();
+    const int fd = impl_->socket.impl()->sockfd();
+    for (unsigned i = 0; i < std::max(1u, impl_->settings.threads); ++i) {
+        impl_->loops.push_back(std::make_unique<EventLoop>(
+            fd, impl_->tls.get(), impl_->limits, impl_->budget,
+            [impl = impl_.get()](HttpRequest &request) { return impl->dispatch(request); }));
+    }
+    for (auto &loop : impl_->loops) {
+        impl_->threads.emplace_back([loop = loop.get()] {
+            try {
+                loop->run();
+            } catch (const std::exception &e) {
+                log(LogLevel::error, "http", "event loop stopped: {}", e.what());
+            }
+        });
+    }
 }
 
-void HttpServer::set_router(Router router) {
-    impl_->routes.set(std::move(router));
+void HttpServer::update(Router router, AccessPolicy access) {
+    impl_->front_door.store(
+        std::make_shared<const FrontDoor>(FrontDoor{std::move(router), std::move(access)}));
 }
 
 void HttpServer::stop() {
-    impl_->server.stopAll(/*abortCurrent=*/true);
+    for (auto &loop : impl_->loops)
+        loop->stop();
+    for (auto &thread : impl_->threads)
+        if (thread.joinable()) thread.join();
+    impl_->threads.clear();
+    impl_->loops.clear();
 }
 
 std::uint16_t HttpServer::port() const {

@@ -1,23 +1,30 @@
-// The Poco HTTP server in front of the router. SPDX-License-Identifier: MIT
+// The HTTP front door: listening socket, event loops, access and routes. SPDX-License-Identifier:
+// MIT
 #pragma once
 
 #include <cstdint>
 #include <memory>
 
 #include "config/configuration.hpp"
+#include "http/access_policy.hpp"
 #include "http/router.hpp"
 
 namespace vitals {
 
+/// Serves the router on `settings.threads` event loops (see http/server/). A
+/// request goes through the per-client rate limit, then the access policy
+/// (which sets the caller's scope), then the router.
 class HttpServer {
 public:
-    /// Binds at once (so port 0 is resolved and a busy port fails here).
-    HttpServer(const ListenAddress &listen, const HttpSettings &settings, Router router);
+    /// Binds at once (so port 0 is resolved and a busy port fails here); throws
+    /// std::runtime_error for a busy port or unusable TLS files.
+    HttpServer(const ListenAddress &listen, const HttpSettings &settings, const TlsSettings &tls,
+               Router router, AccessPolicy access);
     ~HttpServer();
 
     void start();
-    /// Swaps the routes (a reload's new endpoints); requests in flight finish on the old ones.
-    void set_router(Router router);
+    /// Swaps the routes and tokens (a reload); requests in flight finish on the old ones.
+    void update(Router router, AccessPolicy access);
     void stop();
     /// The bound port (the real one when 0 was asked for).
     std::uint16_t port() const;

@@ -5,16 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "core/scope.hpp"
+
 namespace vitals {
-
-/// What a caller may do, in increasing order: each scope includes the ones below it.
-enum class Scope {
-    probe, ///< status code and a minimal body: what a kubelet or load balancer needs
-    read,  ///< full details, history, metrics, the status page
-    write, ///< trigger runs, push results
-};
-
-std::string_view to_string(Scope scope);
 
 /// Header names compare case-insensitively (RFC 9110 §5.1).
 struct CaseInsensitiveLess {

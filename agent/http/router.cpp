@@ -38,18 +38,6 @@ HttpResponse json_response(int status, std::string body) {
     return response;
 }
 
-std::string_view to_string(Scope scope) {
-    switch (scope) {
-    case Scope::probe:
-        return "probe";
-    case Scope::read:
-        return "read";
-    case Scope::write:
-        return "write";
-    }
-    return "?";
-}
-
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
         return std::tolower(static_cast<unsigned char>(x)) <
@@ -101,7 +89,8 @@ std::optional<Captures> Router::match(const Route &route,
 
 HttpResponse Router::handle(const HttpRequest &request) const {
     const auto path = split_path(request.path);
-    const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    const std::string_view method =
+        request.method == "HEAD" ? std::string_view{"GET"} : std::string_view{request.method};
     std::vector<std::string_view> allowed;
     for (const auto &route : routes_) {
         const auto captures = match(route, path);

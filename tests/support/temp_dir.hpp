@@ -34,6 +34,14 @@ public:
         return file;
     }
 
+    /// Like write(), readable by the owner only: how token and key files must be kept.
+    std::filesystem::path write_secret(const std::string &relative, const std::string &text) const {
+        const auto file = write(relative, text);
+        std::filesystem::permissions(file, std::filesystem::perms::owner_read |
+                                               std::filesystem::perms::owner_write);
+        return file;
+    }
+
 private:
     std::filesystem::path path_;
 };

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+#include "config/access_reader.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace vitals {
+namespace fs = std::filesystem;
+namespace {
+
+/// Short tokens can be guessed; 16 characters of any sane generator are enough.
+constexpr std::size_t min_token_length = 16;
+
+fs::path resolve(const fs::path &base_dir, const std::string &path) {
+    const fs::path given{path};
+    return given.is_absolute() ? given : (base_dir / given).lexically_normal();
+}
+
+/// "<scope> <token> [name]" per line; '#' starts a comment line.
+void read_token_lines(const fs::path &file, AccessSettings &access, ConfigErrors &errors) {
+    std::ifstream in{file};
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::istringstream words{line};
+        std::string scope_word, secret, name, extra;
+        words >> scope_word;
+        if (scope_word.empty() || scope_word.front() == '#') continue;
+        words >> secret >> name >> extra;
+        const SourceLocation where{file.string(), number, 1};
+        const auto scope = parse_scope(scope_word);
+        if (!scope || *scope == Scope::none) {
+            errors.push_back(
+                {where, "token",
+                 fmt::format("unknown scope \"{}\": expected probe, read or write", scope_word)});
+        } else if (secret.empty()) {
+            errors.push_back({where, "token", "expected \"<scope> <token> [name]\""});
+        } else if (secret.size() < min_token_length) {
+            errors.push_back({where, "token",
+                              fmt::format("token shorter than {} characters", min_token_length)});
+        } else if (!extra.empty()) {
+            errors.push_back({where, "token", "expected \"<scope> <token> [name]\""});
+        } else {
+            access.tokens.push_back(
+                {*scope, secret, name.empty() ? fmt::format("line {}", number) : name});
+        }
+    }
+}
+
+} // namespace
+
+std::optional<std::string> secret_file_problem(const fs::path &file) {
+    struct stat info {};
+    if (::stat(file.c_str(), &info) != 0) return fmt::format("cannot read '{}'", file.string());
+    if (!S_ISREG(info.st_mode)) return fmt::format("'{}' is not a regular file", file.string());
+    if (info.st_mode & (S_IROTH | S_IWOTH))
+        return fmt::format("'{}' is accessible by every user (mode {:04o}): it holds a secret, "
+                           "chmod o-rwx it",
+                           file.string(), info.st_mode & 07777);
+    if (!std::ifstream{file}) return fmt::format("cannot read '{}'", file.string());
+    return std::nullopt;
+}
+
+void read_access(const toml::table &table, const fs::path &base_dir, AccessSettings &access,
+                 ConfigErrors &errors) {
+    TableReader reader{table, "access", errors};
+    if (auto file = reader.string("token_file")) {
+        access.token_file = resolve(base_dir, *file);
+        access.anonymous = Scope::probe;
+        if (auto problem = secret_file_problem(access.token_file)) {
+            reader.invalid("token_file", *problem);
+        } else {
+            const std::size_t before = errors.size();
+            read_token_lines(access.token_file, access, errors);
+            if (access.tokens.empty() && errors.size() == before)
+                reader.invalid("token_file", fmt::format("'{}' holds no token", *file));
+        }
+    }
+    if (auto anonymous = reader.string("anonymous")) {
+        if (auto scope = parse_scope(*anonymous))
+            access.anonymous = *scope;
+        else
+            reader.invalid("anonymous", "expected none, probe, read or write");
+    }
+    reader.reject_unknown_keys();
+}
+
+void read_tls(const toml::table &table, const fs::path &base_dir, TlsSettings &tls,
+              ConfigErrors &errors) {
+    TableReader reader{table, "tls", errors};
+    const auto readable = [&](std::string_view key, const fs::path &file) {
+        if (!std::ifstream{file})
+            reader.invalid(key, fmt::format("cannot read '{}'", file.string()));
+    };
+    if (auto certificate = reader.string("certificate")) {
+        tls.certificate = resolve(base_dir, *certificate);
+        readable("certificate", tls.certificate);
+    } else if (table.contains("key") || table.contains("client_ca")) {
+        reader.missing("certificate");
+    }
+    if (auto key = reader.string("key")) {
+        tls.private_key = resolve(base_dir, *key);
+        if (auto problem = secret_file_problem(tls.private_key)) reader.invalid("key", *problem);
+    } else if (table.contains("certificate")) {
+        reader.missing("key");
+    }
+    if (auto ca = reader.string("client_ca")) {
+        tls.client_ca = resolve(base_dir, *ca);
+        readable("client_ca", tls.client_ca);
+    }
+    reader.reject_unknown_keys();
+}
+
+} // namespace vitals

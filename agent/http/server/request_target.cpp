@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include "http/server/request_target.hpp"
+
+namespace vitals {
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// Length of the UTF-8 sequence starting at `text` (0 when invalid): shortest
+/// form only, no surrogates, nothing above U+10FFFF.
+std::size_t utf8_sequence_length(std::string_view text) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const auto continuation = [&](std::size_t i) {
+        return i < text.size() && (byte(i) & 0xC0) == 0x80;
+    };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80) return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        if (!continuation(1) || !continuation(2)) return 0;
+        if (lead == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+        if (lead == 0xED && byte(1) >= 0xA0) return 0; // surrogate
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+        if (lead == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+        if (lead == 0xF4 && byte(1) >= 0x90) return 0; // above U+10FFFF
+        return 4;
+    }
+    return 0;
+}
+
+bool is_valid_utf8(std::string_view text) {
+    while (!text.empty()) {
+        const auto length = utf8_sequence_length(text);
+        if (length == 0) return false;
+        text.remove_prefix(length);
+    }
+    return true;
+}
+
+/// Strips "http://authority" or "https://authority" from an absolute-form target.
+std::string_view origin_part(std::string_view target) {
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (target.size() >= scheme.size() && target.substr(0, scheme.size()) == scheme) {
+            const auto slash = target.find('/', scheme.size());
+            return slash == std::string_view::npos ? "/" : target.substr(slash);
+        }
+    }
+    return target;
+}
+
+bool has_dot_segment(std::string_view path) {
+    while (!path.empty()) {
+        path.remove_prefix(1); // the '/'
+        const auto segment = path.substr(0, path.find('/'));
+        if (segment == "." || segment == "..") return true;
+        path.remove_prefix(segment.size());
+    }
+    return false;
+}
+
+} // namespace
+
+std::variant<RequestTarget, BadTarget> parse_request_target(std::string_view target) {
+    const std::string_view origin = origin_part(target);
+    if (origin.empty() || origin.front() != '/')
+        return BadTarget{400, "request target must be a path"};
+    if (origin.find('#') != std::string_view::npos)
+        return BadTarget{400, "fragment in request target"};
+    const auto question = origin.find('?');
+    const std::string_view raw_path = origin.substr(0, question);
+
+    RequestTarget parsed;
+    if (question != std::string_view::npos) parsed.query = origin.substr(question + 1);
+    parsed.path.reserve(raw_path.size());
+    for (std::size_t i = 0; i < raw_path.size(); ++i) {
+        char c = raw_path[i];
+        if (c == '%') {
+            const int high = i + 2 < raw_path.size() ? hex_value(raw_path[i + 1]) : -1;
+            const int low = high < 0 ? -1 : hex_value(raw_path[i + 2]);
+            if (low < 0) return BadTarget{400, "malformed percent escape in path"};
+            c = static_cast<char>(high * 16 + low);
+            i += 2;
+            if (c == '/') return BadTarget{400, "encoded slash in path"};
+            if (c == '\0') return BadTarget{400, "encoded NUL in path"};
+        }
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) return BadTarget{400, "control character in path"};
+        parsed.path.push_back(c);
+    }
+    if (!is_valid_utf8(parsed.path)) return BadTarget{400, "path is not valid UTF-8"};
+    if (has_dot_segment(parsed.path)) return BadTarget{400, "dot segment in path"};
+    return parsed;
+}
+
+} // namespace vitals

@@ -1,0 +1,376 @@
+// The real vitalsd against hostile and unauthorised clients: tokens, TLS, limits.
+// SPDX-License-Identifier: MIT
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <Poco/Net/AcceptCertificateHandler.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+
+#include "support/agent_fixture.hpp"
+#include "support/raw_client.hpp"
+
+using namespace vitals::test;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string ok_check = R"([check.fine]
+plugin = "sleepy"
+groups = ["live", "ready"]
+interval = "1s"
+[check.fine.params]
+message = "the database password is hunter2"
+)";
+
+const std::string read_token = "read-0123456789abcdef";
+const std::string write_token = "write-0123456789abcdef";
+const std::string probe_token = "probe-0123456789abcdef";
+
+/// An agent whose [access] token_file holds a token of each scope.
+std::string with_tokens(const TempDir &secrets, const std::string &more = "") {
+    const auto file =
+        secrets.write_secret("tokens", "read " + read_token + " scraper\nwrite " + write_token +
+                                           "\nprobe " + probe_token + "\n");
+    return more + "[access]\ntoken_file = \"" + file.string() + "\"\n";
+}
+
+std::string request(const std::string &method, const std::string &target,
+                    const std::string &headers = "") {
+    return method + " " + target + " HTTP/1.1\r\nHost: x\r\n" + headers +
+           "Connection: close\r\n\r\n";
+}
+
+std::string header_value(const std::string &reply, const std::string &name) {
+    const auto at = reply.find("\r\n" + name + ": ");
+    if (at == std::string::npos) return "";
+    const auto start = at + name.size() + 4;
+    return reply.substr(start, reply.find("\r\n", start) - start);
+}
+
+std::string body_of(const std::string &reply) {
+    const auto end = reply.find("\r\n\r\n");
+    return end == std::string::npos ? "" : reply.substr(end + 4);
+}
+
+/// GET /health/live on a fresh connection; the time from connect to the whole reply.
+std::chrono::microseconds live_probe_time(std::uint16_t port, int &status) {
+    const auto start = Clock::now();
+    RawConnection connection{port};
+    connection.send(request("GET", "/health/live"));
+    const auto reply = connection.receive(5s);
+    status = raw_status(reply);
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
+
+int run(const std::string &command) {
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- access
+
+TEST_CASE("security: with tokens, probes stay anonymous and bare, details need read") {
+    TempDir secrets;
+    Agent agent{ok_check, with_tokens(secrets)};
+    const std::string as_reader = "Authorization: Bearer " + read_token + "\r\n";
+    const auto give_up = Clock::now() + 10s;
+    while (body_of(raw_exchange(agent.port(), request("GET", "/health/checks/fine", as_reader)))
+                   .find("\"pending\":false") == std::string::npos &&
+           Clock::now() < give_up)
+        std::this_thread::sleep_for(50ms);
+
+    const auto live = raw_exchange(agent.port(), request("GET", "/health/live"));
+    CHECK(raw_status(live) == 200);
+    CHECK(body_of(live).find("fine") == std::string::npos); // status only, no check names
+    CHECK(body_of(live).find("\"status\":\"ok\"") != std::string::npos);
+
+    for (const std::string path : {"/health", "/metrics", "/health/checks/fine"}) {
+        CAPTURE(path);
+        const auto anonymous = raw_exchange(agent.port(), request("GET", path));
+        CHECK(raw_status(anonymous) == 401);
+        CHECK(header_value(anonymous, "WWW-Authenticate").starts_with("Bearer"));
+        CHECK(body_of(anonymous).find("fine") == std::string::npos);
+        CHECK(body_of(anonymous).find("hunter2") == std::string::npos);
+
+        const auto wrong = raw_exchange(
+            agent.port(), request("GET", path, "Authorization: Bearer " + read_token + "x\r\n"));
+        CHECK(raw_status(wrong) == 401);
+        const auto too_little = raw_exchange(
+            agent.port(), request("GET", path, "Authorization: Bearer " + probe_token + "\r\n"));
+        CHECK(raw_status(too_little) == 403);
+        CHECK(body_of(too_little).find("fine") == std::string::npos);
+
+        const auto reader = raw_exchange(
+            agent.port(), request("GET", path, "Authorization: Bearer " + read_token + "\r\n"));
+        CHECK(raw_status(reader) == 200);
+        CHECK(body_of(reader).find("fine") != std::string::npos);
+    }
+    // The log names the token holder at most, never a token.
+    CHECK(agent.log().find(read_token) == std::string::npos);
+}
+
+TEST_CASE("security: a reload swaps the tokens") {
+    TempDir secrets;
+    Agent agent{ok_check, with_tokens(secrets)};
+    const std::string rotated = "rotated-0123456789abcdef";
+    secrets.write_secret("tokens", "read " + rotated + "\n");
+    agent.process().signal(SIGHUP);
+    const auto auth = [&](const std::string &token) {
+        return raw_status(raw_exchange(
+            agent.port(), request("GET", "/health", "Authorization: Bearer " + token + "\r\n")));
+    };
+    const auto give_up = Clock::now() + 10s;
+    while (auth(rotated) != 200 && Clock::now() < give_up)
+        std::this_thread::sleep_for(50ms);
+    CHECK(auth(rotated) == 200);
+    CHECK(auth(read_token) == 401);
+}
+
+TEST_CASE("security: listening beyond loopback without tokens logs a warning") {
+    Agent agent{"", "", {"--listen", "0.0.0.0:0"}};
+    CHECK(agent.log().find("no [access] token_file") != std::string::npos);
+    Agent quiet{""};
+    CHECK(quiet.log().find("no [access] token_file") == std::string::npos);
+}
+
+// ---------------------------------------------------------------- hostile requests
+// Agents without checks: an empty probe group is ok, so /health/live is 200 at once.
+
+TEST_CASE("security: malformed and hostile requests each get their status") {
+    Agent agent{"", "[http]\nmax_header_size = \"8KiB\"\nmax_body_size = \"1KiB\"\n"};
+    const auto port = agent.port();
+    const auto status = [&](const std::string &bytes) {
+        return raw_status(raw_exchange(port, bytes));
+    };
+
+    CHECK(status(request("GET", "/health", "X-Big: " + std::string(20000, 'a') + "\r\n")) == 431);
+    std::string many;
+    for (int i = 0; i < 10000; ++i)
+        many += "X-H" + std::to_string(i) + ": 1\r\n";
+    CHECK(status(request("GET", "/health", many)) == 431);
+    CHECK(status(request("GET", "/" + std::string(10000, 'a'))) == 414);
+    CHECK(status(request("GET", "/health/\xff\xfe")) == 400);
+    CHECK(status(request("GET", "/health/checks/%C3%28")) == 400);
+    CHECK(status(request("GET", "/health/../../etc/passwd")) == 400);
+    CHECK(status(request("GET", "/health/checks/..%2f..%2fetc%2fpasswd")) == 400);
+    CHECK(status(request("GET", "/health%00")) == 400);
+    CHECK(status(request("GET", "/etc/passwd")) == 404);
+    CHECK(status(request("GET", "/conf.d/")) == 404);
+    CHECK(status(std::string{"GET /health HTTP/1.1\r\nHost: \0x\r\n\r\n", 30}) == 400);
+    CHECK(status("GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 501);
+    CHECK(status(request("POST", "/health", "Content-Length: 5000\r\n")) == 413);
+    CHECK(status("GET /health HTTP/3.0\r\n\r\n") == 505);
+    CHECK(status("\x16\x03\x01\x02\x01\x01\x01\x01\xfc\x03\x03\r\n\r\n") == 400); // TLS to HTTP
+
+    for (const std::string method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}) {
+        CAPTURE(method);
+        const auto reply = raw_exchange(port, request(method, "/health", "Content-Length: 0\r\n"));
+        CHECK(raw_status(reply) == 405);
+        CHECK(header_value(reply, "Allow") == "GET, HEAD");
+    }
+    // Still serving after all that.
+    CHECK(http_get(port, "/health/live").status == 200);
+}
+
+TEST_CASE("security: a slowloris client is cut off and does not delay probes") {
+    Agent agent{"", "[http]\nrequest_timeout = \"1s\"\n"};
+    RawConnection slow{agent.port()};
+    const auto start = Clock::now();
+    bool cut_off = false;
+    std::string reply;
+    for (const char c : std::string{"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaa"}) {
+        if (!slow.send(std::string(1, c))) {
+            cut_off = true;
+            break;
+        }
+        int status = 0;
+        CHECK(live_probe_time(agent.port(), status) < 100ms);
+        CHECK(status == 200);
+        reply += slow.receive(150ms);
+        if (slow.closed()) {
+            cut_off = true;
+            break;
+        }
+    }
+    const auto took = Clock::now() - start;
+    MESSAGE("slow client cut off after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+    CHECK(cut_off);
+    CHECK(took < 3s);
+    CHECK(raw_status(reply) == 408);
+}
+
+TEST_CASE("security: 500 idle keep-alive connections do not delay a fresh probe") {
+    Agent agent{""};
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < 500; ++i) {
+        idle.push_back(std::make_unique<RawConnection>(agent.port()));
+        if (i % 2 == 0) { // half have been served once and wait for their next request
+            idle.back()->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            REQUIRE(raw_status(idle.back()->receive(5s, "\"status\"")) == 200);
+        }
+    }
+    std::vector<std::chrono::microseconds> samples;
+    for (int i = 0; i < 100; ++i) {
+        int status = 0;
+        samples.push_back(live_probe_time(agent.port(), status));
+        REQUIRE(status == 200);
+    }
+    std::sort(samples.begin(), samples.end());
+    MESSAGE("fresh /health/live behind 500 idle connections: median "
+            << samples[50].count() << " us, p99 " << samples[98].count() << " us, max "
+            << samples.back().count() << " us");
+    CHECK(samples.back() < 100ms);
+    // The idle connections are still open and served.
+    idle.front()->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(raw_status(idle.front()->receive(5s, "\"status\"")) == 200);
+}
+
+TEST_CASE("security: at max_connections the longest-idle connection makes room for a probe") {
+    Agent agent{"", "[http]\nmax_connections = 16\n"};
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < 16; ++i) {
+        idle.push_back(std::make_unique<RawConnection>(agent.port()));
+        idle.back()->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+        REQUIRE(raw_status(idle.back()->receive(5s, "\"status\"")) == 200);
+    }
+    int status = 0;
+    CHECK(live_probe_time(agent.port(), status) < 100ms);
+    CHECK(status == 200);
+    idle.front()->receive(500ms);
+    CHECK(idle.front()->closed()); // the oldest idle one went
+}
+
+TEST_CASE("security: too many requests from one client get 429 with Retry-After") {
+    Agent agent{"", "[http]\nrate_limit = 2\nrate_burst = 3\nrate_limit_loopback = true\n"};
+    std::vector<int> statuses;
+    std::string limited;
+    for (int i = 0; i < 6; ++i) {
+        const auto reply = raw_exchange(agent.port(), request("GET", "/health/live"));
+        statuses.push_back(raw_status(reply));
+        if (statuses.back() == 429) limited = reply;
+    }
+    CHECK(std::count(statuses.begin(), statuses.end(), 200) >= 3);
+    CHECK(std::count(statuses.begin(), statuses.end(), 429) >= 2);
+    CHECK(header_value(limited, "Retry-After") == "1");
+    std::this_thread::sleep_for(1100ms); // two more tokens
+    CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/health/live"))) == 200);
+}
+
+// ---------------------------------------------------------------- TLS
+
+namespace {
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl(1).
+struct Certificates {
+    TempDir dir;
+    std::filesystem::path path(const std::string &name) const { return dir.path() / name; }
+    Certificates() {
+        const std::string d = dir.path().string();
+        const std::string quiet = " >/dev/null 2>&1";
+        REQUIRE(run("cd " + d +
+                    " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                    "-keyout ca.key -out ca.crt -days 2 -subj /CN=vitals-test-ca" +
+                    quiet) == 0);
+        for (const std::string who : {"server", "client"}) {
+            const std::string ext =
+                who == "server" ? "subjectAltName=IP:127.0.0.1" : "extendedKeyUsage=clientAuth";
+            REQUIRE(run("cd " + d +
+                        " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+                        "-nodes -keyout " +
+                        who + ".key -out " + who + ".csr -subj /CN=" + who + quiet +
+                        " && printf '" + ext + "' > " + who +
+                        ".ext && openssl x509 -req "
+                        "-in " +
+                        who +
+                        ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
+                        "-extfile " +
+                        who + ".ext -out " + who + ".crt" + quiet) == 0);
+            std::filesystem::permissions(path(who + ".key"),
+                                         std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+        }
+    }
+    std::string tls_table(bool client_ca) const {
+        return "[tls]\ncertificate = \"" + path("server.crt").string() + "\"\nkey = \"" +
+               path("server.key").string() + "\"\n" +
+               (client_ca ? "client_ca = \"" + path("ca.crt").string() + "\"\n" : "");
+    }
+};
+
+/// GET over HTTPS trusting the test CA, optionally with the client certificate.
+int https_get(std::uint16_t port, const Certificates &certs, bool with_client_certificate,
+              const std::string &path = "/health/live") {
+    using Poco::Net::Context;
+    Context::Params params;
+    params.caLocation = certs.path("ca.crt").string();
+    params.verificationMode = Context::VERIFY_STRICT;
+    if (with_client_certificate) {
+        params.certificateFile = certs.path("client.crt").string();
+        params.privateKeyFile = certs.path("client.key").string();
+    }
+    Context::Ptr context = new Context(Context::TLS_CLIENT_USE, params);
+    Poco::Net::HTTPSClientSession session{"127.0.0.1", port, context};
+    session.setTimeout(Poco::Timespan{5, 0});
+    Poco::Net::HTTPRequest get{Poco::Net::HTTPRequest::HTTP_GET, path,
+                               Poco::Net::HTTPMessage::HTTP_1_1};
+    session.sendRequest(get);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    return response.getStatus();
+}
+
+} // namespace
+
+TEST_CASE("security: TLS serves HTTPS, refuses TLS 1.1 and plain HTTP") {
+    Certificates certs;
+    Agent agent{"", certs.tls_table(false)};
+    CHECK(https_get(agent.port(), certs, false) == 200);
+    const std::string s_client =
+        "openssl s_client -connect 127.0.0.1:" + std::to_string(agent.port()) +
+        " </dev/null >/dev/null 2>&1";
+    CHECK(run(s_client + " -tls1_2") == 0);
+    CHECK(run(s_client + " -tls1_1 -cipher DEFAULT@SECLEVEL=0") != 0);
+    // A plain HTTP client gets no answer it could mistake for health.
+    CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/health/live"))) == -1);
+}
+
+TEST_CASE("security: with client_ca only clients with a certificate it signed get in") {
+    Certificates certs;
+    Agent agent{"", certs.tls_table(true)};
+    CHECK(https_get(agent.port(), certs, true) == 200);
+    CHECK_THROWS(https_get(agent.port(), certs, false));
+    // The agent went on serving after the refused handshake.
+    CHECK(https_get(agent.port(), certs, true, "/health") == 200);
+}
+
+TEST_CASE("security: a TLS key readable by everyone stops the agent with a clear error") {
+    Certificates certs;
+    std::filesystem::permissions(certs.path("server.key"), std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    TempDir dir;
+    const auto config = write_agent_toml(dir, certs.tls_table(false));
+    const auto result = run_vitalsd(dir.path(), {"--check-config", "--config", config.string()});
+    CHECK(result.exit_code == 78);
+    CHECK(result.output.find("tls.key: ") != std::string::npos);
+    CHECK(result.output.find("accessible by every user") != std::string::npos);
+}
