@@ -111,7 +111,7 @@ TEST_CASE("checks: host functions called in the wrong phase are refused, not obe
     CreateContext create{def, *test_plugin("sleepy"), errors};
     CHECK(api.time_left_ns(&create) == 0);
     api.set_result(&create, VITALS_STATUS_OK, "ignored");
-    RunContext run{"c", std::chrono::steady_clock::now() + 1s};
+    RunContext run{"c", nullptr, std::chrono::steady_clock::now() + 1s};
     const char *value = nullptr;
     CHECK(api.param_string(&run, "status", &value) != 0);
     CHECK(value == nullptr);
@@ -119,7 +119,7 @@ TEST_CASE("checks: host functions called in the wrong phase are refused, not obe
 }
 
 TEST_CASE("checks: results are bounded and cleaned") {
-    RunContext run{"c", std::chrono::steady_clock::now() + 1s};
+    RunContext run{"c", nullptr, std::chrono::steady_clock::now() + 1s};
     const vitals_host_api &api = host_api();
     for (int i = 0; i < 1000; ++i)
         api.add_metric(&run, ("m" + std::to_string(i)).c_str(), i, "");
@@ -135,7 +135,7 @@ TEST_CASE("checks: results are bounded and cleaned") {
 }
 
 TEST_CASE("checks: an invalid status code becomes an error naming it") {
-    RunContext run{"c", std::chrono::steady_clock::now() + 1s};
+    RunContext run{"c", nullptr, std::chrono::steady_clock::now() + 1s};
     host_api().set_result(&run, 7, "confused");
     const auto result = run.take_result();
     CHECK(result.status == Status::error);
@@ -143,7 +143,7 @@ TEST_CASE("checks: an invalid status code becomes an error naming it") {
 }
 
 TEST_CASE("checks: plugin text is made valid UTF-8") {
-    RunContext run{"c", std::chrono::steady_clock::now() + 1s};
+    RunContext run{"c", nullptr, std::chrono::steady_clock::now() + 1s};
     host_api().set_result(&run, VITALS_STATUS_OK,
                           "caf\xc3\xa9 \xff\xfe ok \xe2\x9c\x93 \xed\xa0\x80");
     CHECK(run.take_result().message == "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd ok \xe2\x9c\x93 "
@@ -151,7 +151,7 @@ TEST_CASE("checks: plugin text is made valid UTF-8") {
 }
 
 TEST_CASE("checks: a repeated metric name replaces the earlier value") {
-    RunContext run{"c", std::chrono::steady_clock::now() + 1s};
+    RunContext run{"c", nullptr, std::chrono::steady_clock::now() + 1s};
     host_api().add_metric(&run, "latency", 1, "seconds");
     host_api().add_metric(&run, "latency", 2, "seconds");
     host_api().set_result(&run, VITALS_STATUS_OK, "");

@@ -86,7 +86,9 @@ void host_log(vitals_context *ctx, int32_t level, const char *message) {
                                : level == VITALS_LOG_INFO    ? LogLevel::info
                                : level == VITALS_LOG_WARNING ? LogLevel::warning
                                                              : LogLevel::error;
-        log(log_level, "plugin", "{}: {}", ctx ? ctx->check_name : "?", message ? message : "");
+        const std::string text = message ? message : "";
+        log(log_level, "plugin", "{}: {}", ctx ? ctx->check_name : "?",
+            ctx && ctx->secrets ? ctx->secrets->redact(text) : text);
         return 0;
     });
 }

@@ -38,20 +38,35 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     return length;
 }
 
-// Plugin text ends up in JSON and logs: keep it valid UTF-8 (bad bytes become
-// U+FFFD) and bounded, cut at a character boundary.
-std::string clean_text(const char *text, std::size_t max_bytes) {
+// Plugin text ends up in JSON, HTML and logs: keep it valid UTF-8 (bad bytes
+// become U+FFFD), one line (line breaks and tabs become spaces, other control
+// characters go), without the check's secrets, and bounded, cut at a character
+// boundary. Redaction comes before the cut so a secret cannot be cut in half.
+std::string clean_text(const char *text, std::size_t max_bytes, const Secrets *secrets = nullptr) {
     const std::string_view input{text ? text : ""};
     std::string out;
     out.reserve(std::min(input.size(), max_bytes));
     for (std::size_t i = 0; i < input.size();) {
         const std::size_t length = utf8_sequence_length(input, i);
         const std::string_view piece = length ? input.substr(i, length) : "\xEF\xBF\xBD";
-        if (out.size() + piece.size() > max_bytes) return out + "…";
-        out += piece;
         i += length ? length : 1;
+        if (piece.size() == 1 &&
+            (static_cast<unsigned char>(piece[0]) < 0x20 || piece[0] == 0x7f)) {
+            if (piece[0] == '\n' || piece[0] == '\r' || piece[0] == '\t') out += ' ';
+            continue;
+        }
+        out += piece;
+        // Beyond this, only the cut below remains to be found.
+        if (!secrets && out.size() > max_bytes) break;
+        if (out.size() > max_bytes + 4 * 1024 * 1024) break; // plugins are bounded too
     }
-    return out;
+    if (secrets) out = secrets->redact(std::move(out));
+    if (out.size() <= max_bytes) return out;
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80)
+        --cut;
+    out.resize(cut);
+    return out + "…";
 }
 
 } // namespace
@@ -62,6 +77,7 @@ const char *CreateContext::default_text(std::string_view key) const {
 }
 
 void CreateContext::error(std::string_view key, std::string message) {
+    message = secrets->redact(std::move(message));
     const std::string path =
         "check." + check_.name + ".params" + (key.empty() ? "" : "." + std::string{key});
     const toml::node *value = key.empty() ? nullptr : node(key);
@@ -71,7 +87,7 @@ void CreateContext::error(std::string_view key, std::string message) {
 
 void RunContext::set_result(int32_t status, const char *message) {
     status_code_ = status;
-    message_ = clean_text(message, max_message_bytes);
+    message_ = clean_text(message, max_message_bytes, secrets.get());
 }
 
 void RunContext::add_metric(const char *name, double value, const char *unit) {
@@ -79,8 +95,8 @@ void RunContext::add_metric(const char *name, double value, const char *unit) {
         ++dropped_metrics_;
         return;
     }
-    Metric metric{clean_text(name, max_metric_name_bytes), value,
-                  clean_text(unit, max_metric_name_bytes)};
+    Metric metric{clean_text(name, max_metric_name_bytes, secrets.get()), value,
+                  clean_text(unit, max_metric_name_bytes, secrets.get())};
     // One name, one series: a repeated name replaces the earlier value.
     for (auto &existing : metrics_) {
         if (existing.name == metric.name) {

@@ -9,6 +9,7 @@
 
 #include <vitals/plugin.h>
 
+#include "checks/secrets.hpp"
 #include "config/config_error.hpp"
 #include "config/configuration.hpp"
 #include "core/status.hpp"
@@ -21,12 +22,15 @@ class PluginLibrary;
 /// Declared opaque in plugin.h; each call phase is a subclass so a host
 /// function called in the wrong phase is detected instead of misbehaving.
 struct vitals_context {
-    explicit vitals_context(std::string check) : check_name(std::move(check)) {}
+    vitals_context(std::string check, std::shared_ptr<const vitals::Secrets> check_secrets)
+        : check_name(std::move(check)), secrets(std::move(check_secrets)) {}
     virtual ~vitals_context() = default;
     vitals_context(const vitals_context &) = delete;
     vitals_context &operator=(const vitals_context &) = delete;
 
     std::string check_name;
+    /// Redacted from everything the plugin says: messages, errors, log lines.
+    std::shared_ptr<const vitals::Secrets> secrets;
 };
 
 namespace vitals {
@@ -35,7 +39,8 @@ namespace vitals {
 class CreateContext final : public vitals_context {
 public:
     CreateContext(const CheckDefinition &check, const PluginLibrary &plugin, ConfigErrors &errors)
-        : vitals_context(check.name), check_(check), plugin_(plugin), errors_(errors) {}
+        : vitals_context(check.name, Secrets::of(check, plugin)), check_(check), plugin_(plugin),
+          errors_(errors) {}
 
     /// The key's node in conf.d, or nullptr when the check does not set it.
     const toml::node *node(std::string_view key) const { return check_.params->get(key); }
@@ -66,8 +71,9 @@ public:
     static constexpr std::size_t max_metrics = 128;
     static constexpr std::size_t max_metric_name_bytes = 128;
 
-    RunContext(std::string check, std::chrono::steady_clock::time_point deadline)
-        : vitals_context(std::move(check)), deadline_(deadline) {}
+    RunContext(std::string check, std::shared_ptr<const Secrets> check_secrets,
+               std::chrono::steady_clock::time_point deadline)
+        : vitals_context(std::move(check), std::move(check_secrets)), deadline_(deadline) {}
 
     std::chrono::steady_clock::time_point deadline() const { return deadline_; }
     void set_result(int32_t status, const char *message);

@@ -28,19 +28,20 @@ InProcessRunner::create(const CheckDefinition &definition,
         return nullptr;
     }
     return std::unique_ptr<InProcessRunner>(
-        new InProcessRunner(definition.name, std::move(plugin), instance));
+        new InProcessRunner(definition.name, context.secrets, std::move(plugin), instance));
 }
 
-InProcessRunner::InProcessRunner(std::string check, std::shared_ptr<const PluginLibrary> plugin,
-                                 void *instance)
-    : check_(std::move(check)), plugin_(std::move(plugin)), instance_(instance) {}
+InProcessRunner::InProcessRunner(std::string check, std::shared_ptr<const Secrets> secrets,
+                                 std::shared_ptr<const PluginLibrary> plugin, void *instance)
+    : check_(std::move(check)), secrets_(std::move(secrets)), plugin_(std::move(plugin)),
+      instance_(instance) {}
 
 InProcessRunner::~InProcessRunner() {
     plugin_->descriptor().destroy(instance_);
 }
 
 CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline) {
-    RunContext context{check_, deadline};
+    RunContext context{check_, secrets_, deadline};
     const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     try {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "checks/plugin_runner.hpp"
+#include "checks/secrets.hpp"
 #include "config/configuration.hpp"
 #include "loader/plugin_library.hpp"
 
@@ -24,9 +25,11 @@ public:
     CheckResult run(std::chrono::steady_clock::time_point deadline) override;
 
 private:
-    InProcessRunner(std::string check, std::shared_ptr<const PluginLibrary> plugin, void *instance);
+    InProcessRunner(std::string check, std::shared_ptr<const Secrets> secrets,
+                    std::shared_ptr<const PluginLibrary> plugin, void *instance);
 
     std::string check_;
+    std::shared_ptr<const Secrets> secrets_;
     std::shared_ptr<const PluginLibrary> plugin_; // keeps the code loaded while the instance lives
     void *instance_;
 };

@@ -19,6 +19,8 @@ const vitals_param_spec params[] = {
      "if set, each run reads its status word from this file", 0},
     {"extra_metric", VITALS_PARAM_STRING, 0, nullptr, "name of one more metric to report", 0},
     {"extra_unit", VITALS_PARAM_STRING, 0, "", "its unit", 0},
+    {"credential", VITALS_PARAM_STRING, 0, nullptr, "unused; declared secret for redaction tests",
+     1},
     {}};
 
 class Sleepy {
@@ -26,6 +28,7 @@ public:
     explicit Sleepy(const vitals::Params &p)
         : sleep_(p.duration("sleep")), status_(p.string("status")), message_(p.string("message")) {
         if (p.has("reject")) p.reject("reject", p.string("reject"));
+        if (p.has("credential")) (void)p.string("credential");
         if (p.has("extra_metric")) extra_metric_ = p.string("extra_metric");
         extra_unit_ = p.string("extra_unit");
         if (p.has("status_file")) status_file_ = p.string("status_file");
