@@ -218,6 +218,15 @@ TEST_CASE("security: a slowloris client is cut off and does not delay probes") {
     CHECK(raw_status(reply) == 408);
 }
 
+TEST_CASE("security: a connection that never sends a request is closed at request_timeout") {
+    Agent agent{"", "[http]\nrequest_timeout = \"500ms\"\nkeep_alive_timeout = \"30s\"\n"};
+    RawConnection silent{agent.port()};
+    const auto start = Clock::now();
+    silent.receive(5s);
+    CHECK(silent.closed());
+    CHECK(Clock::now() - start < 2s);
+}
+
 TEST_CASE("security: 500 idle keep-alive connections do not delay a fresh probe") {
     Agent agent{""};
     std::vector<std::unique_ptr<RawConnection>> idle;

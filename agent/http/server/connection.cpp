@@ -154,7 +154,10 @@ bool Connection::expired(Clock::time_point now) {
         }
         return true;
     }
-    return idle() && now - last_activity_ > limits_.keep_alive_timeout;
+    // A new connection (or TLS handshake) that never sends a request gets the request
+    // timeout, not the keep-alive one: it has not earned a keep-alive yet.
+    const auto idle_limit = served_ == 0 ? limits_.request_timeout : limits_.keep_alive_timeout;
+    return idle() && now - last_activity_ > idle_limit;
 }
 
 bool Connection::idle() const {
