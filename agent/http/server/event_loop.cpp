@@ -37,8 +37,10 @@ std::string peer_address(const sockaddr_storage &address) {
     return text;
 }
 
+/// Level-triggered: EPOLLRDHUP only while reading, or a client that half-closed
+/// while its reply waits for socket space would wake the loop over and over.
 std::uint32_t events_for(const Interest &interest) {
-    return (interest.read ? EPOLLIN : 0u) | (interest.write ? EPOLLOUT : 0u) | EPOLLRDHUP;
+    return (interest.read ? EPOLLIN | EPOLLRDHUP : 0u) | (interest.write ? EPOLLOUT : 0u);
 }
 
 void refuse_busy(int fd) {
