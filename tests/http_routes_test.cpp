@@ -4,6 +4,7 @@
 #include <chrono>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <Poco/JSON/Array.h>
@@ -12,6 +13,7 @@
 
 #include "core/utc_time.hpp"
 #include "http/health_routes.hpp"
+#include "http/response_cache.hpp"
 #include "results/result_store.hpp"
 #include "support/http_request.hpp"
 
@@ -370,4 +372,33 @@ TEST_CASE("http routes: messages and names are JSON-escaped") {
     const auto missing = request(store, "/health/checks/\"x\\y\"");
     CHECK(missing.status == 404);
     CHECK(text(parse(missing.body), "detail") == "/health/checks/\"x\\y\"");
+}
+
+TEST_CASE("http routes: a rendered answer is reused until the results change or it ages") {
+    using namespace std::chrono_literals;
+    vitals::ResponseCache cache{50ms};
+    int renders = 0;
+    const auto render = [&] {
+        ++renders;
+        return vitals::json_response(200, std::to_string(renders));
+    };
+    CHECK(cache.get("a", 1, render).body == "1");
+    CHECK(cache.get("a", 1, render).body == "1"); // same version, young: reused
+    CHECK(cache.get("b", 1, render).body == "2"); // another query renders its own
+    CHECK(cache.get("a", 2, render).body == "3"); // a new result: rendered again
+    std::this_thread::sleep_for(60ms);
+    CHECK(cache.get("a", 2, render).body == "4"); // too old: rendered again
+    CHECK(renders == 4);
+}
+
+TEST_CASE("http routes: /health shows a new result at once despite the cache") {
+    vitals::ResultStore store{{info("a", {})}};
+    static const vitals::AgentStatus facts{vitals::AgentFacts{}};
+    const vitals::Router router = vitals::health_router(store, {}, facts);
+    store.record("a", result(vitals::Status::ok, "first"));
+    CHECK(router.handle(make_request("GET", "/health")).status == 200);
+    store.record("a", result(vitals::Status::error, "second"));
+    const auto after = router.handle(make_request("GET", "/health"));
+    CHECK(after.status == 503);
+    CHECK(after.body.find("second") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include "config/config_reader.hpp"
 #include "http/health_json.hpp"
 #include "http/query.hpp"
+#include "http/response_cache.hpp"
 #include "http/response_style.hpp"
 
 namespace vitals {
@@ -79,6 +80,21 @@ public:
     /// Many checks; `?exclude=a,b` leaves some out, `?verbose=0` keeps only the status
     /// (as does a caller without the read scope, unless `details` vouches for it).
     HttpResponse aggregate(const HttpRequest &request, bool details = false) const {
+        details = details || may_see_details(request);
+        return cache_->get(cache_key(request, details, ""), version(),
+                           [&] { return render_aggregate(request, details); });
+    }
+
+    /// One check; `?history` adds its last results (native style).
+    HttpResponse single(const HttpRequest &request, const std::string &name,
+                        bool details = false) const {
+        details = details || may_see_details(request);
+        return cache_->get(cache_key(request, details, name), version(),
+                           [&] { return render_single(request, name, details); });
+    }
+
+private:
+    HttpResponse render_aggregate(const HttpRequest &request, bool details) const {
         const Query query{request.query};
         if (auto format = query.get("format"); format && !style_.accepts_format(*format))
             return style_.not_found(request);
@@ -88,26 +104,31 @@ public:
             return !selection_.covers(check.info) ||
                    std::find(excluded.begin(), excluded.end(), check.info.name) != excluded.end();
         });
-        HealthView view =
-            make_view(std::move(checks), codes_, query, details || may_see_details(request));
+        HealthView view = make_view(std::move(checks), codes_, query, details);
         add_extras(view);
         return style_.aggregate(view);
     }
 
-    /// One check; `?history` adds its last results (native style).
-    HttpResponse single(const HttpRequest &request, const std::string &name,
-                        bool details = false) const {
+    HttpResponse render_single(const HttpRequest &request, const std::string &name,
+                               bool details) const {
         const Query query{request.query};
         if (auto format = query.get("format"); format && !style_.accepts_format(*format))
             return style_.not_found(request);
         const auto check = results_.find(name);
         if (!check || !selection_.covers(check->info)) return style_.not_found(request);
-        HealthView view = make_view({}, codes_, query, details || may_see_details(request));
+        HealthView view = make_view({}, codes_, query, details);
         if (query.flag("history").value_or(false)) view.history = results_.history(name);
         return style_.single(*check, view);
     }
 
-private:
+    static std::string cache_key(const HttpRequest &request, bool details,
+                                 const std::string &name) {
+        return (details ? "d" : "-") + name + '?' + request.query;
+    }
+    std::uint64_t version() const {
+        return results_.version() + (extras_.agent ? extras_.agent->version() : 0);
+    }
+
     void add_extras(HealthView &view) const {
         if (!extras_.agent) return;
         const AgentFacts facts = extras_.agent->snapshot();
@@ -123,6 +144,7 @@ private:
     StatusCodes codes_;
     Selection selection_;
     Extras extras_;
+    std::shared_ptr<ResponseCache> cache_ = std::make_shared<ResponseCache>();
 };
 
 StatusCodes codes_for(const EndpointDefinition &endpoint, const ResponseStyle &style) {

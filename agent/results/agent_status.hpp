@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -34,10 +37,14 @@ public:
     template <class Change> void update(Change &&change) {
         const std::lock_guard lock{mutex_};
         change(facts_);
+        version_.fetch_add(1, std::memory_order_release);
     }
+    /// Changes with every update(), like ResultStore::version().
+    std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
 private:
     mutable std::mutex mutex_;
+    std::atomic<std::uint64_t> version_{0};
     AgentFacts facts_;
 };
 

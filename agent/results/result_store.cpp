@@ -55,6 +55,7 @@ void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
     }
     entries_ = std::move(next);
     update_startup_locked();
+    version_.fetch_add(1, std::memory_order_release);
 }
 
 void ResultStore::record(const std::string &name, CheckResult result) {
@@ -89,6 +90,7 @@ void ResultStore::record(const std::string &name, CheckResult result) {
         if (history.size() > history_size_) history.pop_back();
     }
     state.last = std::move(result);
+    version_.fetch_add(1, std::memory_order_release);
 }
 
 std::vector<CheckState> ResultStore::snapshot() const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -76,6 +77,10 @@ public:
     /// afresh, the rest are dropped.
     void reconcile(const std::vector<CheckInfo> &infos, const std::set<std::string> &restarted);
 
+    /// Changes whenever anything above would answer differently (bar the clock):
+    /// lets a rendered answer be reused until then.
+    std::uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
 private:
     struct Entry {
         CheckState state;
@@ -85,6 +90,7 @@ private:
     std::map<std::string, Entry, std::less<>> entries_;
     std::size_t history_size_;
     bool startup_complete_ = false;
+    std::atomic<std::uint64_t> version_{0};
 
     void update_startup_locked();
 };
