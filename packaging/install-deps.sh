@@ -18,6 +18,9 @@ packages=(
   monitoring-plugins-basic monitoring-plugins-standard liburiparser1
   prometheus openssl procps
   python3-jsonschema python3-yaml
+  # the Debian package: cpack's dependency scan (file, dpkg-shlibdeps), what its
+  # maintainer scripts run, and the package test's tools (systemd-analyze, curl)
+  dpkg-dev file adduser systemd curl
 )
 
 missing=()
