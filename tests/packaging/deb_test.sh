@@ -173,6 +173,8 @@ lock_file=/run/lock/vitals-deb-test.lock
 # Written just before this test installs the package and removed once it purged it:
 # an install this test made, and only that, may be purged without asking.
 ours_file=/run/lock/vitals-deb-test.installed
+# The PID of the agent this test started, for the same reason.
+agent_pid_file=/run/lock/vitals-deb-test.agent-pid
 agent_pid=
 
 # dpkg, retried while another process (apt in a parallel checkout) holds its lock.
@@ -197,9 +199,20 @@ stop_agent() {
         wait "$agent_pid" 2>/dev/null || true
     fi
     agent_pid=
+    rm -f "$agent_pid_file"
 }
 
 purge_ours() {
+    local pid
+    if [ -f "$agent_pid_file" ]; then
+        pid=$(cat "$agent_pid_file")
+        # Only if that PID is still the installed vitalsd, not a process that reused it.
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q '^/usr/sbin/vitalsd '; then
+            echo "stopping the vitalsd (PID $pid) a killed run of this test left"
+            kill -KILL "$pid" || true
+        fi
+        rm -f "$agent_pid_file"
+    fi
     if [ -f "$ours_file" ]; then
         echo "purging the package this test installed"
         dpkg_ --purge vitals >&2 || true
@@ -244,8 +257,9 @@ start_agent() {
     setpriv --reuid=vitals --regid=vitals --init-groups --no-new-privs \
         --inh-caps=-all --bounding-set=-all -- \
         env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-        /usr/sbin/vitalsd --config /etc/vitals/agent.toml 2>"$log" &
+        /usr/sbin/vitalsd --config /etc/vitals/agent.toml 2>"$log" {lock_fd}>&- &
     agent_pid=$!
+    echo "$agent_pid" >"$agent_pid_file"
     for _ in $(seq 1 100); do
         grep -q "listening on 127.0.0.1:$port " "$log" && return 0
         kill -0 "$agent_pid" 2>/dev/null || { cat "$log" >&2; fail "vitalsd exited at startup"; }
@@ -301,11 +315,21 @@ check_served_checks() {
         fail "/metrics has no vitals_agent_info for version $(version_of_source)"
 }
 
+# Where systemd runs, postinst (re)started vitalsd.service with the installed
+# configuration: stop it, so the agent this test starts has the port to itself.
+# (The machines this runs on have no systemd; this path is untested.)
+stop_service() {
+    if [ -d /run/systemd/system ]; then
+        systemctl stop vitalsd.service || true
+    fi
+}
+
 stop_agent_by_sigterm() {
     kill -TERM "$agent_pid"
     local status=0
     wait "$agent_pid" || status=$?
     agent_pid=
+    rm -f "$agent_pid_file"
     [ $status -eq 0 ] || fail "vitalsd exited $status after SIGTERM"
 }
 
@@ -324,6 +348,7 @@ lifecycle() {
     step "dpkg -i revision 1"
     touch "$ours_file"
     dpkg_ --install "$first_deb" || fail "dpkg -i $first_deb failed"
+    stop_service
     [ "$(installed_status)" = installed ] || fail "vitals is not installed after dpkg -i"
     [ -x /usr/sbin/vitalsd ] || fail "no /usr/sbin/vitalsd"
     same_set "installed plugins" "$(shipped_plugins)" "$(cd /usr/lib/vitals/plugins && ls)"
@@ -405,6 +430,7 @@ EOF
     local edited_agent_toml
     edited_agent_toml=$(md5sum </etc/vitals/agent.toml)
     dpkg_ --install "$second_deb" || fail "the upgrade failed"
+    stop_service
     [ "$(dpkg-query -W -f='${Version}' vitals)" = "$(version_of_source)-2" ] ||
         fail "the upgrade did not install revision 2"
     [ "$(md5sum </etc/vitals/agent.toml)" = "$edited_agent_toml" ] ||
