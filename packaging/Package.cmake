@@ -19,7 +19,8 @@ set(CPACK_PACKAGE_DESCRIPTION
 schedules with checker plugins loaded through a stable C ABI (disk, memory,
 load, processes, files, TCP, HTTP, DNS, TLS certificates, PostgreSQL, Redis,
 AMQP, and any Nagios plugin), and serves the latest results over HTTP:
-Kubernetes liveness, readiness and startup probes, JSON, and Prometheus metrics.
+Kubernetes liveness, readiness and startup probes, JSON, and Prometheus
+metrics.
 .
 This package also holds the plugin SDK (headers and a CMake package for
 find_package(Vitals)) for building plugins out of tree.")
