@@ -261,11 +261,19 @@ TEST_CASE("security: at max_connections the longest-idle connection makes room f
         idle.back()->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
         REQUIRE(raw_status(idle.back()->receive(5s, "\"status\"")) == 200);
     }
+    // Not refused, and not kept waiting for a slot (bounded loosely: this is about
+    // admission, the latency tests are above).
     int status = 0;
-    CHECK(live_probe_time(agent.port(), status) < 100ms);
+    CHECK(live_probe_time(agent.port(), status) < 1s);
     CHECK(status == 200);
-    idle.front()->receive(500ms);
-    CHECK(idle.front()->closed()); // the oldest idle one went
+    // The evicted one is the longest idle in the event loop that accepted the
+    // probe, so which of the 16 it was depends on the loops' split: count them.
+    int closed = 0;
+    for (auto &connection : idle) {
+        connection->receive(100ms);
+        closed += connection->closed() ? 1 : 0;
+    }
+    CHECK(closed == 1);
 }
 
 TEST_CASE("security: too many requests from one client get 429 with Retry-After") {
