@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <string>
 #include <sys/wait.h>
+
+#include <fmt/format.h>
 
 #include "support/agent_fixture.hpp"
 
@@ -89,6 +92,42 @@ interval = "200ms"
     CHECK(reply.body.find(R"(vitals_check_runs_total{check="odd",result="warning"} )") !=
           std::string::npos);
     CHECK(reply.body.find("vitals_config_load_success 1") != std::string::npos);
+}
+
+/// The value of an unlabelled sample in a Prometheus exposition, or -1.
+double sample_value(const std::string &body, const std::string &name) {
+    const auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(body.substr(at + name.size() + 2));
+}
+
+TEST_CASE("http api: /metrics carries the schedule lag and the agent's own CPU and memory") {
+    Agent agent{R"(
+[check.quick]
+plugin = "sleepy"
+interval = "100ms"
+)"};
+    // Several runs, so the histogram has something to count.
+    wait_until(agent.port(), "quick", [](const Object::Ptr &json) {
+        const auto runs = metric(json, "runs");
+        return runs && *runs >= 3;
+    });
+    const auto body = http_get(agent.port(), "/metrics").body;
+    INFO(body);
+    CHECK(body.find("# TYPE vitals_schedule_lag_seconds histogram\n") != std::string::npos);
+    CHECK(body.find("vitals_schedule_lag_seconds_bucket{le=\"0.005\"} ") != std::string::npos);
+    // +Inf holds every run: it equals the count.
+    const auto count = sample_value(body, "vitals_schedule_lag_seconds_count");
+    CHECK(body.find(fmt::format("vitals_schedule_lag_seconds_bucket{{le=\"+Inf\"}} {}\n", count)) !=
+          std::string::npos);
+    CHECK(sample_value(body, "vitals_schedule_lag_seconds_sum") >= 0);
+    CHECK(sample_value(body, "vitals_schedule_lag_max_seconds") >= 0);
+    CHECK(sample_value(body, "process_cpu_seconds_total") > 0);
+    CHECK(sample_value(body, "process_resident_memory_bytes") > 1e6);
+    TempDir dir;
+    const auto lint = shell("promtool check metrics < '" + dir.write("m.txt", body).string() + "'");
+    INFO(lint.output);
+    CHECK(lint.exit_code == 0);
 }
 
 TEST_CASE("http api: Nagios check_http reads the probe routes, exit codes matching the statuses") {

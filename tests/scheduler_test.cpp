@@ -1,9 +1,11 @@
 // Scheduler: cadence, timeouts, no overlap, no starvation. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "scheduler/run_plan.hpp"
+#include "scheduler/schedule_lag.hpp"
 #include "scheduler/scheduler.hpp"
 #include "support/check_fixture.hpp"
 
@@ -149,4 +151,93 @@ TEST_CASE("scheduler: stop waits for runs in flight") {
     const auto waited = std::chrono::steady_clock::now() - before;
     CHECK(waited >= 100ms);
     CHECK(waited < 2s);
+}
+
+TEST_CASE("schedule lag: a histogram with cumulative buckets, sum and count") {
+    ScheduleLag lag;
+    const ScheduleLag::TimePoint now{std::chrono::hours{1}};
+    for (const Duration sample : std::initializer_list<Duration>{50us, 800us, 1ms, 4ms, 30ms, 20s})
+        lag.record(sample, now);
+    lag.record(-3ms, now); // an early start counts as no lag
+    const auto snapshot = lag.snapshot(now);
+    const auto at = [&](double bound) {
+        const auto it = std::find(ScheduleLag::bounds.begin(), ScheduleLag::bounds.end(), bound);
+        REQUIRE(it != ScheduleLag::bounds.end());
+        return snapshot.cumulative[static_cast<std::size_t>(it - ScheduleLag::bounds.begin())];
+    };
+    CHECK(at(0.0001) == 2); // -3 ms (as 0) and 50 µs
+    CHECK(at(0.001) == 4);  // a bound is inclusive: 1 ms is in le="0.001"
+    CHECK(at(0.005) == 5);
+    CHECK(at(0.05) == 6);
+    CHECK(at(10) == 6); // 20 s lies beyond every bound: only in +Inf, that is the count
+    CHECK(snapshot.count == 7);
+    CHECK(snapshot.sum_seconds == doctest::Approx(20.03585));
+}
+
+TEST_CASE("schedule lag: the maximum covers about the last minute, then ages out") {
+    ScheduleLag lag;
+    const ScheduleLag::TimePoint t{std::chrono::hours{1}};
+    CHECK(lag.snapshot(t).recent_max_seconds == 0);
+    lag.record(30ms, t + 1s);
+    lag.record(2ms, t + 45s);
+    CHECK(lag.snapshot(t + 50s).recent_max_seconds == doctest::Approx(0.030));
+    // 70 s on, the 30 ms run is older than the window; the 2 ms one is not.
+    CHECK(lag.snapshot(t + 71s).recent_max_seconds == doctest::Approx(0.002));
+    CHECK(lag.snapshot(t + 5min).recent_max_seconds == 0);
+    // The count and histogram never age: Prometheus computes rates from them.
+    CHECK(lag.snapshot(t + 5min).count == 2);
+}
+
+TEST_CASE("scheduler records the lag of every run, queueing behind a busy worker included") {
+    // One worker, two checks due at once that each take 200 ms: whichever
+    // goes second starts at least 200 ms after its planned time.
+    auto first = make_check(definition("first", "sleepy", "sleep = \"200ms\"", 10s, 1s));
+    auto second = make_check(definition("second", "sleepy", "sleep = \"200ms\"", 10s, 1s));
+    ResultStore store{{first->info(), second->info()}};
+    Scheduler scheduler{{first, second}, store, {.workers = 1, .max_splay = 0ms}};
+    scheduler.start();
+    REQUIRE(eventually([&] {
+        return store.find("first")->last.has_value() && store.find("second")->last.has_value();
+    }));
+    scheduler.stop(5s);
+    const auto lag = scheduler.lag()->snapshot(std::chrono::steady_clock::now());
+    CHECK(lag.count == 2);
+    CHECK(lag.recent_max_seconds >= 0.19);
+    CHECK(lag.sum_seconds >= 0.19);
+}
+
+TEST_CASE("scheduler run plan: the second run lands at a chosen fraction of the interval") {
+    CHECK(RunPlan::spread_due(t0, 10s, 0.0, t0 + 1ms) == t0 + 1ms); // never in the past
+    CHECK(RunPlan::spread_due(t0, 10s, 0.25, t0 + 1ms) == t0 + 2500ms);
+    CHECK(RunPlan::spread_due(t0, 10s, 0.999, t0 + 1ms) == t0 + 9990ms);
+}
+
+TEST_CASE("scheduler spreads checks that started together over their interval") {
+    // 40 checks, all first due at once (no splay). Had they kept that phase,
+    // every second run would start within a few milliseconds of the others.
+    std::vector<std::shared_ptr<Check>> checks;
+    for (int i = 0; i < 40; ++i)
+        checks.push_back(make_check(definition("c" + std::to_string(i), "sleepy", "", 1s, 1s)));
+    Running running{checks, 4};
+    const auto second_run_started = [&](const std::string &name) {
+        const auto state = running.state(name);
+        return state.last && metric(state, "runs") >= 2 ? state.last->started
+                                                        : std::chrono::system_clock::time_point{};
+    };
+    REQUIRE(eventually(
+        [&] {
+            return std::all_of(checks.begin(), checks.end(), [&](const auto &check) {
+                return second_run_started(check->name()) != std::chrono::system_clock::time_point{};
+            });
+        },
+        5s));
+    auto earliest = std::chrono::system_clock::time_point::max();
+    auto latest = std::chrono::system_clock::time_point::min();
+    for (const auto &check : checks) {
+        const auto started = second_run_started(check->name());
+        earliest = std::min(earliest, started);
+        latest = std::max(latest, started);
+    }
+    // 40 uniform draws over one second span most of it (under 400 ms: p < 1e-12).
+    CHECK(latest - earliest > 400ms);
 }

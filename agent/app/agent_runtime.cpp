@@ -71,6 +71,10 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
     warn_if_exposed(agent);
     scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_,
                                              Scheduler::Options{.workers = agent.workers});
+    status_.update([&](AgentFacts &facts) {
+        facts.schedule_lag = scheduler_->lag();
+        facts.process_usage = read_process_usage;
+    });
 }
 
 AgentRuntime::~AgentRuntime() {

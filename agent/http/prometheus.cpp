@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "results/verdict.hpp"
+#include "scheduler/schedule_lag.hpp"
 
 namespace vitals {
 namespace {
@@ -163,6 +164,34 @@ void agent(Exposition &out, const AgentFacts &facts) {
     out.sample("vitals_config_load_timestamp_seconds", "", unix_seconds(facts.config_loaded));
 }
 
+/// How the agent itself is doing: the scheduler's lag, and the process's CPU
+/// and memory under the names every Prometheus client library uses.
+void self_usage(Exposition &out, const AgentFacts &facts) {
+    if (facts.schedule_lag) {
+        const auto lag = facts.schedule_lag->snapshot(std::chrono::steady_clock::now());
+        out.family("vitals_schedule_lag_seconds", "histogram",
+                   "How late check runs started: actual minus planned start.");
+        for (std::size_t i = 0; i < ScheduleLag::bounds.size(); ++i)
+            out.sample("vitals_schedule_lag_seconds_bucket",
+                       fmt::format("le=\"{}\"", ScheduleLag::bounds[i]),
+                       static_cast<double>(lag.cumulative[i]));
+        out.sample("vitals_schedule_lag_seconds_bucket", "le=\"+Inf\"",
+                   static_cast<double>(lag.count));
+        out.sample("vitals_schedule_lag_seconds_sum", "", lag.sum_seconds);
+        out.sample("vitals_schedule_lag_seconds_count", "", static_cast<double>(lag.count));
+        out.family("vitals_schedule_lag_max_seconds", "gauge",
+                   "The largest schedule lag of the runs in about the last minute.");
+        out.sample("vitals_schedule_lag_max_seconds", "", lag.recent_max_seconds);
+    }
+    if (const auto usage = facts.process_usage ? facts.process_usage() : std::nullopt) {
+        out.family("process_cpu_seconds_total", "counter",
+                   "Total user and system CPU time spent in seconds.");
+        out.sample("process_cpu_seconds_total", "", usage->cpu_seconds);
+        out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+        out.sample("process_resident_memory_bytes", "", static_cast<double>(usage->resident_bytes));
+    }
+}
+
 } // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -185,6 +214,7 @@ std::string render_metrics(const std::vector<CheckState> &checks, const AgentFac
                            std::chrono::system_clock::time_point now) {
     Exposition out;
     agent(out, facts);
+    self_usage(out, facts);
     per_check(out, checks, now);
     plugin_metrics(out, checks);
     return out.take();

@@ -6,12 +6,18 @@
 #include <cstdint>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/process_usage.hpp"
+
 namespace vitals {
+
+class ScheduleLag;
 
 struct AgentFacts {
     std::string version;
@@ -23,6 +29,11 @@ struct AgentFacts {
     std::vector<std::string> config_errors;
     std::chrono::system_clock::time_point config_loaded;
     bool draining = false; ///< SIGTERM received: readiness answers 503
+    /// The running scheduler's lag record, shown at /metrics; null before it starts.
+    std::shared_ptr<const ScheduleLag> schedule_lag;
+    /// Reads the agent's CPU time and RSS for /metrics; null leaves them out
+    /// (the running agent sets read_process_usage; fixed-state tests do not).
+    std::optional<ProcessUsage> (*process_usage)() = nullptr;
 };
 
 /// Thread-safe holder, written on (re)load and shutdown, read per request.

@@ -17,7 +17,8 @@ ResultStore::ResultStore(const std::vector<CheckInfo> &checks, std::size_t histo
         CheckState state;
         state.info = info;
         state.declared_at = now;
-        entries_.emplace(info.name, Entry{std::move(state), {}});
+        entries_.emplace(info.name,
+                         Entry{std::make_shared<const CheckState>(std::move(state)), {}});
     }
     update_startup_locked();
 }
@@ -25,7 +26,7 @@ ResultStore::ResultStore(const std::vector<CheckInfo> &checks, std::size_t histo
 void ResultStore::update_startup_locked() {
     if (startup_complete_) return;
     startup_complete_ = std::all_of(entries_.begin(), entries_.end(), [](const auto &item) {
-        const CheckState &state = item.second.state;
+        const CheckState &state = *item.second.state;
         return !state.info.in_group("startup") || state.passed_once;
     });
 }
@@ -44,13 +45,16 @@ void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
         const auto old = entries_.find(info.name);
         if (old != entries_.end() && !restarted.contains(info.name)) {
             Entry kept = std::move(old->second);
-            kept.state.info = info;
+            auto state = std::make_shared<CheckState>(*kept.state);
+            state->info = info;
+            kept.state = std::move(state);
             next.emplace(info.name, std::move(kept));
         } else {
             CheckState state;
             state.info = info;
             state.declared_at = now;
-            next.emplace(info.name, Entry{std::move(state), {}});
+            next.emplace(info.name,
+                         Entry{std::make_shared<const CheckState>(std::move(state)), {}});
         }
     }
     entries_ = std::move(next);
@@ -62,7 +66,8 @@ void ResultStore::record(const std::string &name, CheckResult result) {
     const std::unique_lock lock{mutex_};
     const auto it = entries_.find(name);
     if (it == entries_.end()) return; // a check from a configuration no longer in force
-    CheckState &state = it->second.state;
+    auto next = std::make_shared<CheckState>(*it->second.state);
+    CheckState &state = *next;
     const bool changed = !state.last || state.last->status != result.status;
     state.consecutive = changed ? 1 : state.consecutive + 1;
     const auto ended =
@@ -81,7 +86,6 @@ void ResultStore::record(const std::string &name, CheckResult result) {
         }
     }
     if (result.status != Status::error) state.passed_once = true;
-    update_startup_locked();
     ++state.runs_by_status[static_cast<std::size_t>(result.status)];
     auto &history = it->second.history;
     if (history_size_ > 0) {
@@ -90,23 +94,36 @@ void ResultStore::record(const std::string &name, CheckResult result) {
         if (history.size() > history_size_) history.pop_back();
     }
     state.last = std::move(result);
+    it->second.state = std::move(next);
+    update_startup_locked();
     version_.fetch_add(1, std::memory_order_release);
 }
 
 std::vector<CheckState> ResultStore::snapshot() const {
-    const std::shared_lock lock{mutex_};
+    std::vector<std::shared_ptr<const CheckState>> shared;
+    {
+        const std::shared_lock lock{mutex_};
+        shared.reserve(entries_.size());
+        for (const auto &[name, entry] : entries_)
+            shared.push_back(entry.state);
+    }
+    // The deep copies are made with the lock released.
     std::vector<CheckState> states;
-    states.reserve(entries_.size());
-    for (const auto &[name, entry] : entries_)
-        states.push_back(entry.state);
+    states.reserve(shared.size());
+    for (const auto &state : shared)
+        states.push_back(*state);
     return states;
 }
 
 std::optional<CheckState> ResultStore::find(std::string_view name) const {
-    const std::shared_lock lock{mutex_};
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) return std::nullopt;
-    return it->second.state;
+    std::shared_ptr<const CheckState> state;
+    {
+        const std::shared_lock lock{mutex_};
+        const auto it = entries_.find(name);
+        if (it == entries_.end()) return std::nullopt;
+        state = it->second.state;
+    }
+    return *state;
 }
 
 std::vector<HistoryEntry> ResultStore::history(std::string_view name) const {

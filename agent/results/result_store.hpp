@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -83,7 +84,10 @@ public:
 
 private:
     struct Entry {
-        CheckState state;
+        /// Copy-on-write: record() swaps in a new state, so snapshot() holds
+        /// the lock only to copy pointers, and a scrape of thousands of
+        /// checks never stalls the scheduler's record().
+        std::shared_ptr<const CheckState> state;
         std::deque<HistoryEntry> history; // kept apart so snapshots stay cheap
     };
     mutable std::shared_mutex mutex_;

@@ -26,4 +26,11 @@ RunPlan::TimePoint RunPlan::next_due_after(TimePoint due, Duration interval, Tim
     return next < now ? now : next;
 }
 
+RunPlan::TimePoint RunPlan::spread_due(TimePoint due, Duration interval, double fraction,
+                                       TimePoint now) {
+    const auto offset = std::chrono::duration_cast<Duration>(interval * fraction);
+    const TimePoint next = due + offset;
+    return next < now ? now : next;
+}
+
 } // namespace vitals

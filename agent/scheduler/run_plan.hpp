@@ -31,6 +31,12 @@ public:
     /// `now`: one interval after `due`, keeping a steady cadence, but never in
     /// the past (a slow or stuck run causes no catch-up burst; collectd's rule).
     static TimePoint next_due_after(TimePoint due, Duration interval, TimePoint now);
+    /// The run after a check's first one: `fraction` (in [0, 1)) of an
+    /// interval after `due`, never in the past. First runs come within a
+    /// short splay so results are there soon after start; drawing the second
+    /// at random spreads checks that started together over their interval,
+    /// where they stay, instead of firing in one burst every interval.
+    static TimePoint spread_due(TimePoint due, Duration interval, double fraction, TimePoint now);
 
 private:
     struct Entry {

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -28,10 +29,14 @@ struct Scheduler::State {
         bool running = false;
         bool timed_out = false; ///< its worker has been replaced; its result will be dropped
         bool removed = false;   ///< gone from the configuration; erased once idle
+        bool spread = false;    ///< past its first run: on its own phase of the interval
     };
 
     std::mutex mutex;
     std::condition_variable dispatcher_wake;
+    /// When the waiting dispatcher wakes by itself: a worker wakes it only for
+    /// something earlier, so thousands of checks do not mean thousands of wake-ups.
+    SteadyClock::time_point dispatcher_wakes_at = SteadyClock::time_point::max();
     std::condition_variable work_ready;
     std::condition_variable runs_changed;
     // A map, not a vector: its nodes stay put while checks come and go, so a
@@ -41,15 +46,24 @@ struct Scheduler::State {
     RunPlan plan;
     std::deque<std::size_t> queue;
     ResultStore *results = nullptr;
+    std::shared_ptr<ScheduleLag> lag = std::make_shared<ScheduleLag>();
     std::mt19937_64 random{std::random_device{}()};
+    std::uniform_real_distribution<double> unit{0.0, 1.0};
     bool stopping = false;
-    unsigned running = 0; ///< runs inside a plugin, stuck ones included
+    /// Slots whose run is inside a plugin, stuck ones included: the only ones
+    /// with a deadline to watch (few, unlike the slots).
+    std::vector<std::size_t> running;
     unsigned workers = 0; ///< live worker threads, stuck ones included
 };
 
 namespace {
 
 using State = Scheduler::State;
+
+/// Call with the state's mutex held.
+void wake_dispatcher_for(State &state, SteadyClock::time_point when) {
+    if (when < state.dispatcher_wakes_at) state.dispatcher_wake.notify_one();
+}
 
 /// A dependency whose reported status is error, if any (a pending one is not failing).
 std::optional<std::string> failing_dependency(const CheckDefinition &check,
@@ -95,10 +109,12 @@ void worker_loop(std::shared_ptr<State> state) {
         state->queue.pop_front();
         State::Slot &slot = state->slots.at(index);
         slot.running = true;
-        slot.deadline = SteadyClock::now() + slot.check->definition().timeout;
+        const auto started = SteadyClock::now();
+        state->lag->record(started - slot.due, started);
+        slot.deadline = started + slot.check->definition().timeout;
         slot.started_at = std::chrono::system_clock::now();
-        ++state->running;
-        state->dispatcher_wake.notify_one(); // it now has a deadline to watch
+        state->running.push_back(index);
+        wake_dispatcher_for(*state, slot.deadline); // a deadline to watch
         const std::shared_ptr<Check> check = slot.check;
         const auto deadline = slot.deadline;
 
@@ -106,7 +122,7 @@ void worker_loop(std::shared_ptr<State> state) {
         CheckResult result = run_or_skip(*check, *state->results, deadline);
         lock.lock();
 
-        --state->running;
+        std::erase(state->running, index);
         slot.running = false;
         slot.in_flight = false;
         slot.deadline = SteadyClock::time_point::max();
@@ -119,9 +135,14 @@ void worker_loop(std::shared_ptr<State> state) {
                     check->name(), to_string(result.status));
             else
                 state->results->record(check->name(), std::move(result));
-            state->plan.add(index, RunPlan::next_due_after(slot.due, check->definition().interval,
-                                                           SteadyClock::now()));
-            state->dispatcher_wake.notify_one();
+            const Duration interval = check->definition().interval;
+            const auto now = SteadyClock::now();
+            const auto next = slot.spread ? RunPlan::next_due_after(slot.due, interval, now)
+                                          : RunPlan::spread_due(slot.due, interval,
+                                                                state->unit(state->random), now);
+            slot.spread = true;
+            state->plan.add(index, next);
+            wake_dispatcher_for(*state, next);
         }
         state->runs_changed.notify_all();
         if (replaced) return; // a new worker already took this thread's place
@@ -163,8 +184,9 @@ void dispatch_loop(std::shared_ptr<State> state) {
             state->work_ready.notify_one();
         }
         auto wake = state->plan.next_due().value_or(SteadyClock::time_point::max());
-        for (auto &[id, slot] : state->slots) {
-            if (!slot.running || slot.timed_out || slot.removed) continue;
+        for (const std::size_t id : state->running) {
+            State::Slot &slot = state->slots.at(id);
+            if (slot.timed_out || slot.removed) continue;
             if (slot.deadline <= now) {
                 record_timeout(*state, slot);
                 spawn_worker(state);
@@ -172,10 +194,13 @@ void dispatch_loop(std::shared_ptr<State> state) {
                 wake = std::min(wake, slot.deadline);
             }
         }
+        state->dispatcher_wakes_at = wake;
         if (wake == SteadyClock::time_point::max())
             state->dispatcher_wake.wait(lock);
         else
             state->dispatcher_wake.wait_until(lock, wake);
+        // Awake, it rescans everything: until it waits again, nobody need wake it.
+        state->dispatcher_wakes_at = SteadyClock::time_point::min();
     }
 }
 
@@ -239,6 +264,10 @@ void Scheduler::remove(const std::string &name) {
     }
 }
 
+std::shared_ptr<const ScheduleLag> Scheduler::lag() const {
+    return state_->lag;
+}
+
 void Scheduler::stop(Duration grace) {
     {
         const std::lock_guard lock{state_->mutex};
@@ -251,7 +280,7 @@ void Scheduler::stop(Duration grace) {
     std::unique_lock lock{state_->mutex};
     if (!state_->runs_changed.wait_for(lock, grace, [&] { return state_->workers == 0; }))
         log(LogLevel::warning, "scheduler", "{} run(s) still going after {}; abandoned",
-            state_->running, format_duration(grace));
+            state_->running.size(), format_duration(grace));
 }
 
 } // namespace vitals

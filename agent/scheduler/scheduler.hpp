@@ -9,6 +9,7 @@
 #include "checks/check.hpp"
 #include "core/duration.hpp"
 #include "results/result_store.hpp"
+#include "scheduler/schedule_lag.hpp"
 
 namespace vitals {
 
@@ -19,7 +20,10 @@ namespace vitals {
 ///  - a run past its timeout is recorded at once as an error, and a new
 ///    worker takes the stuck one's place, so a hung plugin cannot starve the
 ///    others (the stuck thread leaves the pool when its run finally returns);
-///  - first runs are spread by a random splay so many checks do not fire at once.
+///  - first runs come after a random splay of up to max_splay, so results are
+///    there soon after start; second runs at a random point of the interval, so
+///    checks that started together spread out instead of firing together forever;
+///  - every run's lag (actual minus planned start) is recorded in lag().
 class Scheduler {
 public:
     struct Options {
@@ -41,6 +45,8 @@ public:
     /// Stops dispatching and waits up to `grace` for runs in flight; runs
     /// still going after that are abandoned (their results are dropped).
     void stop(Duration grace = std::chrono::seconds{5});
+    /// How late runs start, recorded as each run begins; outlives the scheduler.
+    std::shared_ptr<const ScheduleLag> lag() const;
 
     struct State;
 
