@@ -1,0 +1,1 @@
+"""Helpers for bench/bench.py: processes, load generators, Vitals, reports."""

@@ -1,0 +1,202 @@
+"""The bench's results as markdown: one table per scenario, then the targets."""
+from .report import mb, ms, num, ratio, table, times
+
+BEGIN, END = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
+
+
+def render(results):
+    parts = [machine(results)]
+    for key, section in (("footprint", footprint), ("throughput", throughput),
+                         ("crowding", crowding), ("decoupling", decoupling), ("scale", scale),
+                         ("exec", exec_cost)):
+        if key in results:
+            parts.append(section(results))
+    parts.append(targets(results))
+    return "\n\n".join(parts)
+
+
+def machine(results):
+    m = results["machine"]
+    load = ", ".join(f"{x:.2f}" for x in m["loadavg_start"])
+    load_end = ", ".join(f"{x:.2f}" for x in results.get("loadavg_end", []))
+    return "\n".join([
+        f"Run {results['started']} → {results.get('finished', '?')}, Vitals `{m['vitals_commit']}`.",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
+        f"Linux {m['kernel']}; load average at start {load}, at end {load_end}.",
+        f"Peers: {m['nginx']}; {m['collectd']}; {m['monit']}; {m['node_exporter']}; "
+        f"{m['python']} (Debian's Flask, gunicorn, FastAPI, uvicorn); {m['wrk']}.",
+    ])
+
+
+def find(rows, **match):
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row
+    return None
+
+
+def throughput(results):
+    rows = results["throughput"]
+    body = [[r["label"], f"`{r['path']}`", r["connections"], num(r["rps"]), ms(r["p50_ms"]),
+             ms(r["p99_ms"]), ms(r["p999_ms"]), f"{r['errors']}/{r['non2xx']}"] for r in rows]
+    out = ["### 1. Probe throughput and latency (wrk, keep-alive; median of "
+           f"{rows[0]['runs']} runs)",
+           table(["server", "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "p99.9 ms",
+                  "errors/non-2xx"], body)]
+    ratio_rows = []
+    for c in (16, 256):
+        nginx = find(rows, name="nginx", connections=c)
+        collectd = find(rows, name="collectd", connections=c)
+        fastapi = find(rows, name="fastapi", path="/health", connections=c)
+        flask = find(rows, name="flask", path="/health", connections=c)
+        for path in ("/health/live", "/health", "/metrics"):
+            ours = find(rows, name="vitals", path=path, connections=c)
+            if not ours:
+                continue
+            ratio_rows.append([f"`{path}`", c,
+                               times(ratio(ours["rps"], nginx and nginx["rps"])),
+                               times(ratio(ours["rps"], collectd and collectd["rps"])),
+                               times(ratio(ours["rps"], fastapi and fastapi["rps"])),
+                               times(ratio(ours["rps"], flask and flask["rps"]))])
+    out.append("Vitals' req/s as a multiple of each peer's, same run:")
+    out.append(table(["Vitals endpoint", "conns", "× nginx `return 200`", "× collectd `/metrics`",
+                      "× FastAPI `/health`", "× Flask `/health`"], ratio_rows))
+    return "\n\n".join(out)
+
+
+def crowding(results):
+    rows = results["crowding"]
+    body = [[r["label"], f"`{r['path']}`", f"`{r['load_path']}`", ms(r["p50_ms"]),
+             ms(r["p99_ms"]), ms(r["max_ms"]), f"{r['failed']}/{r['probes']}",
+             r["crowd"].get("open_at_end", "?"), r["crowd"].get("reopened", "?")]
+            for r in rows]
+    return "\n\n".join([
+        "### 2. Probe under crowding (500 idle keep-alive connections held open, wrk -c16 in "
+        "the background; each probe a fresh connection)",
+        table(["server", "probe", "background load", "probe p50 ms", "probe p99 ms",
+               "probe max ms", "failed", "crowd open at end", "crowd reconnects"], body)])
+
+
+def decoupling(results):
+    rows = results["decoupling"]
+    body = [[r["label"], r["note"], r["connections"], num(r["rps"]), ms(r["p50_ms"]),
+             ms(r["p99_ms"]), ms(r.get("p999_ms"))] for r in rows]
+    return "\n\n".join([
+        "### 3. Decoupling: `/health` while one dependency answers in 2 s",
+        table(["server", "checks", "conns", "req/s", "p50 ms", "p99 ms", "p99.9 ms"], body)])
+
+
+def scale(results):
+    body = [[num(r["checks"]), f"{r['cpu_percent']:.2f}", mb(r["rss_bytes"]),
+             num(r["runs_per_s"]), ms(r["lag_p50_ms"]), ms(r["lag_p99_ms"]),
+             ms(r["lag_max_ms"]), f"{ms(r['wakeup']['p99_ms'])} / {ms(r['wakeup']['max_ms'])}",
+             num(r["cpu_us_per_run"], 1), num(r["startup_ms"])]
+            for r in results["scale"]]
+    return "\n\n".join([
+        "### 4. Scheduler scale (no-op plugin, 10 s interval; lag from the agent's own "
+        "`vitals_schedule_lag_seconds` histogram over the window, max from "
+        "`vitals_schedule_lag_max_seconds`)",
+        table(["checks", "CPU % of one core", "RSS MB", "runs/s", "lag p50 ms", "lag p99 ms",
+               "lag max ms", "machine wake-up p99 / max ms", "CPU µs/run", "startup ms"], body),
+        "Machine wake-up: `cyclictest` (an ordinary thread sleeping 10 ms at a time) during the "
+        "same window, the floor under any scheduler's lag on this machine at that moment."])
+
+
+def exec_cost(results):
+    r = results["exec"]
+    inproc = r["in_process"]["cpu_us_per_run"]
+    body = [
+        ["Vitals, 1,000 `exec` checks running `check_dummy`", num(r["exec"]["cpu_us_per_run"], 1),
+         times(ratio(r["exec"]["cpu_us_per_run"], inproc)), mb(r["exec"]["rss_bytes"])],
+        ["Vitals, 1,000 in-process checks (no-op plugin)", num(inproc, 1), "1.00×",
+         mb(r["in_process"]["rss_bytes"])],
+        ["shell loop fork/exec `check_dummy` (NRPE/Sensu/Consul model)",
+         num(r["script_check_dummy"]["cpu_us_per_run"], 1),
+         times(ratio(r["script_check_dummy"]["cpu_us_per_run"], inproc)), "—"],
+        ["shell loop fork/exec `check_disk -w 10% -p /`",
+         num(r["script_check_disk"]["cpu_us_per_run"], 1),
+         times(ratio(r["script_check_disk"]["cpu_us_per_run"], inproc)), "—"],
+    ]
+    return "\n\n".join([
+        "### 5. exec cost (CPU per run, children included)",
+        table(["how", "CPU µs per run", "× in-process", "agent RSS MB"], body),
+        f"Script model: {num(r['script_check_dummy']['runs_per_cpu_second'])} `check_dummy` "
+        f"runs and {num(r['script_check_disk']['runs_per_cpu_second'])} `check_disk` runs "
+        "per CPU-second."])
+
+
+def footprint(results):
+    rows = results["footprint"]
+    startup = results.get("startup_ms", {})
+    body = []
+    for name, r in rows.items():
+        first = r.get("startup_ms", startup.get(name))
+        body.append([name, mb(r["rss_bytes"]), r["processes"], f"{r['cpu_s_per_min']:.3f}",
+                     ms(first)])
+    return "\n\n".join([
+        "### 6. Footprint (idle, everything running; Vitals with the repo's default conf.d)",
+        table(["server", "RSS MB (all processes)", "processes", "CPU s per minute",
+               "start to first answer ms"], body),
+        "Vitals' start-up is the median of 5 starts; the peers' is their one start in this run."])
+
+
+def targets(results):
+    rows = []
+
+    def add(what, value, goal, met):
+        rows.append([what, value, goal, "met" if met else "**missed**"])
+
+    tp = results.get("throughput", [])
+    for c in (16, 256):
+        nginx = find(tp, name="nginx", connections=c)
+        collectd = find(tp, name="collectd", connections=c)
+        python = [find(tp, name=n, path="/health", connections=c) for n in ("fastapi", "flask")]
+        for path in ("/health/live", "/health"):
+            ours = find(tp, name="vitals", path=path, connections=c)
+            if not (ours and nginx and collectd and all(python)):
+                continue
+            r = ratio(ours["rps"], nginx["rps"])
+            add(f"`{path}` c{c} vs nginx", times(r), "≥ 0.6×", r >= 0.6)
+            r = ratio(ours["rps"], collectd["rps"])
+            add(f"`{path}` c{c} vs collectd `/metrics`", times(r), "≥ 2×", r >= 2)
+            r = min(ratio(ours["rps"], p["rps"]) for p in python)
+            add(f"`{path}` c{c} vs FastAPI and Flask `/health` (the lower)", times(r), "≥ 10×",
+                r >= 10)
+    crowd = find(results.get("crowding", []), name="vitals")
+    if crowd:
+        add("probe p99 with 500 idle keep-alive connections", f"{ms(crowd['p99_ms'])} ms",
+            "≤ 5 ms", crowd["p99_ms"] <= 5)
+    slow = [r for r in results.get("decoupling", []) if r["label"] == "Vitals"
+            and "2 s" in r["note"]]
+    for r in slow:
+        add(f"`/health` p99 while a dependency takes 2 s, c{r['connections']}",
+            f"{ms(r['p99_ms'])} ms", "≤ 2 ms", r["p99_ms"] <= 2)
+    for r in results.get("scale", []):
+        if r["checks"] != 10000:
+            continue
+        add("10,000 checks: CPU", f"{r['cpu_percent']:.2f} %", "≤ 5 % of one core",
+            r["cpu_percent"] <= 5)
+        add("10,000 checks: schedule lag p99", f"{ms(r['lag_p99_ms'])} ms", "≤ 5 ms",
+            r["lag_p99_ms"] is not None and r["lag_p99_ms"] <= 5)
+        add("10,000 checks: RSS", f"{mb(r['rss_bytes'])} MB", "≤ 64 MB", r["rss_bytes"] <= 64e6)
+    idle = results.get("footprint", {}).get("vitals_default")
+    if idle:
+        add("idle RSS, default conf.d", f"{mb(idle['rss_bytes'])} MB", "≤ 8 MB",
+            idle["rss_bytes"] <= 8e6)
+        add("idle CPU, default conf.d", f"{idle['cpu_s_per_min']:.3f} s/min", "≤ 0.1 s/min",
+            idle["cpu_s_per_min"] <= 0.1)
+        add("start to first answer", f"{ms(idle['startup_ms'])} ms", "≤ 50 ms",
+            idle["startup_ms"] <= 50)
+    return "\n\n".join(["### Targets (issue 9)",
+                        table(["target", "measured", "goal", ""], rows)])
+
+
+def update_readme(path, text):
+    with open(path) as f:
+        readme = f.read()
+    if BEGIN not in readme or END not in readme:
+        raise SystemExit(f"{path} lacks the {BEGIN} … {END} markers")
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path, "w") as f:
+        f.write(f"{head}{BEGIN}\n{text}\n{END}{tail}")
