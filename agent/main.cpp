@@ -16,6 +16,7 @@
 #include "cli/options.hpp"
 #include "core/log.hpp"
 #include "isolation/worker_main.hpp"
+#include "push/push_command.hpp"
 
 namespace {
 
@@ -150,6 +151,9 @@ int main(int argc, char **argv) {
     // `vitalsd run --plugin PATH ...`: one check once, for plugin authors; its own options.
     if (argc > 1 && std::string_view{argv[1]} == "run")
         return vitals::run_once_command({argv + 2, argv + argc});
+    // `vitalsd push CHECK STATUS [MESSAGE]`: a report to a push check, for scripts.
+    if (argc > 1 && std::string_view{argv[1]} == "push")
+        return vitals::push_command({argv + 2, argv + argc});
     const auto parsed = vitals::parse_options({argv + 1, argv + argc});
     if (const auto *problem = std::get_if<std::string>(&parsed)) {
         std::fprintf(stderr, "vitalsd: %s\n", problem->c_str());

@@ -21,6 +21,8 @@ packages=(
   # the Debian package: cpack's dependency scan (file, dpkg-shlibdeps), what its
   # maintainer scripts run, and the package test's tools (systemd-analyze, curl)
   dpkg-dev file adduser systemd curl
+  # the status page's browser tests: headless Chromium driven through chromedriver
+  chromium chromium-driver
 )
 
 missing=()

@@ -277,8 +277,12 @@ interval = "1s"
         CHECK(reply.status == 405);
         CHECK(reply.allow == "GET, HEAD");
         CHECK(text(parse(reply.body), "error") == "method not allowed");
-        CHECK(http_request(port, method, "/health/checks/a").status == 405);
     }
+    // POST on a check is a push report: refused, since "a" runs a plugin.
+    CHECK(http_request(port, "POST", "/health/checks/a").status == 409);
+    const auto delete_check = http_request(port, "DELETE", "/health/checks/a");
+    CHECK(delete_check.status == 405);
+    CHECK(delete_check.allow == "GET, HEAD, POST");
 
     // HEAD: the GET status and headers, no body.
     const auto head = raw_exchange(port, "HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: "

@@ -248,7 +248,9 @@ TEST_CASE("http routes: unknown paths are 404 JSON, other methods 405") {
     ResultStore store{{info("a", {})}};
     store.record("a", result(Status::ok));
 
-    for (const char *path : {"/", "/nope", "/healthz", "/health/nope", "/health/live/x"}) {
+    // ("/" is the status page: see status_page_test.cpp.)
+    for (const char *path :
+         {"/index.html", "/nope", "/healthz", "/health/nope", "/health/live/x"}) {
         CAPTURE(path);
         const auto response = request(store, path);
         CHECK(response.status == 404);

@@ -97,7 +97,7 @@ TEST_CASE("lifecycle: an invalid edit keeps the running configuration and shows 
     CHECK(error == broken.string() +
                        ":3:1: check.new.intervall: unknown key 'intervall' (expected one of: "
                        "depends_on, description, enabled, failure_threshold, groups, interval, "
-                       "isolation, params, plugin, success_threshold, timeout)");
+                       "isolation, params, plugin, success_threshold, timeout, ttl)");
     CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_config_load_success 0"));
     CHECK(contains(agent.log(), "check.new.intervall"));
 

@@ -64,10 +64,13 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
     for (const auto &check : current_.checks)
         fingerprints_[check->name()] = fingerprint(*check);
     results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
+    push_board_ = std::make_unique<PushBoard>(*results_);
+    push_board_->assign(current_.checks);
     // Bound before any check starts, so a busy port fails at once.
-    server_ = std::make_unique<HttpServer>(agent.listen, agent.http, agent.tls,
-                                           health_router(*results_, agent.endpoints, status_),
-                                           AccessPolicy{agent.access});
+    server_ = std::make_unique<HttpServer>(
+        agent.listen, agent.http, agent.tls,
+        health_router(*results_, agent.endpoints, status_, push_board_.get()),
+        AccessPolicy{agent.access});
     warn_if_exposed(agent);
     scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_,
                                              Scheduler::Options{.workers = agent.workers});
@@ -106,11 +109,12 @@ std::string AgentRuntime::fingerprint(const Check &check) {
     const CheckDefinition &d = check.definition();
     std::ostringstream params;
     params << *d.params;
-    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin, check.plugin_identity(),
-                       d.description, d.interval.count(), d.timeout.count(),
-                       fmt::join(d.groups, ","), d.failure_threshold, d.success_threshold,
-                       fmt::join(d.depends_on, ","), static_cast<int>(d.isolation), d.isolation_set,
-                       d.enabled, params.str());
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin,
+                       check.plugin_identity(), d.description, d.interval.count(),
+                       d.timeout.count(), fmt::join(d.groups, ","), d.failure_threshold,
+                       d.success_threshold, fmt::join(d.depends_on, ","),
+                       static_cast<int>(d.isolation), d.isolation_set, d.enabled,
+                       d.ttl ? d.ttl->count() : -1, params.str());
 }
 
 void AgentRuntime::reload() {
@@ -168,9 +172,11 @@ void AgentRuntime::reload() {
     for (const auto &[name, check] : running)
         scheduler_->remove(name);
     results_->reconcile(infos_of(checks), restarted);
+    push_board_->assign(checks);
     for (auto &check : added)
         scheduler_->add(check);
-    server_->update(health_router(*results_, after.endpoints, status_), AccessPolicy{after.access});
+    server_->update(health_router(*results_, after.endpoints, status_, push_board_.get()),
+                    AccessPolicy{after.access});
 
     log(LogLevel::info, "reload",
         "configuration reloaded: {} check(s), {} new or changed, {} removed", checks.size(),

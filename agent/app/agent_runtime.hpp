@@ -12,6 +12,7 @@
 #include "app/config_watcher.hpp"
 #include "app/load_configuration.hpp"
 #include "http/http_server.hpp"
+#include "push/push_board.hpp"
 #include "results/agent_status.hpp"
 #include "results/result_store.hpp"
 #include "scheduler/scheduler.hpp"
@@ -53,6 +54,7 @@ private:
     std::map<std::string, std::string> fingerprints_;
     AgentStatus status_;
     std::unique_ptr<ResultStore> results_;
+    std::unique_ptr<PushBoard> push_board_;
     std::unique_ptr<HttpServer> server_;
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<ConfigWatcher> watcher_;

@@ -5,6 +5,7 @@
 
 #include "checks/in_process_runner.hpp"
 #include "isolation/process_runner.hpp"
+#include "push/push_runner.hpp"
 
 namespace vitals {
 
@@ -30,10 +31,17 @@ std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
     return std::unique_ptr<Check>(new Check(definition, std::move(identity), std::move(runner)));
 }
 
+std::unique_ptr<Check> Check::create_push(const CheckDefinition &definition) {
+    auto inbox = std::make_shared<PushInbox>(definition.name, definition.ttl.value());
+    auto runner = std::make_unique<PushRunner>(inbox);
+    return std::unique_ptr<Check>(
+        new Check(definition, "built-in:push", std::move(runner), std::move(inbox)));
+}
+
 Check::Check(CheckDefinition definition, std::string plugin_identity,
-             std::unique_ptr<PluginRunner> runner)
+             std::unique_ptr<PluginRunner> runner, std::shared_ptr<PushInbox> inbox)
     : definition_(std::move(definition)), plugin_identity_(std::move(plugin_identity)),
-      runner_(std::move(runner)) {}
+      runner_(std::move(runner)), inbox_(std::move(inbox)) {}
 
 Check::~Check() = default;
 
@@ -49,7 +57,8 @@ CheckInfo Check::info() const {
                      definition_.interval,
                      definition_.timeout,
                      definition_.failure_threshold,
-                     definition_.success_threshold};
+                     definition_.success_threshold,
+                     definition_.ttl};
 }
 
 } // namespace vitals

@@ -7,6 +7,7 @@
 #include "checks/plugin_runner.hpp"
 #include "config/configuration.hpp"
 #include "loader/plugin_library.hpp"
+#include "push/push_inbox.hpp"
 #include "results/check_result.hpp"
 #include "results/result_store.hpp"
 
@@ -24,6 +25,9 @@ public:
                                          std::shared_ptr<const PluginLibrary> plugin,
                                          ConfigErrors &errors,
                                          const IsolationSettings &isolation = {});
+    /// A push check (plugin = "push", built in): reported to through its inbox,
+    /// its scheduled runs only watch the ttl. The definition must have a ttl.
+    static std::unique_ptr<Check> create_push(const CheckDefinition &definition);
     ~Check();
     Check(const Check &) = delete;
     Check &operator=(const Check &) = delete;
@@ -37,14 +41,17 @@ public:
     /// The plugin file this check runs (see PluginLibrary::identity).
     const std::string &plugin_identity() const { return plugin_identity_; }
     CheckInfo info() const;
+    /// Where reports go; nullptr unless this is a push check.
+    std::shared_ptr<PushInbox> push_inbox() const { return inbox_; }
 
 private:
     Check(CheckDefinition definition, std::string plugin_identity,
-          std::unique_ptr<PluginRunner> runner);
+          std::unique_ptr<PluginRunner> runner, std::shared_ptr<PushInbox> inbox = nullptr);
 
     CheckDefinition definition_;
     std::string plugin_identity_;
     std::unique_ptr<PluginRunner> runner_;
+    std::shared_ptr<PushInbox> inbox_;
 };
 
 } // namespace vitals

@@ -8,9 +8,11 @@ namespace vitals {
 std::string usage_text() {
     return R"(Usage: vitalsd [OPTIONS]
        vitalsd run --plugin PATH [--param KEY=VALUE ...]   (see vitalsd run --help)
+       vitalsd push CHECK STATUS [MESSAGE]                 (see vitalsd push --help)
 
 Runs health checks from conf.d on their schedules and serves the results over HTTP.
-`vitalsd run` instead runs one plugin's check once and prints the result.
+`vitalsd run` instead runs one plugin's check once and prints the result;
+`vitalsd push` reports to a push check of the running agent.
 
 Options:
   --config PATH       agent.toml to use (default: /etc/vitals/agent.toml; a source
@@ -22,8 +24,9 @@ Options:
   --version           print the version and exit
   --help              print this help and exit
 
-Routes: /health, /health/live, /health/ready, /health/startup,
-        /health/groups/<group>, /health/checks/<name>
+Routes: / (the status page), /health, /health/live, /health/ready, /health/startup,
+        /health/groups/<group>, /health/checks/<name> (POST: a push check's report),
+        /metrics
 )";
 }
 

@@ -11,6 +11,7 @@
 #include "config/access_reader.hpp"
 #include "config/table_reader.hpp"
 #include "core/byte_size.hpp"
+#include "push/push_rules.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
@@ -222,6 +223,28 @@ std::vector<fs::path> conf_d_files(const fs::path &dir, ConfigErrors &errors) {
     return files;
 }
 
+/// A push check is not run but reported to, so it has a ttl and none of the
+/// keys that only mean something for a plugin the agent runs. Its interval
+/// becomes how often the agent looks at the ttl, and is not the user's to set.
+void apply_push_rules(CheckDefinition &check, TableReader &reader) {
+    const auto &table = reader.raw();
+    if (check.plugin != push_plugin_name) {
+        if (check.ttl) reader.invalid("ttl", "only push checks (plugin = \"push\") have a ttl");
+        return;
+    }
+    if (!table.contains("ttl"))
+        reader.missing("ttl");
+    else if (check.ttl && *check.ttl < std::chrono::milliseconds{100})
+        reader.invalid("ttl", "must be at least 100ms");
+    for (const char *key : {"params", "interval", "timeout", "isolation", "depends_on"})
+        if (table.contains(key))
+            reader.invalid(key, fmt::format("push checks take no {}: they are reported to, not "
+                                            "run (ttl says how long a report stays good)",
+                                            key));
+    check.interval = push_evaluation_interval(check.ttl.value_or(std::chrono::seconds{1}));
+    check.timeout = check.interval;
+}
+
 class CheckFileReader {
 public:
     CheckFileReader(ConfigErrors &errors, std::map<std::string, SourceLocation> &seen)
@@ -306,6 +329,8 @@ private:
             else if (*isolation != "in_process")
                 reader.invalid("isolation", "expected \"in_process\" or \"process\"");
         }
+        check.ttl = reader.duration("ttl");
+        apply_push_rules(check, reader);
         reader.reject_unknown_keys();
 
         const auto [previous, inserted] = seen_.emplace(check.name, check.where);

@@ -122,7 +122,9 @@ struct CheckDefinition {
     std::vector<std::string> depends_on;
     /// Where the plugin runs: in the agent, or in a worker process of its own.
     Isolation isolation = Isolation::in_process;
-    bool isolation_set = false;   ///< the check chose; else agent.toml's [isolation] decides
+    bool isolation_set = false; ///< the check chose; else agent.toml's [isolation] decides
+    /// plugin = "push" only: how long a report stays good (a passive check's deadline).
+    std::optional<Duration> ttl;
     SourceLocation where;         ///< the check's table
     SourceLocation plugin_where;  ///< its `plugin` key
     SourceLocation depends_where; ///< its `depends_on` key

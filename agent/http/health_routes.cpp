@@ -10,18 +10,24 @@
 
 #include "config/config_reader.hpp"
 #include "http/health_json.hpp"
+#include "http/push_route.hpp"
 #include "http/query.hpp"
 #include "http/response_cache.hpp"
 #include "http/response_style.hpp"
+#include "http/status_page.hpp"
 
 namespace vitals {
 namespace {
 
 constexpr std::array<const char *, 3> probe_groups{"live", "ready", "startup"};
-constexpr std::array<const char *, 7> builtin_paths{
-    "/health",         "/health/live",           "/health/ready",
-    "/health/startup", "/health/groups/<group>", "/health/checks/<name>",
-    "/metrics"};
+constexpr std::array<const char *, 8> builtin_paths{"/",
+                                                    "/health",
+                                                    "/health/live",
+                                                    "/health/ready",
+                                                    "/health/startup",
+                                                    "/health/groups/<group>",
+                                                    "/health/checks/<name>",
+                                                    "/metrics"};
 
 /// Which checks an answer covers: members of any group or named ones; all when both are empty.
 struct Selection {
@@ -106,6 +112,11 @@ private:
         });
         HealthView view = make_view(std::move(checks), codes_, query, details);
         add_extras(view);
+        if (query.flag("history").value_or(false)) {
+            view.histories.emplace();
+            for (const auto &check : view.checks)
+                view.histories->emplace(check.info.name, results_.history(check.info.name));
+        }
         return style_.aggregate(view);
     }
 
@@ -251,9 +262,11 @@ std::vector<std::string> placeholders(std::string_view path) {
 } // namespace
 
 Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
-                     const AgentStatus &agent) {
+                     const AgentStatus &agent, const PushBoard *push) {
     Router router;
     add_builtin_routes(router, results, agent);
+    add_status_page(router, results, agent);
+    if (push) add_push_route(router, results, *push);
     for (const auto &endpoint : endpoints)
         add_endpoint(router, results, agent, endpoint);
     return router;

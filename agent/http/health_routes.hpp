@@ -6,15 +6,17 @@
 #include "config/configuration.hpp"
 #include "http/prometheus.hpp"
 #include "http/router.hpp"
+#include "push/push_board.hpp"
 #include "results/result_store.hpp"
 
 namespace vitals {
 
-/// The built-in routes, then agent.toml's [[endpoint]]s. Handlers only read
-/// result snapshots: a request never runs a check. `results` and `agent`
-/// must outlive the router.
+/// The built-in routes (the status page at /, and POST /health/checks/<name>
+/// when there is a `push` board), then agent.toml's [[endpoint]]s. Handlers
+/// only read result snapshots: a request never runs a check (a push report is
+/// recorded, not run). `results`, `agent` and `push` must outlive the router.
 Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
-                     const AgentStatus &agent);
+                     const AgentStatus &agent, const PushBoard *push = nullptr);
 
 /// Checks what only a whole configuration can tell: the style exists, named
 /// checks exist, paths are well-formed and do not collide.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,8 @@ struct HealthView {
     bool verbose = true; ///< false: only the overall status (`?verbose=0`)
     /// Past runs to include, newest first (`?history`, native style only).
     std::optional<std::vector<HistoryEntry>> history;
+    /// Each check's past runs, newest first (`?history` on an aggregate, native style only).
+    std::optional<std::map<std::string, std::vector<HistoryEntry>, std::less<>>> histories;
     /// Why the answer is "not ready" whatever the checks say: starting or draining.
     std::optional<std::string> unavailable;
     /// The configuration's state, for /health (native style only).

@@ -24,6 +24,9 @@ struct CheckResult {
     std::chrono::system_clock::time_point started{};
     /// Not run because a dependency is failing (depends_on).
     bool suppressed = false;
+    /// Nothing happened worth recording: a push check's look found its report
+    /// still within the ttl. The result store ignores it.
+    bool no_news = false;
 };
 
 } // namespace vitals

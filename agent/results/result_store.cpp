@@ -63,6 +63,7 @@ void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
 }
 
 void ResultStore::record(const std::string &name, CheckResult result) {
+    if (result.no_news) return;
     const std::unique_lock lock{mutex_};
     const auto it = entries_.find(name);
     if (it == entries_.end()) return; // a check from a configuration no longer in force

@@ -28,6 +28,8 @@ struct CheckInfo {
     Duration timeout{};
     unsigned failure_threshold = 1; ///< results in a row needed to report a worse status
     unsigned success_threshold = 1; ///< results in a row needed to report a better one
+    /// Push checks: a report older than this no longer counts (see judge()).
+    std::optional<Duration> ttl{};
 
     bool in_group(std::string_view group) const;
 };
@@ -62,6 +64,7 @@ public:
     explicit ResultStore(const std::vector<CheckInfo> &checks,
                          std::size_t history_size = default_history_size);
 
+    /// Adds a run's result (one marked no_news is ignored).
     void record(const std::string &name, CheckResult result);
 
     /// Copies of every check's state, in name order.

@@ -28,6 +28,10 @@ Duration staleness_limit(const CheckInfo &info);
 /// A check that has not reported counts as an error (the agent does not
 /// claim health it has not measured), as does one whose result went stale
 /// (a wedged scheduler must never keep a probe green).
+/// A push check (one with a ttl) is judged by its ttl instead: see verdict.cpp.
 Verdict judge(const CheckState &state, std::chrono::system_clock::time_point now);
+
+/// "no report for 5m": a push check whose ttl passed without a report.
+std::string no_report_message(Duration ttl);
 
 } // namespace vitals

@@ -115,10 +115,21 @@ CommandResult run_vitalsd(const std::filesystem::path &work_dir, std::vector<std
 }
 
 HttpReply http_request(std::uint16_t port, const std::string &method, const std::string &target) {
+    return http_request(port, method, target, "", "");
+}
+
+HttpReply http_request(std::uint16_t port, const std::string &method, const std::string &target,
+                       const std::string &body_text, const std::string &content_type,
+                       const std::map<std::string, std::string> &headers) {
     Poco::Net::HTTPClientSession session{"127.0.0.1", port};
     session.setTimeout(Poco::Timespan{5, 0});
     Poco::Net::HTTPRequest request{method, target, Poco::Net::HTTPMessage::HTTP_1_1};
-    session.sendRequest(request);
+    if (!content_type.empty()) request.setContentType(content_type);
+    for (const auto &[name, value] : headers)
+        request.set(name, value);
+    if (!body_text.empty() || method == "POST")
+        request.setContentLength64(static_cast<Poco::Int64>(body_text.size()));
+    session.sendRequest(request) << body_text;
     Poco::Net::HTTPResponse response;
     std::istream &body = session.receiveResponse(response);
     HttpReply reply;

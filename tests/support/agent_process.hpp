@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -46,6 +47,11 @@ CommandResult run_vitalsd(const std::filesystem::path &work_dir, std::vector<std
 
 /// One HTTP request to 127.0.0.1:port over a fresh connection.
 HttpReply http_request(std::uint16_t port, const std::string &method, const std::string &target);
+/// The same with a body (a POST's), sent with `content_type` unless that is empty, and
+/// extra headers (e.g. {"Authorization", "Bearer ..."}).
+HttpReply http_request(std::uint16_t port, const std::string &method, const std::string &target,
+                       const std::string &body, const std::string &content_type,
+                       const std::map<std::string, std::string> &headers = {});
 inline HttpReply http_get(std::uint16_t port, const std::string &target) {
     return http_request(port, "GET", target);
 }

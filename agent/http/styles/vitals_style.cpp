@@ -60,6 +60,7 @@ void fill_check(Poco::JSON::Object &json, const CheckState &check, const HealthV
     json.set("consecutive", static_cast<Poco::UInt64>(check.consecutive));
     json.set("interval_seconds", to_seconds(check.info.interval));
     json.set("timeout_seconds", to_seconds(check.info.timeout));
+    if (check.info.ttl) json.set("ttl_seconds", to_seconds(*check.info.ttl));
 }
 
 JsonArray history_json(const std::vector<HistoryEntry> &history) {
@@ -102,6 +103,10 @@ public:
             for (const auto &check : view.checks) {
                 auto item = json_object();
                 fill_check(*item, check, view);
+                if (view.histories)
+                    if (const auto found = view.histories->find(check.info.name);
+                        found != view.histories->end())
+                        item->set("history", history_json(found->second));
                 checks->set(check.info.name, item);
             }
             root->set("checks", checks);

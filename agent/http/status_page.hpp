@@ -1,0 +1,44 @@
+// GET /: the status page, rendered here for its first paint. SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/router.hpp"
+#include "results/agent_status.hpp"
+#include "results/result_store.hpp"
+#include "results/verdict.hpp"
+
+namespace vitals {
+
+/// What the page shows, taken at one moment.
+struct StatusPageInput {
+    std::string agent_name; ///< the host's name
+    AgentFacts facts;
+    std::vector<CheckState> checks; ///< every check, in name order
+    std::map<std::string, std::vector<HistoryEntry>, std::less<>> histories; ///< newest first
+    std::chrono::system_clock::time_point now;
+    /// false for a caller without the read scope: the overall status, nothing about checks.
+    bool details = true;
+    /// `?status=` and `?group=`: the filters, so they work with JavaScript off too.
+    std::string status_filter;
+    std::string group_filter;
+    int refresh_ms = 2000; ///< how often the script polls /health?history
+};
+
+/// The whole page: HTML with the CSS and script inlined, every value escaped.
+std::string render_status_page(const StatusPageInput &input);
+
+/// How a check shows: "ok", "warning", "error", or "pending" before its first result.
+std::string_view display_status(const Verdict &verdict);
+
+/// "42ms", "1.5s", "2m 5s", "3h 4m", "2d 1h".
+std::string format_span(double seconds);
+
+/// GET / (and HEAD): answers any caller, with details only for the read scope.
+void add_status_page(Router &router, const ResultStore &results, const AgentStatus &agent);
+
+} // namespace vitals
