@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "config/listen_address.hpp"
+#include "core/byte_size.hpp"
 #include "core/duration.hpp"
 
 using namespace std::chrono_literals;
 using vitals::Duration;
 using vitals::format_duration;
+using vitals::parse_bytes;
 using vitals::parse_duration;
 using vitals::parse_listen_address;
 
@@ -47,6 +49,10 @@ TEST_CASE("duration: parse_duration rejects malformed, unitless and negative tex
         "10s5",        // trailing number without unit
         ".s",          // a decimal point is not a number
         "1000000000d", // more nanoseconds than an int64 holds
+        // int64's maximum: as a double it rounds up to 2^63, which does not fit (found by
+        // fuzzing: it used to come back negative)
+        "9223372036854775807ns",
+        "106752d",
     };
     for (const auto &text : invalid) {
         CAPTURE(text);
@@ -80,6 +86,43 @@ TEST_CASE("duration: format_duration output parses back to the same duration") {
         REQUIRE(reparsed.has_value());
         CHECK(reparsed->count() == parsed->count());
     }
+}
+
+// Found by fuzzing: %g kept six digits, so "1.2345678s" came back as 1.23457s.
+TEST_CASE("duration: format_duration is exact, so any parsed duration reads back the same") {
+    for (const char *text : {"1.2345678s", "16m40.123456789s", "123.456789ms", "1.001us",
+                             "104d23h59m59.999999999s", "9223372036s"}) {
+        CAPTURE(text);
+        const auto parsed = parse_duration(text);
+        REQUIRE(parsed.has_value());
+        const auto reparsed = parse_duration(format_duration(*parsed));
+        REQUIRE(reparsed.has_value());
+        CHECK(reparsed->count() == parsed->count());
+    }
+    CHECK(format_duration(Duration{1'234'567'800}) == "1.2345678s");
+    CHECK(format_duration(1h + 1s + 5ms) == "1h1.005s");
+}
+
+TEST_CASE("byte size: parse_bytes reads a number with an optional unit") {
+    CHECK(parse_bytes("4096") == 4096u);
+    CHECK(parse_bytes("8KiB") == 8192u);
+    CHECK(parse_bytes("1.5KB") == 1500u);
+    CHECK(parse_bytes("256MiB") == 256u * 1024 * 1024);
+    CHECK(parse_bytes("2TiB") == 2ull << 40);
+    CHECK(parse_bytes("0B") == 0u);
+    for (const char *bad : {"", "KiB", "-1", "-.1", "1 KiB", "1PB", "nan", "inf", "1e400"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_bytes(bad).has_value());
+    }
+}
+
+// Found by fuzzing: llround goes through long long, so sizes from 2^63 up came back
+// as 9223372036854775808 whatever was written.
+TEST_CASE("byte size: sizes up to 2^64 are exact, larger ones refused") {
+    CHECK(parse_bytes("10000000000000000000") == 10'000'000'000'000'000'000ull);
+    CHECK(parse_bytes("16000000TB") == 16'000'000'000'000'000'000ull);
+    CHECK_FALSE(parse_bytes("18446744073709551616").has_value());
+    CHECK_FALSE(parse_bytes("17000000TiB").has_value());
 }
 
 // Timeouts and grace periods are printed with format_duration; printf's %g

@@ -279,6 +279,27 @@ TEST_CASE("http routes: unknown paths are 404 JSON, other methods 405") {
     CHECK(without_age(head.body) == without_age(request(store, "/health").body));
 }
 
+// Found by fuzzing: Poco::URI::decode threw on a stray '%', and the server turned that
+// into a 500 and an error in the log for any anonymous caller.
+TEST_CASE("http routes: malformed escapes in the query are taken literally, never a 500") {
+    ResultStore store{{info("a", {"live"}), info("b%zz", {"live"})}};
+    store.record("a", result(Status::ok));
+    store.record("b%zz", result(Status::error));
+
+    const std::vector<std::pair<std::string, int>> answers{{"/health?verbose=%", 503},
+                                                           {"/health/live?%", 503},
+                                                           {"/health?exclude=%4", 503},
+                                                           {"/health/checks/a?history=%G0", 200}};
+    for (const auto &[target, status] : answers) {
+        CAPTURE(target);
+        CHECK(request(store, target).status == status);
+    }
+    // A '%' that is not an escape stays a '%': this excludes the check named "b%zz".
+    CHECK(request(store, "/health?exclude=b%zz").status == 200);
+    CHECK(request(store, "/health?exclude=b%25zz").status == 200);
+    CHECK(request(store, "/health?exclude=a+b,%62%25zz").status == 200);
+}
+
 TEST_CASE("http routes: a trailing slash still matches") {
     ResultStore store{{info("a", {"ready"})}};
     store.record("a", result(Status::error));

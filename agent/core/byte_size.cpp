@@ -29,10 +29,12 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
     }
     double value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 0 ||
-        !std::isfinite(value * scale) || value * scale > 1.8e19)
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 0)
         return std::nullopt;
-    return static_cast<std::uint64_t>(std::llround(value * scale));
+    // Rounded as a double: llround would go through long long, which stops at 2^63.
+    const double bytes = std::round(value * scale);
+    if (!(bytes >= 0 && bytes < 0x1p64)) return std::nullopt; // also refuses NaN
+    return static_cast<std::uint64_t>(bytes);
 }
 
 } // namespace vitals

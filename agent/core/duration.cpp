@@ -6,7 +6,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -59,28 +58,42 @@ std::optional<Duration> parse_duration(std::string_view text) {
         if (!scale) return std::nullopt;
         total += *number * *scale;
     }
-    if (!std::isfinite(total) ||
-        total > static_cast<double>(std::numeric_limits<std::int64_t>::max()))
-        return std::nullopt;
+    // 2^63 itself does not fit: int64's maximum, as a double, rounds up to it.
+    if (!std::isfinite(total) || total >= 0x1p63) return std::nullopt;
     return Duration{static_cast<std::int64_t>(std::llround(total))};
 }
 
+namespace {
+
+/// `ns` in units of `unit_ns` as "<whole>[.<fraction>]", trailing zeros dropped: exact, so
+/// the text parses back to the same nanoseconds (%g would round to six digits).
+std::string in_units(std::int64_t ns, std::int64_t unit_ns, int fraction_digits) {
+    std::string text = std::to_string(ns / unit_ns);
+    if (const std::int64_t rest = ns % unit_ns) {
+        std::string fraction = fmt::format("{:0{}}", rest, fraction_digits);
+        fraction.erase(fraction.find_last_not_of('0') + 1);
+        text += '.' + fraction;
+    }
+    return text;
+}
+
+} // namespace
+
 std::string format_duration(Duration duration) {
-    using namespace std::chrono;
-    const auto ns = duration.count();
-    constexpr std::int64_t minute = 60'000'000'000, hour = 60 * minute;
+    const std::int64_t ns = duration.count();
+    constexpr std::int64_t second = 1'000'000'000, minute = 60 * second, hour = 60 * minute;
     if (ns >= minute) {
         // "1h30m", "16m40.5s": units a reader (and parse_duration) takes in at a glance,
-        // where %g alone would print "5400s" or, from 1e6 seconds on, "1e+06s".
+        // where seconds alone would print "5400s".
         std::string text;
         if (ns >= hour) text += fmt::format("{}h", ns / hour);
         if (ns % hour >= minute) text += fmt::format("{}m", ns % hour / minute);
-        if (ns % minute != 0) text += fmt::format("{:g}s", static_cast<double>(ns % minute) / 1e9);
+        if (ns % minute != 0) text += in_units(ns % minute, second, 9) + "s";
         return text;
     }
-    if (ns >= 1'000'000'000) return fmt::format("{:g}s", ns / 1e9);
-    if (ns >= 1'000'000) return fmt::format("{:g}ms", ns / 1e6);
-    if (ns >= 1'000) return fmt::format("{:g}us", ns / 1e3);
+    if (ns >= second) return in_units(ns, second, 9) + "s";
+    if (ns >= 1'000'000) return in_units(ns, 1'000'000, 6) + "ms";
+    if (ns >= 1'000) return in_units(ns, 1'000, 3) + "us";
     return fmt::format("{}ns", ns);
 }
 

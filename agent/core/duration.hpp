@@ -17,7 +17,8 @@ inline constexpr std::string_view duration_syntax_hint =
 /// Parses one or more <number><unit> parts; nullopt when malformed or negative.
 std::optional<Duration> parse_duration(std::string_view text);
 
-/// Short human form: "250ms", "1.5s", "2m", "1h30m".
+/// Short human form: "250ms", "1.5s", "2m", "1h30m". Exact: parse_duration reads it
+/// back as the same duration.
 std::string format_duration(Duration duration);
 
 inline double to_seconds(Duration duration) {

@@ -1,17 +1,31 @@
 // SPDX-License-Identifier: MIT
 #include "http/query.hpp"
 
-#include <Poco/URI.h>
-
 namespace vitals {
 namespace {
 
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// '+' as a space and "%XX" as its byte; a '%' without two hex digits stays as it is
+/// (as browsers read it), so no query a client sends makes decoding fail.
 std::string decode(std::string_view text) {
-    std::string plus_as_space{text};
-    for (char &c : plus_as_space)
-        if (c == '+') c = ' ';
     std::string decoded;
-    Poco::URI::decode(plus_as_space, decoded);
+    decoded.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const int high = text[i] == '%' && i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+        const int low = high < 0 ? -1 : hex_value(text[i + 2]);
+        if (low >= 0) {
+            decoded += static_cast<char>(high * 16 + low);
+            i += 2;
+        } else {
+            decoded += text[i] == '+' ? ' ' : text[i];
+        }
+    }
     return decoded;
 }
 

@@ -288,12 +288,13 @@ std::vector<Metric> to_metrics(const std::vector<PerfItem> &items) {
 }
 
 std::string one_line(std::string_view text) {
-    std::string line{trim(text)};
+    std::string line{text};
     for (char &c : line) {
         const auto byte = static_cast<unsigned char>(c);
         if (byte < 0x20 || byte == 0x7f) c = ' ';
     }
-    return line;
+    // Trimmed after the replacement, so a NUL or escape at either end leaves no space.
+    return std::string{trim(line)};
 }
 
 } // namespace vitals_exec

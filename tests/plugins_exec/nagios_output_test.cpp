@@ -203,3 +203,14 @@ TEST_CASE("exec: perfdata labels become unique lower_snake_case metric names") {
     CHECK(metrics[4].value == 5);
     CHECK(metrics[4].unit == "bytes");
 }
+
+// Found by fuzzing: control characters were replaced after trimming, so a NUL or an
+// escape sequence at either end left spaces around the message.
+TEST_CASE("exec: control characters at either end of the message leave no spaces") {
+    CHECK(one_line(std::string{"\0\0 USERS OK \x1b", 15}) == "USERS OK");
+    CHECK(one_line("\x7f\tdisk\x01"
+                   "full\r") == "disk full");
+    const auto parsed = parse_output(std::string{"\0OK - fine\x07 | a=1\n", 18});
+    CHECK(parsed.text == "OK - fine");
+    REQUIRE(parsed.perfdata.size() == 1);
+}
