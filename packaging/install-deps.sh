@@ -23,6 +23,8 @@ packages=(
   dpkg-dev file adduser systemd curl
   # the status page's browser tests: headless Chromium driven through chromedriver
   chromium chromium-driver
+  # fuzzing (tests/fuzz/run.sh): clang with its libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev
 )
 
 missing=()

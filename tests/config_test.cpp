@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -532,6 +534,32 @@ TEST_CASE("config: several errors in one file are all reported") {
         check_location(error_for(loaded.errors, "check.delta.params.foo"), file, 17, 0,
                        "check.delta.params.foo");
         CHECK(loaded.checks.empty());
+    }
+}
+
+// What the config fuzzer (tests/fuzz/config.cpp) relies on: the same reading and
+// validation from memory, with errors naming the files the texts stand for.
+TEST_CASE("config: texts in memory give the errors the files they stand for give") {
+    const auto text_of = [](const fs::path &file) {
+        std::ifstream in{file};
+        return ConfigText{file, std::string{std::istreambuf_iterator<char>{in}, {}}};
+    };
+    for (const char *name : {"many_errors", "duplicate_name", "syntax_error", "tcp_missing_host"}) {
+        CAPTURE(name);
+        const fs::path agent_file = check_case(name);
+        std::vector<ConfigText> drop_ins;
+        for (const auto &entry : fs::directory_iterator{agent_file.parent_path() / "conf.d"})
+            drop_ins.push_back(text_of(entry.path()));
+        std::sort(drop_ins.begin(), drop_ins.end(),
+                  [](const auto &a, const auto &b) { return a.file < b.file; });
+
+        const auto from_files = load(agent_file);
+        auto read = read_configuration(text_of(agent_file), drop_ins, test_defaults());
+        const auto plugins = PluginCatalog::scan(read.config.agent.plugin_dirs);
+        const auto from_memory = validate_configuration(std::move(read), plugins);
+        CHECK_FALSE(from_files.errors.empty());
+        CHECK(describe(from_memory.errors) == describe(from_files.errors));
+        CHECK(check_names(from_memory.config) == check_names(from_files.config));
     }
 }
 

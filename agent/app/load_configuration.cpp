@@ -39,8 +39,13 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
                                        const AgentSettings &defaults) {
     auto read = read_configuration(agent_file, defaults);
-    LoadedConfiguration loaded{std::move(read.config), {}, {}, std::move(read.errors)};
-    loaded.plugins = PluginCatalog::scan(loaded.config.agent.plugin_dirs);
+    auto plugins = PluginCatalog::scan(read.config.agent.plugin_dirs);
+    return validate_configuration(std::move(read), std::move(plugins));
+}
+
+LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins) {
+    LoadedConfiguration loaded{
+        std::move(read.config), std::move(plugins), {}, std::move(read.errors)};
     loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors);
     validate_endpoints(loaded.config, loaded.errors);
     validate_dependencies(loaded.config.checks, loaded.errors);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checks/check.hpp"
+#include "config/config_reader.hpp"
 #include "config/configuration.hpp"
 #include "loader/plugin_catalog.hpp"
 
@@ -23,6 +24,11 @@ struct LoadedConfiguration {
 /// The one validation path, shared by startup and `--check-config`.
 LoadedConfiguration load_configuration(const std::optional<std::filesystem::path> &agent_file,
                                        const AgentSettings &defaults);
+
+/// The second half of load_configuration, for a configuration read some other way
+/// (from memory, when fuzzing): checks built against `plugins`, then what only the
+/// whole configuration can tell (endpoints, dependencies).
+LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins);
 
 /// Built-in settings: the packaged locations, or, for a source build
 /// without /etc/vitals/agent.toml, the repository's conf.d and the build's

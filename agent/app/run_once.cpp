@@ -175,7 +175,9 @@ toml::table params_from_arguments(const std::vector<std::pair<std::string, std::
             insert_text(table, key, text, spec);
             continue;
         }
-        value->visit([&](auto &node) { table.insert_or_assign(key, std::move(node)); });
+        // An init-capture, not [&]: clang before 16 cannot capture a structured binding.
+        value->visit(
+            [&table, &name = key](auto &node) { table.insert_or_assign(name, std::move(node)); });
     }
     return table;
 }

@@ -19,9 +19,11 @@ namespace {
 
 constexpr std::size_t max_name_length = 128;
 
-std::optional<toml::table> parse_toml_file(const fs::path &file, ConfigErrors &errors) {
+/// Parses a file from disk, or `text` in its place when given; errors name `file` either way.
+std::optional<toml::table> parse_toml(const fs::path &file, const std::string *text,
+                                      ConfigErrors &errors) {
     try {
-        return toml::parse_file(file.string());
+        return text ? toml::parse(*text, file.string()) : toml::parse_file(file.string());
     } catch (const toml::parse_error &error) {
         auto where = location_of(error.source());
         if (where.file.empty()) where.file = file.string();
@@ -148,9 +150,9 @@ std::optional<EndpointDefinition> read_endpoint(const toml::table &table, std::s
 }
 
 /// Returns where agent.toml sets conf_d, if it does, for the "does not exist" error.
-std::optional<SourceLocation> read_agent_file(const fs::path &file, AgentSettings &agent,
-                                              ConfigErrors &errors) {
-    const auto document = parse_toml_file(file, errors);
+std::optional<SourceLocation> read_agent_file(const fs::path &file, const std::string *text,
+                                              AgentSettings &agent, ConfigErrors &errors) {
+    const auto document = parse_toml(file, text, errors);
     if (!document) return std::nullopt;
     agent.source_file = file.string();
     const fs::path base_dir = fs::absolute(file).parent_path();
@@ -250,8 +252,8 @@ public:
     CheckFileReader(ConfigErrors &errors, std::map<std::string, SourceLocation> &seen)
         : errors_(errors), seen_(seen) {}
 
-    void read(const fs::path &file, std::vector<CheckDefinition> &checks) {
-        auto parsed = parse_toml_file(file, errors_);
+    void read(const fs::path &file, const std::string *text, std::vector<CheckDefinition> &checks) {
+        auto parsed = parse_toml(file, text, errors_);
         if (!parsed) return;
         // Shared so that each check's params can point into it: copying a
         // toml::table drops every source region, and with them the error lines.
@@ -363,7 +365,8 @@ ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
     ConfigReadResult result;
     result.config.agent = defaults;
     std::optional<SourceLocation> conf_d_where;
-    if (agent_file) conf_d_where = read_agent_file(*agent_file, result.config.agent, result.errors);
+    if (agent_file)
+        conf_d_where = read_agent_file(*agent_file, nullptr, result.config.agent, result.errors);
 
     const fs::path &conf_d = result.config.agent.conf_d;
     std::error_code ec;
@@ -376,7 +379,21 @@ ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
     std::map<std::string, SourceLocation> seen;
     CheckFileReader reader{result.errors, seen};
     for (const auto &file : conf_d_files(conf_d, result.errors))
-        reader.read(file, result.config.checks);
+        reader.read(file, nullptr, result.config.checks);
+    return result;
+}
+
+ConfigReadResult read_configuration(const std::optional<ConfigText> &agent_file,
+                                    const std::vector<ConfigText> &conf_d_files,
+                                    const AgentSettings &defaults) {
+    ConfigReadResult result;
+    result.config.agent = defaults;
+    if (agent_file)
+        read_agent_file(agent_file->file, &agent_file->text, result.config.agent, result.errors);
+    std::map<std::string, SourceLocation> seen;
+    CheckFileReader reader{result.errors, seen};
+    for (const auto &file : conf_d_files)
+        reader.read(file.file, &file.text, result.config.checks);
     return result;
 }
 

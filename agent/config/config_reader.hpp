@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/configuration.hpp"
 
@@ -17,6 +19,19 @@ struct ConfigReadResult {
 /// *.toml in its conf.d in name order. Relative paths in agent.toml are
 /// resolved against agent.toml's directory. Never throws for bad input.
 ConfigReadResult read_configuration(const std::optional<std::filesystem::path> &agent_file,
+                                    const AgentSettings &defaults);
+
+/// A configuration file's text, already in memory, and the path it stands for.
+struct ConfigText {
+    std::filesystem::path
+        file; ///< named in errors; relative paths in it resolve against its directory
+    std::string text;
+};
+
+/// read_configuration over texts instead of files (fuzzing, tests): `conf_d_files`
+/// stand for conf.d's files, in the order given, and agent.toml's conf_d is not read.
+ConfigReadResult read_configuration(const std::optional<ConfigText> &agent_file,
+                                    const std::vector<ConfigText> &conf_d_files,
                                     const AgentSettings &defaults);
 
 /// True for names usable as a check or group name (they appear in URLs).
