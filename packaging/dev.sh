@@ -2,15 +2,34 @@
 # The README's two commands, from a fresh Debian machine:
 #   packaging/dev.sh run [vitalsd options]   install deps, build, run vitalsd on conf.d/
 #   packaging/dev.sh test                    install deps, build, run every test
+#   packaging/dev.sh test-sanitizers         every test again under ASan+UBSan, then TSan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 [ $# -ge 1 ] || usage
 command=$1
 shift
 
 packaging/install-deps.sh
+
+if [ "$command" = test-sanitizers ]; then
+  # One build per sanitizer (ASan and TSan cannot share a process): build-asan and
+  # build-tsan, configured by CMakePresets.json; options and suppressions are in
+  # tests/sanitizers/. Both run even when the first fails, so one CI run shows both.
+  failed=()
+  for preset in asan tsan; do
+    start=$SECONDS
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset" -j"$(nproc)"
+    built=$SECONDS
+    ctest --preset "$preset" -j"$(nproc)" "$@" || failed+=("$preset")
+    echo "$preset: built in $((built - start)) s, tested in $((SECONDS - built)) s" >&2
+  done
+  [ ${#failed[@]} -eq 0 ] || { echo "failed under: ${failed[*]}" >&2; exit 1; }
+  exit 0
+fi
+
 build_dir=${VITALS_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"

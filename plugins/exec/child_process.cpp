@@ -23,7 +23,6 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -129,14 +128,22 @@ void kill_live_groups() noexcept {
         if (const pid_t pid = slot.load(); pid > 0) ::kill(-pid, SIGKILL);
 }
 
+/// Kills the live groups when this library is unloaded or the process exits.
+struct KillAtUnload {
+    ~KillAtUnload() { kill_live_groups(); }
+};
+
 /// Registers a running child's group; must end before the child is reaped, while its PID
 /// (and so its group ID) still cannot be reused.
 class LiveGroup {
 public:
     explicit LiveGroup(pid_t pid) noexcept {
-        // Runs at exit, or at dlclose() of this plugin, whichever comes first.
-        static const bool registered = std::atexit(kill_live_groups) == 0;
-        (void)registered;
+        // Runs at exit, or at dlclose() of this plugin, whichever comes first. A static's
+        // destructor rather than std::atexit(): the compiler registers it with this
+        // library's __dso_handle, while an atexit() resolved to an interposer (TSan's)
+        // is tied to no library and ran after the dlclose(), calling into unmapped code.
+        static const KillAtUnload kill_at_unload;
+        (void)kill_at_unload;
         for (auto &slot : live_groups) {
             pid_t expected = 0;
             if (slot.compare_exchange_strong(expected, pid)) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -16,21 +17,15 @@
 #include <string>
 #include <sys/wait.h>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/agent_fixture.hpp"
+#include "support/sanitizer_build.hpp"
 
 namespace vitals::test {
 
 using Clock = std::chrono::steady_clock;
-
-/// Whether this build's sanitizer reserves terabytes of shadow address space, which makes
-/// memory_limit (RLIMIT_AS) unusable.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool shadow_memory_sanitizer = true;
-#else
-inline constexpr bool shadow_memory_sanitizer = false;
-#endif
 
 /// A sanitizer runtime catches SIGSEGV, reports it and exits with status 1. The fault
 /// plugins crash on purpose and that crash is what is under test, so every vitalsd these
@@ -182,45 +177,98 @@ inline bool is_worker(pid_t pid) {
 
 // ---------------------------------------------------------------- probes
 
-inline constexpr auto live_goal = 100ms; ///< what the issue asks of /health/live
+/// What the issue asks of /health/live: an answer within 100 ms throughout a fault.
+inline constexpr auto live_goal = 100ms;
+/// Each sample is timed from this process, on a 2-core machine that also builds and tests
+/// other work, so a sample may include time in which this process itself could not run:
+/// LiveSampler measures that (its ticker's late wake-ups during the sample) and takes it
+/// out. What is left is the agent's answer time, and at most 1% of samples (rounded down)
+/// may take longer than live_goal, none longer than live_hard_bound. An agent whose server
+/// waits behind a fault fails both: it would wait out the fault's timeout (300 ms and more
+/// here) on every probe made meanwhile. A sanitizer build stretches both bounds by
+/// sanitizer_slowdown.
+inline constexpr double live_outlier_share = 0.01;
+inline constexpr auto live_hard_bound = 250ms;
+inline constexpr auto live_limit = live_goal * sanitizer_slowdown;
+inline constexpr auto live_hard_limit = live_hard_bound * sanitizer_slowdown;
 
-/// Samples GET /health/live on fresh connections every 20 ms on a thread of its own, from
-/// construction until stop(), timing each answer.
+/// Samples GET /health/live every 20 ms on a thread of its own, from construction until
+/// stop(), each on a fresh connection (as the kubelet probes), timing each answer.
 class LiveSampler {
 public:
+    using Micros = std::chrono::microseconds;
     struct Stats {
         std::size_t samples = 0;
         std::size_t failures = 0; ///< no answer, or not 200/503
-        std::chrono::microseconds max{};
-        std::chrono::microseconds median{};
-        std::size_t over_goal = 0; ///< samples slower than live_goal
+        Micros median{};          ///< of the answer times, this process's stalls taken out
+        Micros p99{};             ///< nearest rank
+        Micros max{};
+        std::size_t over_goal = 0; ///< answer times over live_limit
+        Micros raw_max{};          ///< the slowest sample as timed, stalls included
+        Micros stall_max{};        ///< the longest stall of this process during one sample
     };
 
-    explicit LiveSampler(std::uint16_t port) : thread_([this, port] { loop(port); }) {}
+    explicit LiveSampler(std::uint16_t port)
+        : ticker_([this] { tick(); }), sampler_([this, port] { sample(port); }) {}
     ~LiveSampler() { stop(); }
     LiveSampler(const LiveSampler &) = delete;
     LiveSampler &operator=(const LiveSampler &) = delete;
 
     Stats stop() {
         stop_ = true;
-        if (thread_.joinable()) thread_.join();
+        if (sampler_.joinable()) sampler_.join();
+        if (ticker_.joinable()) ticker_.join();
         Stats stats;
-        stats.samples = latencies_.size();
+        stats.samples = samples_.size();
         stats.failures = failures_;
-        if (!latencies_.empty()) {
-            auto sorted = latencies_;
-            std::sort(sorted.begin(), sorted.end());
-            stats.max = sorted.back();
-            stats.median = sorted[sorted.size() / 2];
-            stats.over_goal = static_cast<std::size_t>(
-                std::count_if(sorted.begin(), sorted.end(),
-                              [](std::chrono::microseconds t) { return t >= live_goal; }));
+        std::vector<Micros> answers;
+        for (const auto &[start, end] : samples_) {
+            const auto stall = stall_during(start, end);
+            stats.raw_max = std::max(stats.raw_max, micros(end - start));
+            stats.stall_max = std::max(stats.stall_max, stall);
+            answers.push_back(micros(end - start) - stall);
         }
+        if (answers.empty()) return stats;
+        std::sort(answers.begin(), answers.end());
+        const auto rank = [&](double share) {
+            const auto index = static_cast<std::size_t>(std::ceil(share * answers.size()));
+            return answers[std::clamp<std::size_t>(index, 1, answers.size()) - 1];
+        };
+        stats.median = rank(0.5);
+        stats.p99 = rank(0.99);
+        stats.max = answers.back();
+        stats.over_goal = static_cast<std::size_t>(std::count_if(
+            answers.begin(), answers.end(), [](Micros t) { return t >= live_limit; }));
         return stats;
     }
 
 private:
-    void loop(std::uint16_t port) {
+    static constexpr auto tick_period = 2ms;
+
+    static Micros micros(Clock::duration d) { return std::chrono::duration_cast<Micros>(d); }
+
+    /// Wakes up every tick_period; a longer gap between two wake-ups is time in which this
+    /// process did not get a CPU (or its sampler, on the same machine, would not either).
+    void tick() {
+        while (!stop_) {
+            ticks_.push_back(Clock::now());
+            std::this_thread::sleep_for(tick_period);
+        }
+    }
+
+    /// How long within [start, end] the ticker overslept: the part of each gap between its
+    /// wake-ups beyond one period, counted where it overlaps the sample.
+    Micros stall_during(Clock::time_point start, Clock::time_point end) const {
+        Clock::duration stalled{};
+        for (std::size_t i = 1; i < ticks_.size(); ++i) {
+            const auto from = std::max(ticks_[i - 1] + tick_period, start);
+            const auto to = std::min(ticks_[i], end);
+            if (to > from) stalled += to - from;
+        }
+        return micros(stalled);
+    }
+
+    void sample(std::uint16_t port) {
         while (!stop_) {
             const auto start = Clock::now();
             try {
@@ -229,16 +277,17 @@ private:
             } catch (...) {
                 ++failures_;
             }
-            latencies_.push_back(
-                std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start));
+            samples_.emplace_back(start, Clock::now());
             std::this_thread::sleep_for(20ms);
         }
     }
 
     std::atomic<bool> stop_{false};
-    std::vector<std::chrono::microseconds> latencies_;
+    std::vector<Clock::time_point> ticks_; ///< ticker_'s own, read after both are joined
+    std::vector<std::pair<Clock::time_point, Clock::time_point>> samples_; ///< sampler_'s own
     std::size_t failures_ = 0;
-    std::thread thread_;
+    std::thread ticker_;
+    std::thread sampler_;
 };
 
 /// How a check's `runs` metric (sleepy counts its runs) advanced over a window.
@@ -295,24 +344,29 @@ inline void check_healthy_on_schedule(std::uint16_t port, std::chrono::milliseco
                       << " ms (about " << expected << " due), longest stall "
                       << progress[i].stall.count() << " ms");
         // Due every 100 ms: a pool blocked by the fault would stall for its whole timeout.
-        CHECK(progress[i].runs >= 0.6 * expected);
-        CHECK(progress[i].stall <= 4 * healthy_interval);
+        CHECK(progress[i].runs >= 0.6 * expected / sanitizer_slowdown);
+        CHECK(progress[i].stall <= 4 * healthy_interval * sanitizer_slowdown);
     }
 }
 
-/// The issue asks that /health/live answer within 100 ms throughout. Each sample must come
-/// in under `live_bound`: generous, because this machine also compiles and runs other suites
-/// (an idle one answers in about a millisecond), yet below every timeout a blocked server
-/// would wait out here. The max and the samples over 100 ms are printed for the record.
-inline constexpr auto live_bound = 250ms;
-
+/// /health/live answered every sample; net of this process's own stalls, within live_limit
+/// but for live_outlier_share of them, and within live_hard_limit always.
 inline void check_live_fast(const LiveSampler::Stats &stats) {
-    MESSAGE("/health/live: " << stats.samples << " samples, median " << stats.median.count()
-                             << " us, max " << stats.max.count() << " us, " << stats.over_goal
-                             << " over 100 ms");
+    const auto ms = [](auto t) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(t).count() / 1000.0;
+    };
+    const auto allowed =
+        static_cast<std::size_t>(live_outlier_share * static_cast<double>(stats.samples));
+    MESSAGE("/health/live: " << stats.samples << " samples, median " << ms(stats.median)
+                             << " ms, p99 " << ms(stats.p99) << " ms, max " << ms(stats.max)
+                             << " ms, " << stats.over_goal << " over " << ms(live_limit) << " ms ("
+                             << allowed << " allowed); as timed up to " << ms(stats.raw_max)
+                             << " ms, this process stalled up to " << ms(stats.stall_max)
+                             << " ms in one sample");
     CHECK(stats.samples >= 20);
     CHECK(stats.failures == 0);
-    CHECK(stats.max < live_bound);
+    CHECK(stats.over_goal <= allowed);
+    CHECK(stats.max < live_hard_limit);
 }
 
 inline std::string message_of(const Object::Ptr &check) {

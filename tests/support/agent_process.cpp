@@ -15,6 +15,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <doctest/doctest.h>
 
 namespace vitals::test {
 namespace {
@@ -58,6 +59,19 @@ int wait_pid(pid_t pid, std::chrono::milliseconds limit) {
     return -1;
 }
 
+/// In a sanitizer build (VITALS_SANITIZE) a finding in vitalsd or in one of its
+/// workers goes to their stderr, the log: fail the test that started them rather
+/// than let it pass on an agent that happened to answer correctly anyway.
+void check_no_sanitizer_report(const std::string &output) {
+    for (const char *marker : {"AddressSanitizer", "LeakSanitizer", "ThreadSanitizer",
+                               "UndefinedBehaviorSanitizer", ": runtime error: "}) {
+        if (output.find(marker) != std::string::npos) {
+            FAIL_CHECK("sanitizer report from vitalsd:\n" << output);
+            return;
+        }
+    }
+}
+
 } // namespace
 
 AgentProcess::AgentProcess(const std::filesystem::path &work_dir, std::vector<std::string> args)
@@ -66,12 +80,15 @@ AgentProcess::AgentProcess(const std::filesystem::path &work_dir, std::vector<st
 }
 
 AgentProcess::~AgentProcess() {
-    if (exited_ || pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    if (wait_pid(pid_, std::chrono::seconds{10}) < 0) {
-        ::kill(pid_, SIGKILL);
-        wait_pid(pid_, std::chrono::seconds{5});
+    if (pid_ <= 0) return;
+    if (!exited_) {
+        ::kill(pid_, SIGTERM);
+        if (wait_pid(pid_, std::chrono::seconds{10}) < 0) {
+            ::kill(pid_, SIGKILL);
+            wait_pid(pid_, std::chrono::seconds{5});
+        }
     }
+    check_no_sanitizer_report(log());
 }
 
 std::uint16_t AgentProcess::wait_for_port(std::chrono::milliseconds limit) {
@@ -111,7 +128,9 @@ CommandResult run_vitalsd(const std::filesystem::path &work_dir, std::vector<std
     const pid_t pid = spawn(args, log_file);
     const int code = wait_pid(pid, std::chrono::seconds{30});
     if (code < 0) ::kill(pid, SIGKILL);
-    return {code, read_file(log_file)};
+    CommandResult result{code, read_file(log_file)};
+    check_no_sanitizer_report(result.output);
+    return result;
 }
 
 HttpReply http_request(std::uint16_t port, const std::string &method, const std::string &target) {
