@@ -138,6 +138,28 @@ TEST_CASE("push report: the plain-text form takes a Nagios exit code and output"
     CHECK(accepted("0 done", "").status == Status::ok);
 }
 
+// Found by fuzzing: the plain form took perfdata labels of any length as metric names,
+// where the JSON form refuses names over 128 bytes.
+TEST_CASE("push report: the plain form bounds metric names as the JSON form does") {
+    const std::string label(max_push_metric_name_bytes + 1, 'x');
+    const auto problem = refused("0 done | a=1 " + label + "=2", "text/plain");
+    CHECK(problem.http_status == 400);
+    CHECK_MESSAGE(mentions(problem.detail, "metrics[1].name"), problem.detail);
+    CHECK(accepted("0 done | " + label.substr(1) + "=2", "text/plain").metrics.size() == 1);
+}
+
+// Found by fuzzing (ASan: SEGV in Poco::UTF8Encoding::isLegal): the UTF-8 check took a
+// lead byte's sequence length without looking at how many bytes were left, and read past
+// the body. Here the byte after the body completes the sequence, so the old check passed
+// a body that ends in half a character.
+TEST_CASE("push report: a body ending in half a UTF-8 character is refused, nothing read past it") {
+    const std::string buffer = "0 caf\xC3\xA9";
+    const std::string_view body{buffer.data(), buffer.size() - 1};
+    const auto problem = refused(body, "text/plain");
+    CHECK(problem.http_status == 400);
+    CHECK_MESSAGE(mentions(problem.detail, "not valid UTF-8"), problem.detail);
+}
+
 TEST_CASE("push report: bad plain-text bodies are refused with the expected form") {
     for (const char *body :
          {"", "ok all good", "4 beyond Nagios", "-1 negative", "0x1 hex", "05a"}) {

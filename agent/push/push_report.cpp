@@ -10,9 +10,9 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/UTF8Encoding.h>
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
 #include "nagios_output.hpp"
 
 namespace vitals {
@@ -20,17 +20,6 @@ namespace {
 
 using Poco::Dynamic::Var;
 using Problem = PushProblem;
-
-bool valid_utf8(std::string_view text) {
-    Poco::UTF8Encoding utf8;
-    for (std::size_t i = 0; i < text.size();) {
-        const auto *bytes = reinterpret_cast<const unsigned char *>(text.data() + i);
-        const int length = utf8.sequenceLength(bytes, static_cast<int>(text.size() - i));
-        if (length <= 0 || !Poco::UTF8Encoding::isLegal(bytes, length)) return false;
-        i += static_cast<std::size_t>(length);
-    }
-    return true;
-}
 
 std::string_view media_type(std::string_view content_type) {
     content_type = content_type.substr(0, content_type.find(';'));
@@ -55,7 +44,7 @@ std::string_view trim(std::string_view text) {
 
 std::optional<Problem> check_text(const std::string &field, const std::string &value,
                                   std::size_t max_bytes) {
-    if (!valid_utf8(value)) return Problem{400, field + ": not valid UTF-8"};
+    if (!is_valid_utf8(value)) return Problem{400, field + ": not valid UTF-8"};
     if (value.size() > max_bytes)
         return Problem{400, fmt::format("{}: longer than {} bytes", field, max_bytes)};
     return std::nullopt;
@@ -165,7 +154,7 @@ std::variant<CheckResult, Problem> parse_json(std::string_view body) {
 
 /// "<code> <Nagios plugin output>", for `curl --data-binary "0 backup done" ...`.
 std::variant<CheckResult, Problem> parse_nagios_line(std::string_view body) {
-    if (!valid_utf8(body)) return Problem{400, "body: not valid UTF-8"};
+    if (!is_valid_utf8(body)) return Problem{400, "body: not valid UTF-8"};
     const std::string_view text = trim(body);
     const std::string hint = "body: expected \"<code> <message>\" with code 0 (ok), 1 (warning), "
                              "2 (critical) or 3 (unknown), e.g. \"0 backup done\"";
@@ -186,6 +175,11 @@ std::variant<CheckResult, Problem> parse_nagios_line(std::string_view body) {
         return *problem;
     for (auto &metric : vitals_exec::to_metrics(output.perfdata)) {
         if (result.metrics.size() == max_push_metrics) break;
+        // The JSON form's bound on names, so neither form puts a huge name into /metrics.
+        if (metric.name.size() > max_push_metric_name_bytes)
+            return Problem{400, fmt::format("metrics[{}].name: the perfdata label makes a name "
+                                            "longer than {} bytes",
+                                            result.metrics.size(), max_push_metric_name_bytes)};
         result.metrics.push_back({std::move(metric.name), metric.value, std::move(metric.unit)});
     }
     return result;
