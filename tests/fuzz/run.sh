@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets (clang, ASan+UBSan) in build-fuzz and runs each one from its
 # seed corpus for a bounded time; fails on any crash, leak, timeout or broken invariant.
 #   tests/fuzz/run.sh [target...]     default: every target with a tests/fuzz/corpus/<target>
-# Environment: FUZZ_SECONDS per target (default 60), FUZZ_JOBS targets at once (default: the
+# Environment: FUZZ_SECONDS per target (default 50), FUZZ_JOBS targets at once (default: the
 # number of cores), VITALS_FUZZ_BUILD_DIR (default build-fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 build=${VITALS_FUZZ_BUILD_DIR:-build-fuzz}
-seconds=${FUZZ_SECONDS:-60}
+seconds=${FUZZ_SECONDS:-50}
 jobs=${FUZZ_JOBS:-$(nproc)}
 if [ $# -gt 0 ]; then
   targets=("$@")
