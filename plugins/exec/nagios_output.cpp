@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <map>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -276,11 +277,18 @@ std::string metric_name(std::string_view label) {
 std::vector<Metric> to_metrics(const std::vector<PerfItem> &items) {
     std::vector<Metric> metrics;
     std::set<std::string> taken;
+    // Per name, the suffix to try next: counting from 2 for every repeat made output
+    // with thousands of equal labels take quadratic time (seconds per run).
+    std::map<std::string, int> next_suffix;
     for (const auto &item : items) {
         const std::string base = metric_name(item.label);
         std::string name = base;
-        for (int n = 2; taken.count(name); ++n)
-            name = base + "_" + std::to_string(n);
+        if (taken.count(name)) {
+            int &n = next_suffix.try_emplace(base, 2).first->second;
+            do
+                name = base + "_" + std::to_string(n++);
+            while (taken.count(name));
+        }
         taken.insert(name);
         metrics.push_back({std::move(name), item.value, unit_for_uom(item.uom).value_or("")});
     }

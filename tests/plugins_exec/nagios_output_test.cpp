@@ -1,6 +1,8 @@
 // The exec plugin's Nagios output parser, called directly. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -213,4 +215,24 @@ TEST_CASE("exec: control characters at either end of the message leave no spaces
     const auto parsed = parse_output(std::string{"\0OK - fine\x07 | a=1\n", 18});
     CHECK(parsed.text == "OK - fine");
     REQUIRE(parsed.perfdata.size() == 1);
+}
+
+// Found by a 64 KiB input (one push report, or a script's output): each repeat of a label
+// tried every suffix from _2 up, so 16,000 equal labels took seconds of CPU.
+TEST_CASE("exec: thousands of equal labels get unique names in linear time") {
+    std::string output = "OK | x_3=0";
+    for (int i = 0; i < 20000; ++i)
+        output += " x=1";
+    const auto start = std::chrono::steady_clock::now();
+    const auto metrics = to_metrics(parse_output(output).perfdata);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE(metrics.size() == 20001);
+    std::set<std::string> names;
+    for (const auto &metric : metrics)
+        names.insert(metric.name);
+    CHECK(names.size() == metrics.size());
+    CHECK(metrics[1].name == "x");
+    CHECK(metrics[2].name == "x_2");
+    CHECK(metrics[3].name == "x_4"); // x_3 is the first label's
+    CHECK(elapsed < std::chrono::seconds{2});
 }
