@@ -43,7 +43,9 @@ fuzz_one() {
     status=$?
   local elapsed_ms executed
   elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-  executed=$(awk '/stat::number_of_executed_units/ {print $2}' "$work/log")
+  # The stats block can appear more than once (libFuzzer prints it again when a worker
+  # dies); the last one counts.
+  executed=$(awk '/stat::number_of_executed_units/ {n = $2} END {print n}' "$work/log")
   printf '%-15s %5d s  %10s runs  %7d exec/s  exit %d\n' "$target" $((elapsed_ms / 1000)) \
     "${executed:-?}" $((${executed:-0} * 1000 / (elapsed_ms + 1))) "$status" >"$work/summary"
   return "$status"
