@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 
-#include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -64,7 +64,11 @@ struct HttpServer::Impl {
     ConnectionLimits limits;
     Poco::Net::ServerSocket socket;
     std::unique_ptr<TlsServerContext> tls;
-    std::atomic<std::shared_ptr<const FrontDoor>> front_door;
+    // A mutex, not std::atomic<shared_ptr>: it is held only to copy the pointer, and
+    // libstdc++ 12's atomic<shared_ptr> releases its internal lock relaxed, which
+    // ThreadSanitizer rightly reports (google/sanitizers#1558).
+    mutable std::mutex front_door_mutex;
+    std::shared_ptr<const FrontDoor> front_door;
     RateLimiter rate_limiter;
     ConnectionBudget budget;
     std::vector<std::unique_ptr<EventLoop>> loops;
@@ -87,9 +91,20 @@ struct HttpServer::Impl {
             response.headers["Retry-After"] = std::to_string(retry_after);
             return response;
         }
-        const auto current = front_door.load();
+        const auto current = current_front_door();
         request.caller = current->access.identify(request.headers);
         return current->router.handle(request);
+    }
+
+    std::shared_ptr<const FrontDoor> current_front_door() const {
+        std::lock_guard lock{front_door_mutex};
+        return front_door;
+    }
+
+    void replace_front_door(std::shared_ptr<const FrontDoor> next) {
+        std::lock_guard lock{front_door_mutex};
+        front_door.swap(next);
+        // The old routes are released outside the lock, in next's destructor.
     }
 };
 
@@ -120,7 +135,7 @@ void HttpServer::start() {
 }
 
 void HttpServer::update(Router router, AccessPolicy access) {
-    impl_->front_door.store(
+    impl_->replace_front_door(
         std::make_shared<const FrontDoor>(FrontDoor{std::move(router), std::move(access)}));
 }
 

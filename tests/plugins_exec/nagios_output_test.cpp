@@ -11,6 +11,7 @@
 namespace {
 
 using namespace vitals_exec;
+using namespace std::string_literals; // embedded NULs need the length-carrying literal
 
 const PerfItem *find(const std::vector<PerfItem> &items, const std::string &label) {
     for (const auto &item : items)
@@ -209,10 +210,10 @@ TEST_CASE("exec: perfdata labels become unique lower_snake_case metric names") {
 // Found by fuzzing: control characters were replaced after trimming, so a NUL or an
 // escape sequence at either end left spaces around the message.
 TEST_CASE("exec: control characters at either end of the message leave no spaces") {
-    CHECK(one_line(std::string{"\0\0 USERS OK \x1b", 15}) == "USERS OK");
+    CHECK(one_line("\0\0 USERS OK \x1b"s) == "USERS OK");
     CHECK(one_line("\x7f\tdisk\x01"
                    "full\r") == "disk full");
-    const auto parsed = parse_output(std::string{"\0OK - fine\x07 | a=1\n", 18});
+    const auto parsed = parse_output("\0OK - fine\x07 | a=1\n"s);
     CHECK(parsed.text == "OK - fine");
     REQUIRE(parsed.perfdata.size() == 1);
 }
