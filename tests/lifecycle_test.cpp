@@ -323,3 +323,46 @@ depends_on = ["a", "ghost"]
     CHECK(contains(result.output,
                    checks.string() + ":11:14: check.c.depends_on: no check named 'ghost'"));
 }
+
+namespace {
+
+/// Whether the agent has `library` mapped, from its /proc/<pid>/maps.
+bool maps_library(Agent &agent, const std::string &library) {
+    std::ifstream maps{"/proc/" + std::to_string(agent.process().pid()) + "/maps"};
+    std::string line;
+    while (std::getline(maps, line))
+        if (contains(line, "/" + library)) return true;
+    return false;
+}
+
+std::string postgres_check(bool enabled) {
+    // Port 1 on loopback: refused at once, so a run never lingers.
+    return std::string{"[check.db]\nplugin = \"postgres\"\ninterval = \"1h\"\nenabled = "} +
+           (enabled ? "true" : "false") + "\nparams = { host = \"127.0.0.1\", port = 1 }\n";
+}
+
+} // namespace
+
+TEST_CASE("lifecycle: only plugins a running check uses stay loaded") {
+    Agent agent{two_checks};
+    agent.dir().write("conf.d/db.toml", postgres_check(false));
+    reload(agent);
+    wait_until_not_pending(agent.port(), "steady");
+    // Loaded to validate the disabled check, then closed with libpq and its dependencies.
+    CHECK(maps_library(agent, "sleepy.so"));
+    CHECK_FALSE(maps_library(agent, "postgres.so"));
+    CHECK_FALSE(maps_library(agent, "libpq.so"));
+    CHECK(contains(http_get(agent.port(), "/metrics").body,
+                   "vitals_plugin_info{plugin=\"postgres\""));
+
+    agent.dir().write("conf.d/db.toml", postgres_check(true));
+    reload(agent);
+    wait_until_not_pending(agent.port(), "db");
+    CHECK(maps_library(agent, "postgres.so"));
+    CHECK(maps_library(agent, "libpq.so"));
+
+    agent.dir().write("conf.d/db.toml", postgres_check(false));
+    reload(agent);
+    CHECK(eventually([&] { return !maps_library(agent, "postgres.so"); }));
+    CHECK_FALSE(maps_library(agent, "libpq.so"));
+}

@@ -43,10 +43,9 @@ AgentFacts facts_for(const LoadedConfiguration &loaded,
     facts.version = VITALS_VERSION;
     facts.abi = fmt::format("{}.{}", VITALS_ABI_MAJOR, VITALS_ABI_MINOR);
     facts.started = started;
-    for (const auto &name : loaded.plugins.names()) {
-        const char *version = loaded.plugins.find(name)->descriptor().version;
-        facts.plugins.emplace_back(name, version ? version : "");
-    }
+    for (const auto &plugin : loaded.plugins.found())
+        facts.plugins.emplace_back(plugin.name, plugin.version);
+    std::sort(facts.plugins.begin(), facts.plugins.end());
     facts.config_ok = loaded.errors.empty();
     facts.config_errors = error_lines(loaded.errors);
     facts.config_loaded = std::chrono::system_clock::now();
@@ -59,6 +58,7 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
                            std::chrono::system_clock::time_point started)
     : current_(std::move(loaded)), agent_file_(std::move(agent_file)),
       listen_override_(std::move(listen_override)), status_(facts_for(current_, started)) {
+    current_.plugins.release_libraries();
     if (listen_override_) current_.config.agent.listen = *listen_override_;
     const AgentSettings &agent = current_.config.agent;
     for (const auto &check : current_.checks)
@@ -189,7 +189,9 @@ void AgentRuntime::reload() {
         facts.config_errors.clear();
         facts.config_loaded = fresh.config_loaded;
     });
-    current_ = std::move(next); // plugins no check uses any more unload once their last run ends
+    // Plugins no check uses any more unload once their last run ends.
+    next.plugins.release_libraries();
+    current_ = std::move(next);
     fingerprints_ = std::move(fingerprints);
     watch();
 }

@@ -145,7 +145,7 @@ void agent(Exposition &out, const AgentFacts &facts) {
     out.family("vitals_agent_start_time_seconds", "gauge", "When the agent started, in Unix time.");
     out.sample("vitals_agent_start_time_seconds", "", unix_seconds(facts.started));
     out.family("vitals_plugin_info", "gauge",
-               "Always 1 for each loaded plugin; name and version as labels.");
+               "Always 1 for each plugin found; name and version as labels.");
     for (const auto &[name, version] : facts.plugins)
         out.sample("vitals_plugin_info",
                    fmt::format("plugin=\"{}\",version=\"{}\"", escape_label_value(name),

@@ -37,9 +37,10 @@ PluginCatalog PluginCatalog::scan(const std::vector<fs::path> &dirs) {
                         plugin->name(), existing->second->file().string());
                     continue;
                 }
+                const char *version = plugin->descriptor().version;
+                catalog.found_.push_back({plugin->name(), version ? version : ""});
                 log(LogLevel::info, "loader", "loaded plugin '{}' {} from {}", plugin->name(),
-                    plugin->descriptor().version ? plugin->descriptor().version : "?",
-                    file.string());
+                    version ? version : "?", file.string());
             } catch (const PluginLoadError &e) {
                 log(LogLevel::error, "loader", "refused {}", e.what());
                 catalog.refusals_.emplace_back(e.what());
@@ -56,8 +57,9 @@ std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) 
 
 std::vector<std::string> PluginCatalog::names() const {
     std::vector<std::string> names;
-    for (const auto &[name, plugin] : plugins_)
-        names.push_back(name);
+    for (const auto &plugin : found_)
+        names.push_back(plugin.name);
+    std::sort(names.begin(), names.end());
     return names;
 }
 
