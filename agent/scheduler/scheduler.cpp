@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -54,6 +56,11 @@ struct Scheduler::State {
     /// with a deadline to watch (few, unlike the slots).
     std::vector<std::size_t> running;
     unsigned workers = 0; ///< live worker threads, stuck ones included
+    /// Worker threads not yet joined, by number; the numbers of those that have left
+    /// the pool wait in `exited` for someone to join them.
+    std::map<std::uint64_t, std::thread> threads;
+    std::vector<std::uint64_t> exited;
+    std::uint64_t next_thread = 0;
 };
 
 namespace {
@@ -92,16 +99,18 @@ CheckResult run_or_skip(Check &check, const ResultStore &results,
     return check.run(deadline);
 }
 
-void worker_loop(std::shared_ptr<State> state) {
+void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
     std::unique_lock lock{state->mutex};
     // Leaving the pool is announced under the lock, so stop() can wait for it.
     struct Leave {
         State &state;
+        std::uint64_t number;
         ~Leave() {
             --state.workers;
+            state.exited.push_back(number);
             state.runs_changed.notify_all();
         }
-    } leave{*state};
+    } leave{*state, number};
     while (true) {
         state->work_ready.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
         if (state->stopping) return;
@@ -149,12 +158,29 @@ void worker_loop(std::shared_ptr<State> state) {
     }
 }
 
+/// The threads that have left the pool, out of `threads`, to be joined. They are past
+/// their last use of the mutex, so joining them with it held cannot deadlock.
+/// Call with the state's mutex held.
+std::vector<std::thread> take_exited(State &state) {
+    std::vector<std::thread> exited;
+    for (const auto number : state.exited)
+        if (auto node = state.threads.extract(number); !node.empty())
+            exited.push_back(std::move(node.mapped()));
+    state.exited.clear();
+    return exited;
+}
+
 /// Call with the state's mutex held.
 void spawn_worker(const std::shared_ptr<State> &state) {
+    // A worker replaced after a timeout leaves when its plugin call returns: join it
+    // here, so such threads do not pile up unjoined.
+    for (auto &thread : take_exited(*state))
+        thread.join();
     ++state->workers;
-    // Detached: a thread stuck in a plugin must not block shutdown; it owns a
-    // reference to the state, so nothing it touches goes away under it.
-    std::thread{worker_loop, state}.detach();
+    // Each worker owns a reference to the state, so nothing it touches goes away
+    // under it, even when stop() has to leave it stuck in a plugin.
+    const auto number = state->next_thread++;
+    state->threads.emplace(number, std::thread{worker_loop, state, number});
 }
 
 void record_timeout(State &state, State::Slot &slot) {
@@ -281,6 +307,17 @@ void Scheduler::stop(Duration grace) {
     if (!state_->runs_changed.wait_for(lock, grace, [&] { return state_->workers == 0; }))
         log(LogLevel::warning, "scheduler", "{} run(s) still going after {}; abandoned",
             state_->running.size(), format_duration(grace));
+    auto exited = take_exited(*state_);
+    // Stuck in a plugin past the grace period: they must not hold up shutdown.
+    for (auto &[number, thread] : state_->threads)
+        thread.detach();
+    state_->threads.clear();
+    lock.unlock();
+    // Joined, not only counted out of the pool: a thread that has left it may still be
+    // running its thread-exit cleanup (OpenSSL frees its per-thread state there), and
+    // that must be over before the process exits.
+    for (auto &thread : exited)
+        thread.join();
 }
 
 } // namespace vitals
