@@ -4,6 +4,9 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
 
 #include "support/agent_fixture.hpp"
 
@@ -29,6 +32,13 @@ template <class Predicate> bool eventually(Predicate done, std::chrono::millisec
 
 void write_word(const std::filesystem::path &file, const std::string &word) {
     std::ofstream{file} << word;
+}
+
+std::string read_file(const std::filesystem::path &file) {
+    std::ifstream in{file};
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 /// Sends SIGHUP and waits for the agent to log the reload's outcome.
@@ -162,6 +172,122 @@ interval = "1h"
     }));
     CHECK(json_at(agent.port(), "/health/checks/other_plugin")->getValue<std::string>("last_run") ==
           other);
+}
+
+namespace {
+
+/// Puts build `generation` of the "versioned" plugin at `target` as docs/operations.md says
+/// to replace a plugin: written under a temporary name, then renamed over the old file (a
+/// new inode; the old one stays intact for a process that still maps it).
+void install_versioned(int generation, const std::filesystem::path &target) {
+    const auto temporary = target.parent_path() / ".versioned.so.new";
+    std::filesystem::copy_file(std::string{VITALS_VERSIONED_PLUGIN_DIR} + "/versioned_v" +
+                                   std::to_string(generation) + ".so",
+                               temporary, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::rename(temporary, target);
+}
+
+/// The inodes of every file named `name` that the process maps, from /proc/<pid>/maps
+/// (a replaced file shows as "<path> (deleted)" while still mapped).
+std::set<std::string> mapped_inodes(pid_t pid, const std::string &name) {
+    std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};
+    std::set<std::string> inodes;
+    std::string line;
+    while (std::getline(maps, line)) {
+        std::istringstream fields{line};
+        std::string range, perms, offset, device, inode, path;
+        fields >> range >> perms >> offset >> device >> inode;
+        std::getline(fields >> std::ws, path);
+        if (std::filesystem::path{path}.filename() == name ||
+            contains(path, "/" + name + " (deleted)"))
+            inodes.insert(inode);
+    }
+    return inodes;
+}
+
+std::string inode_of(const std::filesystem::path &file) {
+    struct stat info {};
+    REQUIRE(::stat(file.c_str(), &info) == 0);
+    return std::to_string(info.st_ino);
+}
+
+auto message_is(std::string expected) {
+    return [expected = std::move(expected)](const Object::Ptr &json) {
+        return json->getValue<std::string>("message") == expected;
+    };
+}
+
+} // namespace
+
+TEST_CASE("lifecycle: a plugin file replaced by a new build runs the new build's code") {
+    TempDir plugins;
+    const auto file = plugins.path() / "versioned.so";
+    install_versioned(1, file);
+    // Interval 1 h: every run after the first comes from a restart.
+    Agent agent{"[check.v]\nplugin = \"versioned\"\ninterval = \"1h\"\n",
+                "",
+                {},
+                {plugins.path().string()}};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
+    wait_until(agent.port(), "v", message_is("generation 1"));
+
+    install_versioned(2, file);
+    reload(agent);
+    // The old build stays loaded while its runs end; the check's new instance must come
+    // from the new file, not from the library already loaded under the same path.
+    wait_until(agent.port(), "v", message_is("generation 2"), 10s);
+    CHECK(contains(http_get(agent.port(), "/metrics").body,
+                   "vitals_plugin_info{plugin=\"versioned\",version=\"2.0.0\"} 1"));
+    CHECK(eventually([&] {
+        return mapped_inodes(agent.process().pid(), "versioned.so") ==
+               std::set<std::string>{inode_of(file)};
+    }));
+
+    // A reload that finds the file unchanged keeps the check (interval 1 h: no new run)
+    // and the library it runs.
+    const auto last_run =
+        json_at(agent.port(), "/health/checks/v")->getValue<std::string>("last_run");
+    reload(agent);
+    CHECK(json_at(agent.port(), "/health/checks/v")->getValue<std::string>("last_run") == last_run);
+    CHECK(mapped_inodes(agent.process().pid(), "versioned.so") ==
+          std::set<std::string>{inode_of(file)});
+}
+
+TEST_CASE("lifecycle: the replaced build stays loaded until its run in flight ends") {
+    TempDir plugins, state;
+    const auto file = plugins.path() / "versioned.so";
+    const auto destroyed = state.path() / "destroyed";
+    install_versioned(1, file);
+    const auto old_build = inode_of(file);
+    // Each run takes 2 s and the next follows at once: one is always in flight.
+    Agent agent{"[check.v]\nplugin = \"versioned\"\ninterval = \"100ms\"\ntimeout = \"10s\"\n"
+                "params = { sleep = \"2s\", destroy_marker = \"" +
+                    destroyed.string() + "\" }\n",
+                "",
+                {},
+                {plugins.path().string()}};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
+    wait_until(agent.port(), "v", message_is("generation 1"), 10s);
+
+    install_versioned(2, file);
+    reload(agent);
+    // Both builds are mapped: the old one for the run still in it, the new one for the
+    // restarted check. Unloading the old one now would crash the agent.
+    const auto new_build = inode_of(file);
+    CHECK(mapped_inodes(agent.process().pid(), "versioned.so") ==
+          std::set<std::string>{old_build, new_build});
+    // (A reload also creates and destroys instances of the new build to validate them.)
+    CHECK_FALSE(contains(read_file(destroyed), "generation 1"));
+    wait_until(agent.port(), "v", message_is("generation 2"), 15s);
+    // Its run over, the old check's instance was destroyed and its build unloaded.
+    CHECK(eventually([&] {
+        return mapped_inodes(agent.process().pid(), "versioned.so") ==
+               std::set<std::string>{new_build};
+    }));
+    const std::string marker = read_file(destroyed);
+    CHECK(contains(marker, "destroyed generation 1\n"));
+    CHECK(marker.find("generation 1") == marker.rfind("generation 1")); // once
+    CHECK(http_get(agent.port(), "/health/live").status == 200);
 }
 
 TEST_CASE("lifecycle: SIGTERM drains readiness first, liveness stays up, exit 0 in bounded time") {

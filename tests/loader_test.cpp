@@ -6,6 +6,7 @@
 
 #include "loader/plugin_catalog.hpp"
 #include "loader/plugin_library.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace vitals;
 
@@ -90,4 +91,37 @@ TEST_CASE("loader scan: the first plugin of a name wins") {
     CHECK(catalog.names().size() == shipped_plugin_count());
     CHECK(catalog.find("disk")->file() ==
           std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
+}
+
+namespace {
+
+/// Build `generation` of the "versioned" test plugin renamed over `target`, as a new
+/// build is installed: a new inode under the old name.
+void install_versioned(int generation, const std::filesystem::path &target) {
+    const auto temporary = target.parent_path() / ".versioned.so.new";
+    std::filesystem::copy_file(std::string{VITALS_VERSIONED_PLUGIN_DIR} + "/versioned_v" +
+                                   std::to_string(generation) + ".so",
+                               temporary, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::rename(temporary, target);
+}
+
+} // namespace
+
+TEST_CASE("loader opens a replaced file's new build while the old one is still loaded") {
+    vitals::test::TempDir dir;
+    const auto file = dir.path() / "versioned.so";
+    install_versioned(1, file);
+    const auto old_build = PluginLibrary::open(file);
+    CHECK(std::string{old_build->descriptor().version} == "1.0.0");
+
+    install_versioned(2, file);
+    const auto new_build = PluginLibrary::open(file);
+    CHECK(std::string{new_build->descriptor().version} == "2.0.0");
+    CHECK(new_build->identity() != old_build->identity());
+    CHECK((new_build->descriptor().run != old_build->descriptor().run));
+
+    // The unchanged file again: the library already loaded, old build or not still held.
+    const auto again = PluginLibrary::open(file);
+    CHECK((again->descriptor().run == new_build->descriptor().run));
+    CHECK(again->identity() == new_build->identity());
 }

@@ -3,12 +3,12 @@
 
 #include <cstddef>
 #include <cstring>
-#include <sys/stat.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 
 #include "config/config_reader.hpp"
+#include "loader/build_registry.hpp"
 
 namespace vitals {
 namespace {
@@ -26,21 +26,38 @@ bool is_known_param_type(int32_t type) {
 
 struct PluginLibrary::Handle {
     boost::dll::shared_library library;
+    std::string identity; ///< the file's build, as loaded
+
+    Handle() = default;
+    Handle(const Handle &) = delete;
+    Handle &operator=(const Handle &) = delete;
+    ~Handle() {
+        if (!library.is_loaded()) return;
+        auto &builds = BuildRegistry::instance();
+        const auto lock = builds.lock();
+        void *native = library.native();
+        library.unload();
+        builds.release(native);
+    }
 };
 
 namespace {
 
 std::unique_ptr<PluginLibrary::Handle> load_library(const std::filesystem::path &file) {
     auto handle = std::make_unique<PluginLibrary::Handle>();
+    handle->identity = file_identity(file);
+    auto &builds = BuildRegistry::instance();
+    const auto lock = builds.lock();
     try {
         // RTLD_LOCAL keeps one plugin's symbols from resolving another's;
         // RTLD_NOW reports missing dependencies here instead of mid-run.
-        handle->library.load(file.string(),
+        handle->library.load(builds.name_for(file, handle->identity),
                              boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
     } catch (const std::exception &e) {
         throw PluginLoadError{
             fmt::format("{}: not a loadable shared library: {}", file.string(), e.what())};
     }
+    builds.hold(handle->library.native(), handle->identity);
     return handle;
 }
 
@@ -69,11 +86,7 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::open(const std::filesystem::
 
 PluginLibrary::PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle> handle,
                              const vitals_plugin &raw)
-    : file_(std::move(file)), handle_(std::move(handle)) {
-    struct stat info {};
-    if (::stat(file_.c_str(), &info) == 0)
-        identity_ = fmt::format("{}:{}:{}:{}.{}", info.st_dev, info.st_ino, info.st_size,
-                                info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
+    : file_(std::move(file)), handle_(std::move(handle)), identity_(handle_->identity) {
     // Copy at most what both sides know into a zeroed struct (OBS's rule).
     std::memcpy(&descriptor_, &raw, std::min<std::size_t>(raw.struct_size, sizeof descriptor_));
     const auto refuse = [this](const std::string &why) {
