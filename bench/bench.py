@@ -279,14 +279,28 @@ class Bench:
         flask = self.start(python_peers["flask"])
         wait_check_done(agent.port, "slow_dependency")
         rows = []
+        # A probe's view: one keep-alive connection, each request timed by the client,
+        # alone and while wrk -c16 loads the same endpoint.
         for label, service, note in (("Vitals", self.agent, "20 checks, none slow"),
                                      ("Vitals", agent, "21 checks, one takes 2 s")):
-            for connections in (1, 16):
-                runs = [load.wrk(service.port, "/health", connections, a.duration,
-                                 threads=1 if connections == 1 else 2, timeout="5s")
-                        for _ in range(a.repeat)]
+            for background in (0, 16):
+                runs = []
+                for _ in range(a.repeat):
+                    loader = (load.start_wrk_background(service.port, "/health", background,
+                                                        a.duration + 2) if background else None)
+                    if loader:
+                        time.sleep(0.5)
+                    rps, latencies = load.probe_keepalive(service.port, "/health", a.duration)
+                    if loader:
+                        loader.send_signal(signal.SIGINT)
+                        loader.wait()
+                    runs.append({"rps": rps, "p50_ms": load.percentile(latencies, 50),
+                                 "p99_ms": load.percentile(latencies, 99),
+                                 "p999_ms": load.percentile(latencies, 99.9),
+                                 "max_ms": max(latencies), "requests": len(latencies),
+                                 "errors": 0, "non2xx": 0})
                 result = load.median_of(runs)
-                result.update(label=label, note=note, connections=connections)
+                result.update(label=label, note=note, connections=1, background=background)
                 rows.append(result)
         for label, service in (("FastAPI/uvicorn", fastapi), ("Flask/gunicorn ×2", flask)):
             latencies = []
