@@ -62,7 +62,7 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
     if (listen_override_) current_.config.agent.listen = *listen_override_;
     const AgentSettings &agent = current_.config.agent;
     for (const auto &check : current_.checks)
-        fingerprints_[check->name()] = fingerprint(*check);
+        fingerprints_[check->name()] = fingerprint(*check, agent.isolation);
     results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
     push_board_ = std::make_unique<PushBoard>(*results_);
     push_board_->assign(current_.checks);
@@ -105,16 +105,22 @@ void AgentRuntime::watch() {
     watched_ = std::move(paths);
 }
 
-std::string AgentRuntime::fingerprint(const Check &check) {
+std::string AgentRuntime::fingerprint(const Check &check, const IsolationSettings &isolation) {
     const CheckDefinition &d = check.definition();
     std::ostringstream params;
     params << *d.params;
-    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin,
-                       check.plugin_identity(), d.description, d.interval.count(),
-                       d.timeout.count(), fmt::join(d.groups, ","), d.failure_threshold,
-                       d.success_threshold, fmt::join(d.depends_on, ","),
-                       static_cast<int>(d.isolation), d.isolation_set, d.enabled,
-                       d.ttl ? d.ttl->count() : -1, params.str());
+    // Where the plugin runs may come from agent.toml's [isolation] rather than the check,
+    // and a worker's limits only from there: a change to either restarts the check.
+    const bool worker = effective_isolation(d, isolation) == Isolation::process;
+    const std::string where =
+        worker ? fmt::format("process:{}:{}:{}", isolation.memory_limit,
+                             isolation.cpu_time_limit.count(), isolation.respawn_backoff.count())
+               : "in_process";
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin, check.plugin_identity(),
+                       d.description, d.interval.count(), d.timeout.count(),
+                       fmt::join(d.groups, ","), d.failure_threshold, d.success_threshold,
+                       fmt::join(d.depends_on, ","), where, d.enabled, d.ttl ? d.ttl->count() : -1,
+                       params.str());
 }
 
 void AgentRuntime::reload() {
@@ -153,7 +159,7 @@ void AgentRuntime::reload() {
     std::vector<std::shared_ptr<Check>> checks, added;
     std::set<std::string> restarted;
     for (auto &check : next.checks) {
-        const std::string print = fingerprint(*check);
+        const std::string print = fingerprint(*check, after.isolation);
         fingerprints[check->name()] = print;
         const auto old = running.find(check->name());
         if (old != running.end() && fingerprints_[check->name()] == print) {

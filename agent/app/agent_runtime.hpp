@@ -43,8 +43,9 @@ public:
 
 private:
     /// What makes a check "the same" across a reload: every setting, its
-    /// params, and the plugin file it runs.
-    static std::string fingerprint(const Check &check);
+    /// params, the plugin file it runs, and where it runs it (with `isolation`,
+    /// agent.toml's [isolation], deciding for checks that do not say).
+    static std::string fingerprint(const Check &check, const IsolationSettings &isolation);
     static void warn_if_exposed(const AgentSettings &agent);
     void watch();
 
