@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "checks/in_process_runner.hpp"
 
+#include <exception>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "checks/host_context.hpp"
@@ -8,6 +11,23 @@
 #include "core/log.hpp"
 
 namespace vitals {
+namespace {
+
+/// For a C++ plugin that bypassed the SDK wrapper and let an exception through the C ABI
+/// (the ABI forbids it; g++ builds it anyway): what to report, said in a catch block.
+std::string escaped(std::string_view call) {
+    std::string what;
+    try {
+        throw;
+    } catch (const std::exception &e) {
+        what = e.what();
+    } catch (...) {
+        what = "not a std::exception";
+    }
+    return fmt::format("plugin let an exception escape {}(): {}", call, what);
+}
+
+} // namespace
 
 std::unique_ptr<InProcessRunner>
 InProcessRunner::create(const CheckDefinition &definition,
@@ -15,7 +35,13 @@ InProcessRunner::create(const CheckDefinition &definition,
     CreateContext context{definition, *plugin, errors};
     validate_params(definition, *plugin, context);
     if (context.has_errors()) return nullptr;
-    void *instance = plugin->descriptor().create(&host_api(), &context);
+    void *instance = nullptr;
+    try {
+        instance = plugin->descriptor().create(&host_api(), &context);
+    } catch (...) {
+        context.error("", escaped("create"));
+        return nullptr;
+    }
     if (!instance) {
         if (!context.has_errors())
             context.error("", fmt::format("plugin '{}' refused the check without saying why",
@@ -24,7 +50,7 @@ InProcessRunner::create(const CheckDefinition &definition,
     }
     if (context.has_errors()) {
         // create() succeeded yet reported a problem: trust the problem.
-        plugin->descriptor().destroy(instance);
+        destroy_instance(*plugin, definition.name, instance);
         return nullptr;
     }
     return std::unique_ptr<InProcessRunner>(
@@ -37,7 +63,16 @@ InProcessRunner::InProcessRunner(std::string check, std::shared_ptr<const Secret
       instance_(instance) {}
 
 InProcessRunner::~InProcessRunner() {
-    plugin_->descriptor().destroy(instance_);
+    destroy_instance(*plugin_, check_, instance_);
+}
+
+void InProcessRunner::destroy_instance(const PluginLibrary &plugin, const std::string &check,
+                                       void *instance) noexcept {
+    try {
+        plugin.descriptor().destroy(instance);
+    } catch (...) {
+        log(LogLevel::error, "check", "{}: {}", check, escaped("destroy"));
+    }
 }
 
 CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline) {
@@ -47,8 +82,7 @@ CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline)
     try {
         plugin_->descriptor().run(instance_, &host_api(), &context);
     } catch (...) {
-        // Only a C++ plugin that bypassed the SDK wrapper can get here.
-        context.set_result(VITALS_STATUS_ERROR, "plugin let an exception escape run()");
+        context.set_result(VITALS_STATUS_ERROR, escaped("run").c_str());
     }
     CheckResult result = context.take_result();
     result.duration = std::chrono::steady_clock::now() - start;

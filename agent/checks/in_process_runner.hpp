@@ -27,6 +27,9 @@ public:
 private:
     InProcessRunner(std::string check, std::shared_ptr<const Secrets> secrets,
                     std::shared_ptr<const PluginLibrary> plugin, void *instance);
+    /// Calls destroy(); an exception let through is logged, never thrown on.
+    static void destroy_instance(const PluginLibrary &plugin, const std::string &check,
+                                 void *instance) noexcept;
 
     std::string check_;
     std::shared_ptr<const Secrets> secrets_;

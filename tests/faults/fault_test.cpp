@@ -116,6 +116,85 @@ TEST_CASE("a plugin that throws reports the exception's text, in process and iso
         });
 }
 
+TEST_CASE("an exception thrown straight through the C ABI is an error, in process and isolated") {
+    // No SDK wrapper: the agent's own catch around the call is all there is.
+    FaultAgent agent{std::string{healthy_checks} +
+                     fault_check("fault_throw_raw", "interval = \"200ms\"") +
+                     fault_check("fault_throw_raw", "interval = \"200ms\"\nisolation = \"process\"",
+                                 "faulty_isolated")};
+    for (const char *name : {"faulty", "faulty_isolated"}) {
+        const auto json = expect_contained(agent, name, [](const Object::Ptr &check) {
+            return !check->getValue<bool>("pending");
+        });
+        CHECK(text(json, "status") == "error");
+        CHECK(message_of(json) == "plugin let an exception escape run(): fault_throw_raw: in run");
+    }
+}
+
+TEST_CASE("an exception through the C ABI from create() or destroy() costs the check only") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "conf.d");
+    const auto config =
+        dir.write("agent.toml", "plugin_dirs = [\"" VITALS_FAULT_PLUGIN_DIR "\"]\nconf_d = \"" +
+                                    (dir.path() / "conf.d").string() + "\"\n");
+    const auto file = dir.write("conf.d/checks.toml", R"([check.in_process]
+plugin = "fault_throw_raw"
+params = { throw_in = "create" }
+
+[check.isolated]
+plugin = "fault_throw_raw"
+isolation = "process"
+params = { throw_in = "create" }
+)");
+    SUBCASE("create(): a configuration error, in process and isolated") {
+        const auto result =
+            run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+        INFO(result.output);
+        CHECK(result.exit_code == 78);
+        CHECK(result.output.find(file.string() +
+                                 ":1:1: check.in_process.params: plugin let an exception escape "
+                                 "create(): fault_throw_raw: in create") != std::string::npos);
+        CHECK(result.output.find(file.string() +
+                                 ":5:1: check.isolated.params: plugin let an exception escape "
+                                 "create(): fault_throw_raw: in create") != std::string::npos);
+    }
+    SUBCASE("create() in a reload: the running configuration stays, the agent too") {
+        FaultAgent agent{std::string{healthy_checks}};
+        INFO("vitalsd's log:\n" << agent.log());
+        wait_until_not_pending(agent.port(), "healthy");
+        agent.dir().write("conf.d/throws.toml", read_text(file));
+        const auto before = agent.log().size();
+        agent.process().signal(SIGHUP);
+        const auto give_up = Clock::now() + 10s;
+        while (agent.log().find("stays in force", before) == std::string::npos &&
+               Clock::now() < give_up)
+            std::this_thread::sleep_for(20ms);
+        CHECK(agent.log().find("the running configuration stays in force", before) !=
+              std::string::npos);
+        CHECK(agent.alive());
+        CHECK(http_get(agent.port(), "/health/live").status == 200);
+        check_healthy_on_schedule(agent.port(), 1s);
+    }
+    SUBCASE("destroy(): logged when the check goes, in process and isolated") {
+        FaultAgent agent{std::string{healthy_checks} +
+                         fault_check("fault_throw_raw", "params = { throw_in = \"destroy\" }") +
+                         fault_check("fault_throw_raw",
+                                     "isolation = \"process\"\nparams = { throw_in = \"destroy\" }",
+                                     "faulty_isolated")};
+        INFO("vitalsd's log:\n" << agent.log());
+        wait_until_not_pending(agent.port(), "faulty");
+        wait_until_not_pending(agent.port(), "faulty_isolated");
+        agent.process().signal(SIGTERM);
+        CHECK(agent.process().wait_for_exit(15s) == 0);
+        const std::string log = agent.log();
+        CHECK(log.find("faulty: plugin let an exception escape destroy(): fault_throw_raw: in "
+                       "destroy") != std::string::npos);
+        CHECK(log.find("faulty_isolated: plugin let an exception escape destroy(): "
+                       "fault_throw_raw: in destroy") != std::string::npos);
+        CHECK(log.find("stopped") != std::string::npos);
+    }
+}
+
 TEST_CASE("an invalid status is an error naming it, in process and isolated") {
     FaultAgent agent{
         std::string{healthy_checks} + fault_check("fault_bad_status", "interval = \"200ms\"") +
