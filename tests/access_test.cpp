@@ -2,10 +2,14 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
+
+#include <Poco/Base64Encoder.h>
 
 #include "config/config_reader.hpp"
 #include "http/access_policy.hpp"
+#include "http/health_routes.hpp"
 #include "http/router.hpp"
 #include "support/http_request.hpp"
 #include "support/temp_dir.hpp"
@@ -65,6 +69,34 @@ TEST_CASE("access: a token file gives each token its scope, anonymous callers ge
     CHECK(wrong.scope == Scope::none);
     CHECK_FALSE(wrong.presented_credentials); // 401 again, not 403
     CHECK(policy.identify({{"Authorization", "Basic " + read_token}}).scope == Scope::none);
+}
+
+TEST_CASE("access: Basic credentials whose password is a token count as that token") {
+    AccessCase c;
+    c.dir.write_secret("tokens", "read " + read_token + "\nwrite " + write_token + "\n");
+    const auto result = c.read("[access]\ntoken_file = \"tokens\"\n");
+    REQUIRE(result.errors.empty());
+    const AccessPolicy policy{result.config.agent.access};
+    const auto basic = [&](const std::string &user_and_password) {
+        std::ostringstream encoded;
+        Poco::Base64Encoder encoder{encoded};
+        encoder << user_and_password;
+        encoder.close();
+        return policy.identify({{"Authorization", "Basic " + encoded.str()}});
+    };
+    CHECK(basic("prometheus:" + read_token).scope == Scope::read);
+    CHECK(basic("prometheus:" + read_token).presented_credentials);
+    CHECK(basic(":" + write_token).scope == Scope::write);
+    CHECK(basic("a:b:" + read_token).scope == Scope::none); // the password starts at the first ':'
+    CHECK(basic(read_token + ":").scope == Scope::none);    // a token as user name is not one
+    CHECK(basic(read_token).scope == Scope::none);          // no ':' at all
+    const Caller wrong = basic("x:" + read_token + "x");
+    CHECK(wrong.scope == Scope::none);
+    CHECK_FALSE(wrong.presented_credentials);
+    CHECK(policy.identify({{"Authorization", "Basic ***"}}).scope == Scope::none);
+    CHECK(policy.identify({{"Authorization", "Basic"}}).scope == Scope::none);
+    CHECK(policy.identify({{"Authorization", "Basicx " + read_token}}).scope == Scope::none);
+    CHECK(policy.identify({{"Authorization", "Digest " + read_token}}).scope == Scope::none);
 }
 
 TEST_CASE("access: without a token file everyone may do everything, unless anonymous says less") {
@@ -145,4 +177,39 @@ TEST_CASE("access: routes answer 401, 403 or serve by the caller's scope") {
     CHECK(wrong_method.headers.at("Allow") == "POST");
     CHECK(router.handle(as(Scope::write, true, "POST", "/details")).headers.at("Allow") ==
           "GET, HEAD");
+}
+
+TEST_CASE("access: an endpoint token_file without a <token> segment is an error") {
+    AccessCase c;
+    c.dir.write_secret("url-token", "url-t0ken-0123456789\n");
+    auto result = c.read("[[endpoint]]\npath = \"/api/health/\"\nstyle = \"nested\"\n"
+                         "token_file = \"url-token\"\n");
+    REQUIRE(result.errors.empty());
+    validate_endpoints(result.config, result.errors);
+    const std::string errors = errors_of(result);
+    CHECK(errors.find("endpoint[0].token_file: the path has no <token> segment") !=
+          std::string::npos);
+    CHECK(errors.find("url-t0ken") == std::string::npos);
+}
+
+TEST_CASE("access: a world-readable endpoint token_file is refused, without the token") {
+    AccessCase c;
+    const auto file = c.dir.write("url-token", "url-t0ken-0123456789\n");
+    std::filesystem::permissions(file, std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    const auto result = c.read("[[endpoint]]\npath = \"/api/health/<token>/\"\nstyle = \"nested\"\n"
+                               "token_file = \"url-token\"\n");
+    const std::string errors = errors_of(result);
+    CHECK(errors.find("endpoint[0].token_file: ") != std::string::npos);
+    CHECK(errors.find("accessible by every user") != std::string::npos);
+    CHECK(errors.find("url-t0ken") == std::string::npos);
+}
+
+TEST_CASE("access: without a listen key the agent binds loopback only") {
+    AccessCase c;
+    const auto result = c.read("");
+    REQUIRE(result.errors.empty());
+    CHECK(result.config.agent.listen.host == "127.0.0.1");
+    CHECK(result.config.agent.listen.port == 9188);
+    CHECK(AgentSettings{}.listen.host == "127.0.0.1"); // the built-in defaults, with no agent.toml
 }

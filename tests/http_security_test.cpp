@@ -4,14 +4,22 @@
 
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <openssl/tls1.h>
+
+#include <Poco/Base64Encoder.h>
 #include <Poco/Net/AcceptCertificateHandler.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -21,8 +29,10 @@
 #include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 
+#include "http/server/tls_transport.hpp"
 #include "support/agent_fixture.hpp"
 #include "support/raw_client.hpp"
+#include "support/sanitizer_build.hpp"
 
 using namespace vitals::test;
 using namespace std::chrono_literals;
@@ -41,6 +51,16 @@ message = "the database password is hunter2"
 const std::string read_token = "read-0123456789abcdef";
 const std::string write_token = "write-0123456789abcdef";
 const std::string probe_token = "probe-0123456789abcdef";
+
+/// "Authorization: Basic ..." for `user` and `password`, as a browser sends it.
+std::string basic(const std::string &user, const std::string &password) {
+    std::ostringstream encoded;
+    Poco::Base64Encoder encoder{encoded};
+    encoder.rdbuf()->setLineLength(0);
+    encoder << user << ':' << password;
+    encoder.close();
+    return "Authorization: Basic " + encoded.str() + "\r\n";
+}
 
 /// An agent whose [access] token_file holds a token of each scope.
 std::string with_tokens(const TempDir &secrets, const std::string &more = "") {
@@ -125,6 +145,134 @@ TEST_CASE("security: with tokens, probes stay anonymous and bare, details need r
     }
     // The log names the token holder at most, never a token.
     CHECK(agent.log().find(read_token) == std::string::npos);
+}
+
+TEST_CASE("security: a URL-token endpoint keeps seed 002's codes whatever bearer access says") {
+    TempDir secrets;
+    const std::string url_token = "url-t0ken-0123456789";
+    const auto url_token_file = secrets.write_secret("url-token", url_token + "\n");
+    // Every bearer-guarded route is closed to anonymous callers here; the URL token is the
+    // endpoint's own credential and the document's codes are what its clients expect.
+    Agent agent{ok_check, with_tokens(secrets, "[[endpoint]]\npath = \"/api/health/<token>/\"\n"
+                                               "style = \"nested\"\ntoken_file = \"" +
+                                                   url_token_file.string() + "\"\n") +
+                              "anonymous = \"none\"\n"};
+    const std::string good = "/api/health/" + url_token + "/?format=json";
+    const auto give_up = Clock::now() + 10s;
+    while (raw_status(raw_exchange(agent.port(), request("GET", good))) != 200 &&
+           Clock::now() < give_up)
+        std::this_thread::sleep_for(50ms);
+    REQUIRE(raw_status(raw_exchange(agent.port(), request("GET", "/health/live"))) == 401);
+
+    for (const std::string &headers :
+         {std::string{}, "Authorization: Bearer " + read_token + "x\r\n",
+          "Authorization: Bearer " + probe_token + "\r\n",
+          std::string{"Authorization: Basic !!\r\n"},
+          std::string{"Authorization: Negotiate abc\r\n"}}) {
+        CAPTURE(headers);
+        const auto ok = raw_exchange(agent.port(), request("GET", good, headers));
+        CHECK(raw_status(ok) == 200);
+        CHECK(body_of(ok).starts_with(R"({"fine":{"status":"working","response_time":")"));
+        const auto bad_format = raw_exchange(
+            agent.port(), request("GET", "/api/health/" + url_token + "/?format=yaml", headers));
+        CHECK(raw_status(bad_format) == 404);
+        CHECK(body_of(bad_format) == R"({"detail":"Not found."})");
+        const auto wrong = raw_exchange(
+            agent.port(), request("GET", "/api/health/not-" + url_token + "/", headers));
+        CHECK(raw_status(wrong) == 405);
+        CHECK(body_of(wrong) == R"({"detail":"Method \"GET\" not allowed."})");
+        CHECK(body_of(wrong).find("fine") == std::string::npos);
+        CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/api/health/", headers))) ==
+              404);
+    }
+    CHECK(agent.log().find(url_token) == std::string::npos);
+}
+
+TEST_CASE("security: the status page shows a probe caller the overall status and a sign-in hint") {
+    TempDir secrets;
+    Agent agent{ok_check, with_tokens(secrets)};
+    const std::string as_reader = basic("anyone", read_token);
+    const auto give_up = Clock::now() + 10s;
+    while (body_of(raw_exchange(agent.port(), request("GET", "/health/checks/fine", as_reader)))
+                   .find("\"pending\":false") == std::string::npos &&
+           Clock::now() < give_up)
+        std::this_thread::sleep_for(50ms);
+    char host[256] = {};
+    REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+
+    const auto reader_page = raw_exchange(agent.port(), request("GET", "/", as_reader));
+    CHECK(raw_status(reader_page) == 200);
+    CHECK(body_of(reader_page).find(R"(data-name="fine")") != std::string::npos);
+    CHECK(body_of(reader_page).find(host) != std::string::npos); // what the minimal page hides
+    CHECK(body_of(reader_page).find(R"(id="uptime")") != std::string::npos);
+
+    for (const std::string &headers :
+         {std::string{}, basic("", probe_token), "Authorization: Bearer " + probe_token + "\r\n"}) {
+        CAPTURE(headers);
+        const auto page = raw_exchange(agent.port(), request("GET", "/", headers));
+        CHECK(raw_status(page) == 200);
+        const std::string body = body_of(page);
+        CHECK(body.find(R"(id="overall">ok<)") != std::string::npos);
+        CHECK(body.find(R"(href="/?login")") != std::string::npos);
+        for (const std::string &hidden :
+             {std::string{host}, std::string{"fine"}, std::string{"hunter2"},
+              std::string{"vitalsd"}, std::string{R"(id="uptime")"}, std::string{R"(id="config")"},
+              std::string{"<script"}}) {
+            CAPTURE(hidden);
+            CHECK(body.find(hidden) == std::string::npos);
+        }
+    }
+
+    // Signing in: a browser is challenged for Basic credentials and then sends them itself.
+    const auto challenge = raw_exchange(agent.port(), request("GET", "/?login"));
+    CHECK(raw_status(challenge) == 401);
+    CHECK(header_value(challenge, "WWW-Authenticate") ==
+          R"(Basic realm="vitals", charset="UTF-8")");
+    CHECK(body_of(challenge).find("fine") == std::string::npos);
+    CHECK(raw_status(
+              raw_exchange(agent.port(), request("GET", "/?login", basic("x", probe_token)))) ==
+          401); // not enough: ask again
+    CHECK(raw_status(raw_exchange(agent.port(),
+                                  request("GET", "/?login", basic("x", read_token + "x")))) == 401);
+    const auto signed_in = raw_exchange(agent.port(), request("GET", "/?login", as_reader));
+    CHECK(raw_status(signed_in) == 303);
+    CHECK(header_value(signed_in, "Location") == "/");
+}
+
+TEST_CASE("security: Basic credentials carry a token to every route, the user name ignored") {
+    TempDir secrets;
+    Agent agent{ok_check, with_tokens(secrets)};
+    const auto status = [&](const std::string &path, const std::string &headers) {
+        return raw_status(raw_exchange(agent.port(), request("GET", path, headers)));
+    };
+    // Details, whether the check has run yet (200) or not (503).
+    const auto details =
+        raw_exchange(agent.port(), request("GET", "/health", basic("prometheus", read_token)));
+    CHECK((raw_status(details) == 200 || raw_status(details) == 503));
+    CHECK(body_of(details).find(R"("fine":)") != std::string::npos);
+    CHECK(status("/metrics", basic("", read_token)) == 200);
+    CHECK(status("/health", basic("someone", probe_token)) == 403);
+    CHECK(status("/health", basic(read_token, "")) == 401); // the token as user name is not it
+    CHECK(status("/health", basic("x", read_token + "x")) == 401);
+    CHECK(status("/health", "Authorization: Basic " + read_token + "\r\n") == 401); // not base64
+    const int pushed = raw_status(
+        raw_exchange(agent.port(), request("POST", "/health/checks/fine",
+                                           basic("cron", write_token) + "Content-Length: 6\r\n") +
+                                       "0 done"));
+    CHECK(pushed != 401); // past access control: `fine` is no push check, so 4xx of its own
+    CHECK(pushed != 403);
+    CHECK(agent.log().find(read_token) == std::string::npos);
+}
+
+TEST_CASE("security: with anonymous none the status page asks a browser to sign in") {
+    TempDir secrets;
+    Agent agent{"", with_tokens(secrets) + "anonymous = \"none\"\n"};
+    const auto page = raw_exchange(agent.port(), request("GET", "/"));
+    CHECK(raw_status(page) == 401);
+    CHECK(header_value(page, "WWW-Authenticate").starts_with("Basic realm=\"vitals\""));
+    CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/", basic("", probe_token)))) ==
+          200);
+    CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/health/live"))) == 401);
 }
 
 TEST_CASE("security: a reload swaps the tokens") {

@@ -130,6 +130,27 @@ TEST_CASE("styles: nested with access token (seed 002), bodies and its error cod
     CHECK(f.get("/api/health/s3cre/").status == 405); // a prefix of the token is wrong too
 }
 
+TEST_CASE("styles: nested's URL token is its whole credential, whatever the caller's scope") {
+    Fixture f{Status::ok};
+    f.endpoint("/api/health/<token>/", "nested", "s3cret");
+    const Router router = health_router(f.store, f.endpoints, f.facts);
+    // Below every scope: `anonymous = "none"`, or a bearer token that matched nothing.
+    for (const bool presented : {false, true}) {
+        CAPTURE(presented);
+        const auto as_nobody = [&](const std::string &target) {
+            auto request = get_request(target);
+            request.caller = {Scope::none, presented};
+            return router.handle(request);
+        };
+        expect(as_nobody("/api/health/s3cret/?format=json"), 200,
+               R"({"cache":{"data":{"status":"working","response_time":"0.1"}},)"
+               R"("db":{"status":"working","response_time":"2.4"}})");
+        expect(as_nobody("/api/health/s3cret/?format=xml"), 404, R"({"detail":"Not found."})");
+        expect(as_nobody("/api/health/wrong/"), 405, R"({"detail":"Method \"GET\" not allowed."})");
+        CHECK(as_nobody("/api/health/").status == 404);
+    }
+}
+
 TEST_CASE("styles: system_check (seed 003) aggregate and per check") {
     for (auto [status, aggregate, single, code] :
          {std::tuple{Status::ok, R"({"message":"API running","code":"OK","ok":true})",

@@ -1,22 +1,54 @@
 // SPDX-License-Identifier: MIT
 #include "http/access_policy.hpp"
 
+#include <iterator>
+#include <optional>
+#include <sstream>
+
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
 
 namespace vitals {
 namespace {
 
-/// The token of "Bearer <token>" (scheme case-insensitive, RFC 9110 §11.1), or empty.
-std::string_view bearer_token(std::string_view authorization) {
-    constexpr std::string_view scheme = "bearer ";
-    if (authorization.size() <= scheme.size()) return {};
+/// What follows "<scheme> " in an Authorization value (scheme case-insensitive, RFC 9110
+/// §11.1), or nothing when the value uses another scheme.
+std::optional<std::string_view> credentials_of(std::string_view authorization,
+                                               std::string_view scheme) {
+    if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ')
+        return std::nullopt;
     for (std::size_t i = 0; i < scheme.size(); ++i)
-        if ((authorization[i] | 0x20) != scheme[i]) return {};
+        if ((authorization[i] | 0x20) != scheme[i]) return std::nullopt;
     authorization.remove_prefix(scheme.size());
     while (!authorization.empty() && authorization.front() == ' ')
         authorization.remove_prefix(1);
     return authorization;
+}
+
+/// The password of Basic credentials, base64("user:password") (RFC 7617); empty when they
+/// do not decode. The user name is ignored: the password is a token.
+std::string basic_password(std::string_view encoded) {
+    std::istringstream in{std::string{encoded}};
+    Poco::Base64Decoder decoder{in};
+    std::string decoded;
+    try {
+        decoded.assign(std::istreambuf_iterator<char>{decoder}, {});
+    } catch (const Poco::DataFormatException &) {
+        return {}; // not base64: credentials that match no token, like a wrong one
+    }
+    const auto colon = decoded.find(':');
+    return colon == std::string::npos ? std::string{} : decoded.substr(colon + 1);
+}
+
+/// The token a request presents: a bearer token, or the password of Basic credentials (what
+/// a browser can send); empty for anything else.
+std::string presented_token(std::string_view authorization) {
+    if (const auto bearer = credentials_of(authorization, "bearer")) return std::string{*bearer};
+    if (const auto basic = credentials_of(authorization, "basic")) return basic_password(*basic);
+    return {};
 }
 
 } // namespace
@@ -35,7 +67,7 @@ AccessPolicy::Digest AccessPolicy::digest_of(std::string_view secret) {
 Caller AccessPolicy::identify(const HttpHeaders &headers) const {
     const auto authorization = headers.find("authorization");
     if (authorization == headers.end()) return {anonymous_, false};
-    const auto given = bearer_token(authorization->second);
+    const std::string given = presented_token(authorization->second);
     if (given.empty()) return {Scope::none, false};
     const Digest digest = digest_of(given);
     // No early exit: the time taken does not say which token, if any, matched.

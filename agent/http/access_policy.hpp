@@ -1,4 +1,4 @@
-// Bearer tokens → the caller's scope. SPDX-License-Identifier: MIT
+// Bearer (or Basic) tokens → the caller's scope. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <array>
@@ -9,9 +9,10 @@
 
 namespace vitals {
 
-/// Who a request comes from, by its `Authorization: Bearer` token. Tokens are
-/// kept as SHA-256 digests and every one is compared in constant time, so
-/// neither timing nor a memory dump gives a token away.
+/// Who a request comes from, by its `Authorization: Bearer` token, or by HTTP Basic
+/// credentials whose password is a token (the user name is ignored), which is all a
+/// browser can send. Tokens are kept as SHA-256 digests and every one is compared in
+/// constant time, so neither timing nor a memory dump gives a token away.
 class AccessPolicy {
 public:
     explicit AccessPolicy(const AccessSettings &settings);

@@ -222,6 +222,14 @@ bool readiness_only(const EndpointDefinition &endpoint) {
                        [](const std::string &group) { return is_probe_group(group); });
 }
 
+/// A URL token is the endpoint's whole credential: bearer scopes do not apply to it, so its
+/// style's own codes answer with `anonymous = "none"` and whatever Authorization header a
+/// client happens to send. Without one, probe-group endpoints need probe and others read.
+Scope needed_scope(const EndpointDefinition &endpoint) {
+    if (endpoint.has_token()) return Scope::none;
+    return readiness_only(endpoint) ? Scope::probe : Scope::read;
+}
+
 void add_endpoint(Router &router, const ResultStore &results, const AgentStatus &agent,
                   const EndpointDefinition &endpoint) {
     const ResponseStyle &style = *find_style(endpoint.style);
@@ -237,15 +245,15 @@ void add_endpoint(Router &router, const ResultStore &results, const AgentStatus 
         endpoint.path,
         [answerer, &style, token = endpoint.token,
          per_check = endpoint.per_check()](const HttpRequest &request, const Captures &captures) {
-            if (const auto given = captures.find("token");
-                given != captures.end() && !same_token(given->second, token))
+            const auto given = captures.find("token");
+            if (given != captures.end() && !same_token(given->second, token))
                 return style.wrong_token(request);
-            // A URL-token endpoint's token is its own credential for details.
-            const bool details = !token.empty();
+            // A URL token, once matched, is its own credential for details.
+            const bool details = given != captures.end();
             return per_check ? answerer.single(request, captures.at("name"), details)
                              : answerer.aggregate(request, details);
         },
-        endpoint.token.empty() && !readiness_only(endpoint) ? Scope::read : Scope::probe);
+        needed_scope(endpoint));
 }
 
 std::vector<std::string> placeholders(std::string_view path) {
@@ -288,6 +296,10 @@ void validate_endpoints(const Configuration &config, ConfigErrors &errors) {
             if (!check_names.contains(name))
                 errors.push_back({endpoint.checks_where, key + ".checks",
                                   fmt::format("no check named '{}'", name)});
+        // A token with no <token> segment to compare it with would guard nothing.
+        if (!endpoint.token.empty() && !endpoint.has_token())
+            errors.push_back({endpoint.where, key + ".token_file",
+                              "the path has no <token> segment for this token to guard"});
         for (const auto &placeholder : placeholders(endpoint.path))
             if (placeholder != "<name>" && placeholder != "<token>")
                 errors.push_back({endpoint.where, key + ".path",

@@ -15,6 +15,7 @@
 #include "core/utc_time.hpp"
 #include "http/html.hpp"
 #include "http/query.hpp"
+#include "http/status_page_access.hpp"
 #include "http/status_page_assets.hpp"
 
 namespace vitals {
@@ -247,9 +248,11 @@ std::string format_span(double seconds) {
 
 std::string render_status_page(const StatusPageInput &input) {
     const Status overall = overall_status(input);
+    // Host name, version, uptime and the configuration's state tell a stranger too much.
+    if (!input.details) return render_restricted_page(overall);
     const AgentFacts &facts = input.facts;
     std::string config_errors;
-    if (input.details && !facts.config_errors.empty()) {
+    if (!facts.config_errors.empty()) {
         config_errors = R"(<ul class="config-errors" id="config-errors">)";
         for (const auto &error : facts.config_errors)
             config_errors += "<li>" + html_escape(error) + "</li>";
@@ -259,12 +262,8 @@ std::string render_status_page(const StatusPageInput &input) {
         facts.config_ok ? "ok"
                         : fmt::format("reload failed ({} error{})", facts.config_errors.size(),
                                       facts.config_errors.size() == 1 ? "" : "s");
-    const std::string main =
-        input.details ? checks_section(input)
-                      : R"(<p class="restricted" id="restricted">Check details need the )"
-                        R"(<code>read</code> scope: present a token that grants it.</p>)";
-    const std::string script =
-        input.details ? "<script>" + std::string{assets::status_js} + "</script>" : "";
+    const std::string main = checks_section(input);
+    const std::string script = "<script>" + std::string{assets::status_js} + "</script>";
     return fill(
         assets::status_html,
         {{"title", html_escape(fmt::format("{} · {}", to_string(overall), input.agent_name))},
@@ -287,6 +286,7 @@ void add_status_page(Router &router, const ResultStore &results, const AgentStat
     router.get(
         "/",
         [&results, &agent, name = host_name()](const HttpRequest &request, const Captures &) {
+            if (auto refused = status_page_gate(request)) return *refused;
             StatusPageInput input;
             input.agent_name = name;
             input.facts = agent.snapshot();
@@ -308,7 +308,7 @@ void add_status_page(Router &router, const ResultStore &results, const AgentStat
             response.headers["X-Content-Type-Options"] = "nosniff";
             return response;
         },
-        Scope::probe);
+        Scope::none); // the gate decides: /?login must reach callers with no scope yet
 }
 
 } // namespace vitals

@@ -38,7 +38,8 @@ std::string_view display_status(const Verdict &verdict);
 /// "42ms", "1.5s", "2m 5s", "3h 4m", "2d 1h".
 std::string format_span(double seconds);
 
-/// GET / (and HEAD): answers any caller, with details only for the read scope.
+/// GET / (and HEAD): the page for the read scope, a minimal one for probe, a sign-in
+/// challenge below that or at `/?login` (see status_page_access.hpp).
 void add_status_page(Router &router, const ResultStore &results, const AgentStatus &agent);
 
 } // namespace vitals
