@@ -88,10 +88,15 @@ std::string body_of(const std::string &reply) {
     return end == std::string::npos ? "" : reply.substr(end + 4);
 }
 
-/// GET /health/live on a fresh connection; the time from connect to the whole reply.
-std::chrono::microseconds live_probe_time(std::uint16_t port, int &status) {
+/// The issue's bound for a fresh /health/live; stretched only in sanitizer builds.
+constexpr auto live_limit = 100ms * sanitizer_slowdown;
+
+/// GET /health/live on a fresh connection (from `source`, another loopback address, if
+/// given); the time from connect to the whole reply.
+std::chrono::microseconds live_probe_time(std::uint16_t port, int &status,
+                                          const std::string &source = "") {
     const auto start = Clock::now();
-    RawConnection connection{port};
+    auto connection = source.empty() ? RawConnection{port} : RawConnection{port, source};
     connection.send(request("GET", "/health/live"));
     const auto reply = connection.receive(5s);
     status = raw_status(reply);
@@ -302,40 +307,123 @@ TEST_CASE("security: listening beyond loopback without tokens logs a warning") {
 // ---------------------------------------------------------------- hostile requests
 // Agents without checks: an empty probe group is ok, so /health/live is 200 at once.
 
+/// Times GET /health/live on fresh connections, over and over, until stopped: the probe a
+/// kubelet keeps sending while something else goes on.
+class LiveProber {
+public:
+    explicit LiveProber(std::uint16_t port)
+        : thread_([this, port] {
+              while (!stop_) {
+                  int status = 0;
+                  const auto took = live_probe_time(port, status);
+                  samples_.push_back(took);
+                  failures_ += status == 200 ? 0 : 1;
+                  ++count_;
+                  std::this_thread::sleep_for(5ms);
+              }
+          }) {}
+    ~LiveProber() { finish(); }
+
+    /// Stops probing; then the samples are the prober's no more.
+    void finish() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+    const std::vector<std::chrono::microseconds> &samples() const { return samples_; }
+    int failures() const { return failures_; }
+    /// How many probes so far; safe while probing.
+    std::size_t count() const { return count_; }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::atomic<std::size_t> count_{0};
+    std::vector<std::chrono::microseconds> samples_;
+    int failures_ = 0;
+    std::thread thread_; // last: starts once the rest exists
+};
+
 TEST_CASE("security: malformed and hostile requests each get their status") {
     Agent agent{"", "[http]\nmax_header_size = \"8KiB\"\nmax_body_size = \"1KiB\"\n"};
     const auto port = agent.port();
     const auto status = [&](const std::string &bytes) {
         return raw_status(raw_exchange(port, bytes));
     };
-
-    CHECK(status(request("GET", "/health", "X-Big: " + std::string(20000, 'a') + "\r\n")) == 431);
+    // While all of it goes on, a slowloris client dribbles and 100 connections sit idle.
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < 100; ++i)
+        idle.push_back(std::make_unique<RawConnection>(port));
+    RawConnection slowloris{port};
+    const std::string dribble = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa";
+    std::size_t dribbled = 0;
+    const auto dribble_on = [&] {
+        if (dribbled < dribble.size()) slowloris.send(dribble.substr(dribbled++, 1));
+    };
     std::string many;
     for (int i = 0; i < 10000; ++i)
         many += "X-H" + std::to_string(i) + ": 1\r\n";
-    CHECK(status(request("GET", "/health", many)) == 431);
-    CHECK(status(request("GET", "/" + std::string(10000, 'a'))) == 414);
-    CHECK(status(request("GET", "/health/\xff\xfe")) == 400);
-    CHECK(status(request("GET", "/health/checks/%C3%28")) == 400);
-    CHECK(status(request("GET", "/health/../../etc/passwd")) == 400);
-    CHECK(status(request("GET", "/health/checks/..%2f..%2fetc%2fpasswd")) == 400);
-    CHECK(status(request("GET", "/health%00")) == 400);
-    CHECK(status(request("GET", "/etc/passwd")) == 404);
-    CHECK(status(request("GET", "/conf.d/")) == 404);
-    CHECK(status(std::string{"GET /health HTTP/1.1\r\nHost: \0x\r\n\r\n", 30}) == 400);
-    CHECK(status("GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 501);
-    CHECK(status(request("POST", "/health", "Content-Length: 5000\r\n")) == 413);
-    CHECK(status("GET /health HTTP/3.0\r\n\r\n") == 505);
-    CHECK(status("\x16\x03\x01\x02\x01\x01\x01\x01\xfc\x03\x03\r\n\r\n") == 400); // TLS to HTTP
+    const auto barrage = [&] {
+        CHECK(status(request("GET", "/health", "X-Big: " + std::string(20000, 'a') + "\r\n")) ==
+              431);
+        dribble_on();
+        CHECK(status(request("GET", "/health", many)) == 431);
+        dribble_on();
+        CHECK(status(request("GET", "/" + std::string(10000, 'a'))) == 414);
+        CHECK(status(request("GET", "/health/\xff\xfe")) == 400);
+        CHECK(status(request("GET", "/health/checks/%C3%28")) == 400);
+        dribble_on();
+        CHECK(status(request("GET", "/health/../../etc/passwd")) == 400);
+        CHECK(status(request("GET", "/health/checks/..%2f..%2fetc%2fpasswd")) == 400);
+        CHECK(status(request("GET", "/health%00")) == 400);
+        CHECK(status(request("GET", "/etc/passwd")) == 404);
+        CHECK(status(request("GET", "/conf.d/")) == 404);
+        dribble_on();
+        CHECK(status(std::string{"GET /health HTTP/1.1\r\nHost: \0x\r\n\r\n", 30}) == 400);
+        CHECK(status("GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 501);
+        CHECK(status(request("POST", "/health", "Content-Length: 5000\r\n")) == 413);
+        CHECK(status("GET /health HTTP/3.0\r\n\r\n") == 505);
+        CHECK(status("\x16\x03\x01\x02\x01\x01\x01\x01\xfc\x03\x03\r\n\r\n") == 400); // TLS to HTTP
 
-    for (const std::string method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}) {
-        CAPTURE(method);
-        const auto reply = raw_exchange(port, request(method, "/health", "Content-Length: 0\r\n"));
-        CHECK(raw_status(reply) == 405);
-        CHECK(header_value(reply, "Allow") == "GET, HEAD");
-    }
+        for (const std::string method : {"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}) {
+            CAPTURE(method);
+            dribble_on();
+            const auto reply =
+                raw_exchange(port, request(method, "/health", "Content-Length: 0\r\n"));
+            CHECK(raw_status(reply) == 405);
+            CHECK(header_value(reply, "Allow") == "GET, HEAD");
+        }
+    };
+    LiveProber prober{port};
+    // Round after round, until the prober has timed enough probes during them.
+    for (int round = 0; round < 100 && (round < 3 || prober.count() < 30); ++round)
+        barrage();
+    prober.finish();
+    auto samples = prober.samples();
+    REQUIRE(samples.size() >= 30);
+    std::sort(samples.begin(), samples.end());
+    MESSAGE("/health/live during the hostile requests: "
+            << samples.size() << " probes, median " << samples[samples.size() / 2].count()
+            << " us, max " << samples.back().count() << " us");
+    CHECK(prober.failures() == 0);
+    CHECK(samples.back() < live_limit);
     // Still serving after all that.
     CHECK(http_get(port, "/health/live").status == 200);
+}
+
+TEST_CASE("security: more header fields than max_headers get 431, however small they are") {
+    Agent agent{"", "[http]\nmax_headers = 20\n"};
+    const auto with_fields = [&](int count) {
+        std::string fields;
+        for (int i = 0; i < count; ++i)
+            fields += "X-" + std::to_string(i) + ": 1\r\n";
+        return request("GET", "/health/live", fields);
+    };
+    // Host and Connection are fields too: 18 more make 20, 19 more make 21.
+    CHECK(raw_status(raw_exchange(agent.port(), with_fields(18))) == 200);
+    const auto refused = raw_exchange(agent.port(), with_fields(19));
+    CHECK(raw_status(refused) == 431);
+    CHECK(body_of(refused).find("too many header fields") != std::string::npos);
+    // Far below max_header_size (8 KiB): the count is what refused it.
+    CHECK(with_fields(19).size() < 1024);
 }
 
 TEST_CASE("security: a slowloris client is cut off and does not delay probes") {
@@ -350,7 +438,7 @@ TEST_CASE("security: a slowloris client is cut off and does not delay probes") {
             break;
         }
         int status = 0;
-        CHECK(live_probe_time(agent.port(), status) < 100ms);
+        CHECK(live_probe_time(agent.port(), status) < live_limit);
         CHECK(status == 200);
         reply += slow.receive(150ms);
         if (slow.closed()) {
@@ -395,14 +483,14 @@ TEST_CASE("security: 500 idle keep-alive connections do not delay a fresh probe"
     MESSAGE("fresh /health/live behind 500 idle connections: median "
             << samples[50].count() << " us, p99 " << samples[98].count() << " us, max "
             << samples.back().count() << " us");
-    CHECK(samples.back() < 100ms);
+    CHECK(samples.back() < live_limit);
     // The idle connections are still open and served.
     idle.front()->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
     CHECK(raw_status(idle.front()->receive(5s, "\"status\"")) == 200);
 }
 
 TEST_CASE("security: at max_connections the longest-idle connection makes room for a probe") {
-    Agent agent{"", "[http]\nmax_connections = 16\n"};
+    Agent agent{"", "[http]\nmax_connections = 16\nmax_connections_per_client = 16\n"};
     std::vector<std::unique_ptr<RawConnection>> idle;
     for (int i = 0; i < 16; ++i) {
         idle.push_back(std::make_unique<RawConnection>(agent.port()));
@@ -419,6 +507,109 @@ TEST_CASE("security: at max_connections the longest-idle connection makes room f
     int closed = 0;
     for (auto &connection : idle) {
         connection->receive(100ms);
+        closed += connection->closed() ? 1 : 0;
+    }
+    CHECK(closed == 1);
+}
+
+namespace {
+
+/// A slowloris connection: it has sent part of a request head and says no more. It is busy,
+/// not idle, so nothing evicts it to make room.
+std::unique_ptr<RawConnection> stalled_request(std::uint16_t port, const std::string &source = "") {
+    auto connection = source.empty() ? std::make_unique<RawConnection>(port)
+                                     : std::make_unique<RawConnection>(port, source);
+    connection->send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: a");
+    // Let the agent read it before the next connection arrives: unread, it would look idle.
+    std::this_thread::sleep_for(20ms);
+    return connection;
+}
+
+} // namespace
+
+TEST_CASE("security: keep_alive_timeout closes a connection idle between requests") {
+    Agent agent{"", "[http]\nkeep_alive_timeout = \"500ms\"\nrequest_timeout = \"30s\"\n"};
+    RawConnection connection{agent.port()};
+    connection.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(raw_status(connection.receive(5s, "\"status\"")) == 200);
+    const auto served = Clock::now();
+    // Kept alive at first: a second request on the same connection is served.
+    std::this_thread::sleep_for(200ms);
+    connection.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(raw_status(connection.receive(5s, "\"status\"")) == 200);
+    const auto second = Clock::now();
+    connection.receive(5s);
+    const auto idle_for = Clock::now() - second;
+    CHECK(connection.closed());
+    CHECK(Clock::now() - served > 500ms); // the idle time restarted with the second request
+    CHECK(idle_for >= 400ms);             // the sweep runs every 100 ms
+    CHECK(idle_for < 2s * sanitizer_slowdown);
+}
+
+TEST_CASE("security: at max_connections with none idle a new connection gets 503") {
+    Agent agent{"", "[http]\nthreads = 1\nmax_connections = 16\nmax_connections_per_client = 16\n"
+                    "request_timeout = \"30s\"\n"};
+    std::vector<std::unique_ptr<RawConnection>> busy;
+    for (int i = 0; i < 16; ++i)
+        busy.push_back(stalled_request(agent.port()));
+    RawConnection refused{agent.port()};
+    const auto reply = refused.receive(5s);
+    CHECK(raw_status(reply) == 503);
+    CHECK(header_value(reply, "Retry-After") == "1");
+    CHECK(body_of(reply).find("too many connections") != std::string::npos);
+    CHECK(refused.closed());
+    // None of the busy ones was sacrificed; when one goes, its slot is free again.
+    for (auto &connection : busy) {
+        connection->receive(10ms);
+        CHECK_FALSE(connection->closed());
+    }
+    busy.pop_back();
+    std::this_thread::sleep_for(50ms); // for the agent to see that close
+    CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/health/live"))) == 200);
+}
+
+TEST_CASE("security: slowloris clients at max_connections_per_client leave room for probes") {
+    Agent agent{"", "[http]\nthreads = 1\nmax_connections = 32\nrequest_timeout = \"2s\"\n"};
+    // One address holds at most half the slots (16 of 32) by default.
+    std::vector<std::unique_ptr<RawConnection>> slow;
+    for (int i = 0; i < 20; ++i)
+        slow.push_back(stalled_request(agent.port()));
+    std::vector<bool> refused;
+    for (auto &connection : slow)
+        refused.push_back(raw_status(connection->receive(10ms)) == 503);
+    CHECK(std::count(refused.begin(), refused.end(), true) == 4);
+    // Another client still gets in at once; the slow client's own address does not.
+    int status = 0;
+    CHECK(live_probe_time(agent.port(), status, "127.0.0.2") < live_limit);
+    CHECK(status == 200);
+    live_probe_time(agent.port(), status);
+    CHECK(status == 503);
+    // Cut off at request_timeout, the slow connections give their slots back.
+    for (std::size_t i = 0; i < slow.size(); ++i)
+        if (!refused[i]) CHECK(raw_status(slow[i]->receive(5s)) == 408);
+    std::this_thread::sleep_for(50ms);
+    live_probe_time(agent.port(), status);
+    CHECK(status == 200);
+}
+
+TEST_CASE("security: at its own cap a client's longest-idle connection makes room") {
+    Agent agent{"", "[http]\nthreads = 1\nmax_connections = 64\nmax_connections_per_client = 8\n"};
+    std::vector<std::unique_ptr<RawConnection>> idle;
+    for (int i = 0; i < 8; ++i) {
+        idle.push_back(std::make_unique<RawConnection>(agent.port()));
+        idle.back()->send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+        REQUIRE(raw_status(idle.back()->receive(5s, "\"status\"")) == 200);
+    }
+    // A load balancer's pool of keep-alive connections is not refused at the cap: its oldest
+    // idle one goes instead.
+    int status = 0;
+    live_probe_time(agent.port(), status);
+    CHECK(status == 200);
+    idle.front()->receive(100ms);
+    CHECK(idle.front()->closed());
+    int closed = 0;
+    for (auto &connection : idle) {
+        connection->receive(10ms);
         closed += connection->closed() ? 1 : 0;
     }
     CHECK(closed == 1);
@@ -444,53 +635,61 @@ TEST_CASE("security: too many requests from one client get 429 with Retry-After"
 
 namespace {
 
-/// A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl(1).
+/// A CA, a server certificate for 127.0.0.1 and a client certificate it signed, and an
+/// "intruder" client certificate from another CA; made with openssl(1).
 struct Certificates {
     TempDir dir;
     std::filesystem::path path(const std::string &name) const { return dir.path() / name; }
     Certificates() {
-        const std::string d = dir.path().string();
-        const std::string quiet = " >/dev/null 2>&1";
-        REQUIRE(run("cd " + d +
-                    " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                    "-keyout ca.key -out ca.crt -days 2 -subj /CN=vitals-test-ca" +
-                    quiet) == 0);
-        for (const std::string who : {"server", "client"}) {
-            const std::string ext =
-                who == "server" ? "subjectAltName=IP:127.0.0.1" : "extendedKeyUsage=clientAuth";
-            REQUIRE(run("cd " + d +
-                        " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
-                        "-nodes -keyout " +
-                        who + ".key -out " + who + ".csr -subj /CN=" + who + quiet +
-                        " && printf '" + ext + "' > " + who +
-                        ".ext && openssl x509 -req "
-                        "-in " +
-                        who +
-                        ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
-                        "-extfile " +
-                        who + ".ext -out " + who + ".crt" + quiet) == 0);
-            std::filesystem::permissions(path(who + ".key"),
-                                         std::filesystem::perms::owner_read |
-                                             std::filesystem::perms::owner_write);
-        }
+        for (const std::string ca : {"ca", "other-ca"})
+            REQUIRE(run("cd " + dir.path().string() +
+                        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                        "-keyout " +
+                        ca + ".key -out " + ca + ".crt -days 2 -subj /CN=vitals-test-" + ca +
+                        quiet) == 0);
+        issue("server", "ca", "subjectAltName=IP:127.0.0.1");
+        issue("client", "ca", "extendedKeyUsage=clientAuth");
+        issue("intruder", "other-ca", "extendedKeyUsage=clientAuth");
     }
     std::string tls_table(bool client_ca) const {
         return "[tls]\ncertificate = \"" + path("server.crt").string() + "\"\nkey = \"" +
                path("server.key").string() + "\"\n" +
                (client_ca ? "client_ca = \"" + path("ca.crt").string() + "\"\n" : "");
     }
+    vitals::TlsSettings settings() const {
+        vitals::TlsSettings tls;
+        tls.certificate = path("server.crt");
+        tls.private_key = path("server.key");
+        return tls;
+    }
+
+private:
+    static constexpr const char *quiet = " >/dev/null 2>&1";
+
+    void issue(const std::string &who, const std::string &ca, const std::string &extension) {
+        REQUIRE(run("cd " + dir.path().string() +
+                    " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
+                    who + ".key -out " + who + ".csr -subj /CN=" + who + quiet + " && printf '" +
+                    extension + "' > " + who + ".ext && openssl x509 -req -in " + who +
+                    ".csr -CA " + ca + ".crt -CAkey " + ca +
+                    ".key -CAcreateserial -days 2 -extfile " + who + ".ext -out " + who + ".crt" +
+                    quiet) == 0);
+        std::filesystem::permissions(path(who + ".key"), std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write);
+    }
 };
 
-/// GET over HTTPS trusting the test CA, optionally with the client certificate.
-int https_get(std::uint16_t port, const Certificates &certs, bool with_client_certificate,
+/// GET over HTTPS trusting the test CA, with the client certificate `client` ("client",
+/// "intruder") if one is named.
+int https_get(std::uint16_t port, const Certificates &certs, const std::string &client,
               const std::string &path = "/health/live") {
     using Poco::Net::Context;
     Context::Params params;
     params.caLocation = certs.path("ca.crt").string();
     params.verificationMode = Context::VERIFY_STRICT;
-    if (with_client_certificate) {
-        params.certificateFile = certs.path("client.crt").string();
-        params.privateKeyFile = certs.path("client.key").string();
+    if (!client.empty()) {
+        params.certificateFile = certs.path(client + ".crt").string();
+        params.privateKeyFile = certs.path(client + ".key").string();
     }
     Context::Ptr context = new Context(Context::TLS_CLIENT_USE, params);
     Poco::Net::HTTPSClientSession session{"127.0.0.1", port, context};
@@ -504,12 +703,52 @@ int https_get(std::uint16_t port, const Certificates &certs, bool with_client_ce
     return response.getStatus();
 }
 
+/// An OpenSSL configuration that lets TLS 1.0 and 1.1 through wherever it applies: no
+/// minimum version, and security level 0. OpenSSL 3's default level 1 alone refuses them
+/// (their handshake signs with SHA-1 and MD5), which would hide a server that set no
+/// minimum of its own. Its TLS 1.3 suite list is a marker: it shows the agent read it.
+constexpr const char *permissive_openssl_conf = R"(openssl_conf = init
+[init]
+ssl_conf = ssl
+[ssl]
+system_default = defaults
+[defaults]
+MinProtocol = TLSv1
+CipherString = DEFAULT@SECLEVEL=0
+Ciphersuites = TLS_CHACHA20_POLY1305_SHA256
+)";
+
+/// Sets an environment variable for as long as it lives (a started vitalsd keeps it).
+class ScopedEnvironment {
+public:
+    ScopedEnvironment(const char *name, const std::string &value) : name_(name) {
+        if (const char *old = std::getenv(name)) old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnvironment() {
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
+    }
+
+private:
+    const char *name_;
+    std::optional<std::string> old_;
+};
+
 } // namespace
+
+TEST_CASE("security: the server's TLS context sets TLS 1.2 as its minimum itself") {
+    Certificates certs;
+    const vitals::TlsServerContext context{certs.settings()};
+    CHECK(context.min_protocol_version() == TLS1_2_VERSION);
+}
 
 TEST_CASE("security: TLS serves HTTPS, refuses TLS 1.1 and plain HTTP") {
     Certificates certs;
     Agent agent{"", certs.tls_table(false)};
-    CHECK(https_get(agent.port(), certs, false) == 200);
+    CHECK(https_get(agent.port(), certs, "") == 200);
     const std::string s_client =
         "openssl s_client -connect 127.0.0.1:" + std::to_string(agent.port()) +
         " </dev/null >/dev/null 2>&1";
@@ -519,13 +758,35 @@ TEST_CASE("security: TLS serves HTTPS, refuses TLS 1.1 and plain HTTP") {
     CHECK(raw_status(raw_exchange(agent.port(), request("GET", "/health/live"))) == -1);
 }
 
+TEST_CASE("security: TLS 1.1 is refused by the agent's minimum even where OpenSSL would allow it") {
+    Certificates certs;
+    const auto openssl_conf = certs.dir.write("openssl.cnf", permissive_openssl_conf);
+    std::optional<Agent> agent;
+    {
+        ScopedEnvironment permissive{"OPENSSL_CONF", openssl_conf.string()};
+        agent.emplace("", certs.tls_table(false));
+    }
+    const std::string s_client =
+        "OPENSSL_CONF=" + openssl_conf.string() +
+        " openssl s_client -connect 127.0.0.1:" + std::to_string(agent->port()) +
+        " </dev/null >/dev/null 2>&1";
+    // The agent runs under that configuration: only its TLS 1.3 suite gets through.
+    REQUIRE(run(s_client + " -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256") == 0);
+    REQUIRE(run(s_client + " -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384") != 0);
+    // So nothing but the agent's own minimum stands between this client and TLS 1.1 or 1.0.
+    CHECK(run(s_client + " -tls1_2") == 0);
+    CHECK(run(s_client + " -tls1_1 -cipher DEFAULT@SECLEVEL=0") != 0);
+    CHECK(run(s_client + " -tls1 -cipher DEFAULT@SECLEVEL=0") != 0);
+}
+
 TEST_CASE("security: with client_ca only clients with a certificate it signed get in") {
     Certificates certs;
     Agent agent{"", certs.tls_table(true)};
-    CHECK(https_get(agent.port(), certs, true) == 200);
-    CHECK_THROWS(https_get(agent.port(), certs, false));
-    // The agent went on serving after the refused handshake.
-    CHECK(https_get(agent.port(), certs, true, "/health") == 200);
+    CHECK(https_get(agent.port(), certs, "client") == 200);
+    CHECK_THROWS(https_get(agent.port(), certs, ""));
+    CHECK_THROWS(https_get(agent.port(), certs, "intruder")); // signed by a CA it does not trust
+    // The agent went on serving after the refused handshakes.
+    CHECK(https_get(agent.port(), certs, "client", "/health") == 200);
 }
 
 TEST_CASE("security: a TLS key readable by everyone stops the agent with a clear error") {

@@ -50,6 +50,8 @@ void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErro
     if (auto v = reader.integer("threads", 1, 64)) http.threads = static_cast<unsigned>(*v);
     if (auto v = reader.integer("max_connections", 16, 1000000))
         http.max_connections = static_cast<std::size_t>(*v);
+    if (auto v = reader.integer("max_connections_per_client", 1, 1000000))
+        http.max_connections_per_client = static_cast<std::size_t>(*v);
     if (auto v = reader.duration("keep_alive_timeout")) http.keep_alive_timeout = *v;
     if (auto v = reader.duration("request_timeout")) http.request_timeout = *v;
     if (auto v = reader.integer("max_keep_alive_requests", 0, 100000000))

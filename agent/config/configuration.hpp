@@ -19,8 +19,10 @@ namespace vitals {
 
 /// agent.toml [http]: limits of the event-driven server; see README "HTTP limits".
 struct HttpSettings {
-    unsigned threads = 2;                                   ///< event loops
-    std::size_t max_connections = 1024;                     ///< beyond: idle ones are closed first
+    unsigned threads = 2;               ///< event loops
+    std::size_t max_connections = 1024; ///< beyond: idle ones are closed first
+    /// Open connections one client address may hold; 0: half of max_connections.
+    std::size_t max_connections_per_client = 0;
     Duration keep_alive_timeout = std::chrono::seconds{30}; ///< idle time between requests
     Duration request_timeout = std::chrono::seconds{5};     ///< first byte to whole request
     unsigned max_keep_alive_requests = 0;                   ///< per connection; 0: no limit

@@ -51,6 +51,13 @@ ConnectionLimits limits_from(const HttpSettings &settings) {
     return limits;
 }
 
+/// Half the slots by default: one address with slow requests leaves the other half free.
+std::size_t per_client_cap(const HttpSettings &settings) {
+    return settings.max_connections_per_client != 0
+               ? settings.max_connections_per_client
+               : std::max<std::size_t>(1, settings.max_connections / 2);
+}
+
 /// What a reload swaps together: the routes and who may use them.
 struct FrontDoor {
     Router router;
@@ -81,7 +88,7 @@ struct HttpServer::Impl {
           front_door(
               std::make_shared<const FrontDoor>(FrontDoor{std::move(router), std::move(access)})),
           rate_limiter(settings_in.rate_limit, settings_in.rate_burst),
-          budget{settings_in.max_connections} {}
+          budget{settings_in.max_connections, per_client_cap(settings_in)} {}
 
     HttpResponse dispatch(HttpRequest &request) {
         unsigned retry_after = 0;

@@ -19,6 +19,12 @@ public:
         : socket_(Poco::Net::SocketAddress{"127.0.0.1", port}) {
         socket_.setNoDelay(true);
     }
+    /// From another loopback address (127.0.0.2, ...): another client, as the agent counts.
+    RawConnection(std::uint16_t port, const std::string &source) {
+        socket_.impl()->bind(Poco::Net::SocketAddress{source, 0});
+        socket_.connect(Poco::Net::SocketAddress{"127.0.0.1", port});
+        socket_.setNoDelay(true);
+    }
 
     /// False when the server has already closed or reset the connection.
     bool send(const std::string &bytes) {

@@ -49,6 +49,8 @@ public:
     /// Idle between requests, nothing pending: safe to close to make room for a new client.
     bool idle() const;
     Clock::time_point idle_since() const { return last_activity_; }
+    /// The client's address.
+    const std::string &peer() const { return peer_; }
 
 private:
     enum class State { reading, closing_after_write, closed };

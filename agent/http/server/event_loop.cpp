@@ -122,7 +122,8 @@ void EventLoop::accept_all(Clock::time_point now) {
                 log(LogLevel::warning, "http", "accept: {}", std::strerror(errno));
             return; // EMFILE and friends: the next wake-up tries again
         }
-        if (!make_room(now)) {
+        std::string peer = peer_address(address);
+        if (!admit(peer, now)) {
             refuse_busy(fd);
             ::close(fd);
             continue;
@@ -131,12 +132,12 @@ void EventLoop::accept_all(Clock::time_point now) {
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         try {
             auto transport = tls_ ? tls_->accept(fd) : plain_transport(fd);
-            connections_.emplace(fd,
-                                 std::make_unique<Connection>(std::move(transport),
-                                                              peer_address(address), limits_, now));
+            connections_.emplace(
+                fd, std::make_unique<Connection>(std::move(transport), peer, limits_, now));
         } catch (const std::exception &e) {
             log(LogLevel::warning, "http", "cannot serve a new connection: {}", e.what());
             ::close(fd);
+            budget_.clients.give_back(peer);
             --budget_.open;
             continue;
         }
@@ -147,24 +148,42 @@ void EventLoop::accept_all(Clock::time_point now) {
     }
 }
 
+/// Takes a slot for the client and one overall. At the client's cap its own longest-idle
+/// connection in this loop makes room; with none idle the client is refused, whatever
+/// slots are free for others: so one address cannot take them all with slow requests.
+bool EventLoop::admit(const std::string &peer, Clock::time_point now) {
+    if (!budget_.clients.take(peer) &&
+        !(close_longest_idle(now, &peer) && budget_.clients.take(peer)))
+        return false;
+    if (make_room(now)) return true;
+    budget_.clients.give_back(peer);
+    return false;
+}
+
 /// Takes a connection slot; at the limit, closes this loop's longest-idle
 /// keep-alive connection (its client just reconnects) so a probe still gets in.
 bool EventLoop::make_room(Clock::time_point now) {
     if (budget_.open.fetch_add(1) < budget_.max_connections) return true;
+    if (close_longest_idle(now, nullptr)) return true; // its slot is ours now
+    --budget_.open;
+    return false;
+}
+
+/// Closes this loop's longest-idle connection (of `peer` only, unless null), giving its
+/// slots back; false when there is none.
+bool EventLoop::close_longest_idle(Clock::time_point now, const std::string *peer) {
     int oldest_fd = -1;
     auto oldest = now;
     for (const auto &[fd, connection] : connections_) {
-        if (connection->idle() && connection->idle_since() <= oldest) {
+        if (connection->idle() && connection->idle_since() <= oldest &&
+            (!peer || connection->peer() == *peer)) {
             oldest = connection->idle_since();
             oldest_fd = fd;
         }
     }
-    if (oldest_fd >= 0) {
-        close(oldest_fd); // gives its slot back, ours stays taken
-        return true;
-    }
-    --budget_.open;
-    return false;
+    if (oldest_fd < 0) return false;
+    close(oldest_fd);
+    return true;
 }
 
 void EventLoop::serve(int fd, Clock::time_point now) {
@@ -186,7 +205,9 @@ void EventLoop::update(int fd, const Interest &interest) {
 
 void EventLoop::close(int fd) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    connections_.erase(fd); // the transport goes first: TLS frees its state while fd is open
+    const auto found = connections_.find(fd);
+    budget_.clients.give_back(found->second->peer());
+    connections_.erase(found); // the transport goes first: TLS frees its state while fd is open
     ::close(fd);
     --budget_.open;
 }

@@ -6,16 +6,21 @@
 #include <memory>
 #include <unordered_map>
 
+#include "http/server/client_slots.hpp"
 #include "http/server/connection.hpp"
 
 namespace vitals {
 
 class TlsServerContext;
 
-/// Connections open across all loops, against the configured maximum.
+/// Connections open across all loops, against the configured maximum, in all and per client.
 struct ConnectionBudget {
     std::size_t max_connections;
+    ClientSlots clients;
     std::atomic<std::size_t> open{0};
+
+    ConnectionBudget(std::size_t max, std::size_t per_client)
+        : max_connections(max), clients(per_client) {}
 };
 
 /// Accepts from the shared listening socket (EPOLLEXCLUSIVE wakes one loop per
@@ -36,7 +41,9 @@ public:
 
 private:
     void accept_all(Connection::Clock::time_point now);
+    bool admit(const std::string &peer, Connection::Clock::time_point now);
     bool make_room(Connection::Clock::time_point now);
+    bool close_longest_idle(Connection::Clock::time_point now, const std::string *peer);
     void serve(int fd, Connection::Clock::time_point now);
     void update(int fd, const Interest &interest);
     void close(int fd);

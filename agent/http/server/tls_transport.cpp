@@ -92,4 +92,8 @@ std::unique_ptr<Transport> TlsServerContext::accept(int fd) const {
     return std::make_unique<TlsTransport>(impl_->context->sslContext(), fd);
 }
 
+int TlsServerContext::min_protocol_version() const {
+    return static_cast<int>(SSL_CTX_get_min_proto_version(impl_->context->sslContext()));
+}
+
 } // namespace vitals
