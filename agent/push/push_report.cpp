@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "push/push_report.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -42,9 +43,20 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, last - first + 1);
 }
 
-std::optional<Problem> check_text(const std::string &field, const std::string &value,
+/// Pushed text reaches JSON, HTML and logs as plugin text does, and is cleaned the same
+/// way: one line (line breaks and tabs become spaces, other control characters go). Invalid
+/// UTF-8 is refused rather than repaired: the pusher is there to hear about it.
+std::optional<Problem> clean_text(const std::string &field, std::string &value,
                                   std::size_t max_bytes) {
     if (!is_valid_utf8(value)) return Problem{400, field + ": not valid UTF-8"};
+    // Valid UTF-8: every byte below 0x80 is a character of its own.
+    std::erase_if(value, [](char c) {
+        return c != '\n' && c != '\r' && c != '\t' &&
+               (static_cast<unsigned char>(c) < 0x20 || c == 0x7f);
+    });
+    std::replace_if(
+        value.begin(), value.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; },
+        ' ');
     if (value.size() > max_bytes)
         return Problem{400, fmt::format("{}: longer than {} bytes", field, max_bytes)};
     return std::nullopt;
@@ -70,9 +82,9 @@ std::optional<Problem> read_metric(const Var &item, std::size_t index, Metric &m
     if (name.isEmpty() || !name.isString())
         return Problem{400, where + ".name: required, a non-empty string"};
     metric.name = name.toString();
-    if (metric.name.empty()) return Problem{400, where + ".name: required, a non-empty string"};
-    if (auto problem = check_text(where + ".name", metric.name, max_push_metric_name_bytes))
+    if (auto problem = clean_text(where + ".name", metric.name, max_push_metric_name_bytes))
         return problem;
+    if (metric.name.empty()) return Problem{400, where + ".name: required, a non-empty string"};
     const Var value = object->get("value");
     if (value.isEmpty() || !value.isNumeric() || value.isBoolean())
         return Problem{400, where + ".value: required, a number"};
@@ -82,7 +94,7 @@ std::optional<Problem> read_metric(const Var &item, std::size_t index, Metric &m
     if (!unit.isEmpty()) {
         if (!unit.isString()) return Problem{400, where + ".unit: expected a string"};
         metric.unit = unit.toString();
-        if (auto problem = check_text(where + ".unit", metric.unit, max_push_metric_name_bytes))
+        if (auto problem = clean_text(where + ".unit", metric.unit, max_push_metric_name_bytes))
             return problem;
     }
     return std::nullopt;
@@ -120,7 +132,7 @@ std::variant<CheckResult, Problem> parse_json(std::string_view body) {
     if (const Var message = object->get("message"); !message.isEmpty()) {
         if (!message.isString()) return Problem{400, "message: expected a string"};
         result.message = message.toString();
-        if (auto problem = check_text("message", result.message, max_push_message_bytes))
+        if (auto problem = clean_text("message", result.message, max_push_message_bytes))
             return *problem;
     }
     if (const Var duration = object->get("duration_seconds"); !duration.isEmpty()) {
@@ -171,7 +183,7 @@ std::variant<CheckResult, Problem> parse_nagios_line(std::string_view body) {
     result.message = output.text;
     if (code == 3 && !result.message.starts_with("UNKNOWN"))
         result.message = "UNKNOWN" + (result.message.empty() ? "" : ": " + result.message);
-    if (auto problem = check_text("message", result.message, max_push_message_bytes))
+    if (auto problem = clean_text("message", result.message, max_push_message_bytes))
         return *problem;
     for (auto &metric : vitals_exec::to_metrics(output.perfdata)) {
         if (result.metrics.size() == max_push_metrics) break;
