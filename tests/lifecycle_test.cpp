@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <thread>
+#include <vector>
 
 #include "support/agent_fixture.hpp"
 
@@ -256,13 +258,13 @@ TEST_CASE("lifecycle: a plugin file replaced by a new build runs the new build's
 TEST_CASE("lifecycle: the replaced build stays loaded until its run in flight ends") {
     TempDir plugins, state;
     const auto file = plugins.path() / "versioned.so";
-    const auto destroyed = state.path() / "destroyed";
+    const auto marker_file = state.path() / "marker";
     install_versioned(1, file);
     const auto old_build = inode_of(file);
     // Each run takes 2 s and the next follows at once: one is always in flight.
     Agent agent{"[check.v]\nplugin = \"versioned\"\ninterval = \"100ms\"\ntimeout = \"10s\"\n"
-                "params = { sleep = \"2s\", destroy_marker = \"" +
-                    destroyed.string() + "\" }\n",
+                "params = { sleep = \"2s\", marker = \"" +
+                    marker_file.string() + "\" }\n",
                 "",
                 {},
                 {plugins.path().string()}};
@@ -277,18 +279,72 @@ TEST_CASE("lifecycle: the replaced build stays loaded until its run in flight en
     CHECK(mapped_inodes(agent.process().pid(), "versioned.so") ==
           std::set<std::string>{old_build, new_build});
     // (A reload also creates and destroys instances of the new build to validate them.)
-    CHECK_FALSE(contains(read_file(destroyed), "generation 1"));
+    CHECK_FALSE(contains(read_file(marker_file), "destroyed generation 1"));
     wait_until(agent.port(), "v", message_is("generation 2"), 15s);
     // Its run over, the old check's instance was destroyed and its build unloaded.
     CHECK(eventually([&] {
         return mapped_inodes(agent.process().pid(), "versioned.so") ==
                std::set<std::string>{new_build};
     }));
-    const std::string marker = read_file(destroyed);
+    const std::string marker = read_file(marker_file);
     CHECK(contains(marker, "destroyed generation 1\n"));
-    CHECK(marker.find("generation 1") == marker.rfind("generation 1")); // once
+    CHECK(marker.find("destroyed generation 1") == marker.rfind("destroyed generation 1"));
     CHECK(http_get(agent.port(), "/health/live").status == 200);
 }
+
+namespace {
+
+/// What /health/live and /health/ready answered from a SIGTERM until the agent exited.
+struct Shutdown {
+    int exit_code = -1;
+    Clock::duration took{}; ///< from the signal to the exit
+    std::size_t live_200 = 0;
+    std::vector<std::string> live_other; ///< any other answer while the server still answered
+    std::size_t ready_503 = 0;           ///< draining
+    std::size_t ready_200_after_503 = 0; ///< readiness back up: never right
+    bool answered_after_refusal = false; ///< the server came back after it had stopped
+};
+
+/// Sends SIGTERM, then probes liveness and readiness every 20 ms, each on a fresh
+/// connection as a kubelet does, until the agent exits (or `limit`).
+Shutdown terminate_and_probe(Agent &agent, std::chrono::milliseconds limit = 20s) {
+    Shutdown seen;
+    const auto start = Clock::now();
+    agent.process().signal(SIGTERM);
+    bool refused = false;
+    while (Clock::now() - start < limit) {
+        try {
+            const auto live = http_get(agent.port(), "/health/live");
+            const auto ready = http_get(agent.port(), "/health/ready");
+            seen.answered_after_refusal |= refused;
+            if (live.status == 200)
+                ++seen.live_200;
+            else
+                seen.live_other.push_back(std::to_string(live.status) + " " + live.body);
+            if (ready.status == 503) ++seen.ready_503;
+            if (ready.status == 200 && seen.ready_503 > 0) ++seen.ready_200_after_503;
+        } catch (const std::exception &) {
+            refused = true; // the server has stopped: the agent is about to exit
+        }
+        seen.exit_code = agent.process().wait_for_exit(20ms);
+        if (seen.exit_code >= 0) break;
+    }
+    seen.took = Clock::now() - start;
+    return seen;
+}
+
+void check_probes_through_shutdown(const Shutdown &seen, std::size_t min_answers) {
+    INFO("liveness answered 200 " << seen.live_200 << " times, readiness 503 " << seen.ready_503
+                                  << " times");
+    CHECK(seen.live_other.empty());
+    if (!seen.live_other.empty()) MESSAGE("liveness also answered " << seen.live_other.front());
+    CHECK(seen.live_200 >= min_answers);
+    CHECK(seen.ready_503 >= min_answers);
+    CHECK(seen.ready_200_after_503 == 0);
+    CHECK_FALSE(seen.answered_after_refusal);
+}
+
+} // namespace
 
 TEST_CASE("lifecycle: SIGTERM drains readiness first, liveness stays up, exit 0 in bounded time") {
     Agent agent{R"(
@@ -300,18 +356,77 @@ groups = ["live", "ready"]
                 "shutdown_delay = \"1500ms\"\n"};
     wait_until_not_pending(agent.port(), "up");
     REQUIRE(http_get(agent.port(), "/health/ready").status == 200);
-    const auto start = Clock::now();
-    agent.process().signal(SIGTERM);
-    CHECK(eventually([&] { return http_get(agent.port(), "/health/ready").status == 503; }, 1s));
-    const auto ready = http_get(agent.port(), "/health/ready");
-    CHECK(contains(ready.body, R"("reason":"draining: the agent is shutting down")"));
-    CHECK(http_get(agent.port(), "/health/live").status == 200);
-    CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_agent_draining 1"));
-    CHECK(agent.process().wait_for_exit(10s) == 0);
-    const auto took = Clock::now() - start;
-    CHECK(took >= 1400ms); // it waited out shutdown_delay
-    CHECK(took < 6s);
+    REQUIRE(http_get(agent.port(), "/health/live").status == 200);
+    std::thread peek{[&] {
+        // Once, mid-drain: the reason and the metric.
+        std::this_thread::sleep_for(500ms);
+        const auto ready = http_get(agent.port(), "/health/ready");
+        CHECK(contains(ready.body, R"("reason":"draining: the agent is shutting down")"));
+        CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_agent_draining 1"));
+    }};
+    const auto seen = terminate_and_probe(agent);
+    peek.join();
+    CHECK(seen.exit_code == 0);
+    // Every 20 ms or so through 1.5 s of drain; a loaded machine gets fewer in.
+    check_probes_through_shutdown(seen, 10);
+    CHECK(seen.took >= 1400ms); // it waited out shutdown_delay
+    CHECK(seen.took < 6s);
     CHECK(contains(agent.log(), "stopped"));
+}
+
+TEST_CASE("lifecycle: at SIGTERM the run in flight ends, then destroy() runs, and exit is 0") {
+    TempDir plugins, state;
+    install_versioned(1, plugins.path() / "versioned.so");
+    const auto marker_file = state.path() / "marker";
+    // Each run takes 1.5 s and the next follows at once: one is always in flight.
+    Agent agent{"[check.slow]\nplugin = \"versioned\"\ninterval = \"100ms\"\ntimeout = \"5s\"\n"
+                "groups = [\"live\"]\nparams = { sleep = \"1500ms\", marker = \"" +
+                    marker_file.string() + "\" }\n",
+                "",
+                {},
+                {plugins.path().string()}};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
+    wait_until(agent.port(), "slow", message_is("generation 1"), 10s);
+    std::this_thread::sleep_for(300ms); // well inside the next run
+    CHECK_FALSE(contains(read_file(marker_file), "destroyed"));
+
+    const auto seen = terminate_and_probe(agent);
+    CHECK(seen.exit_code == 0);
+    check_probes_through_shutdown(seen, 3);
+    CHECK(seen.took < 5s); // the run's own 1.5 s, not its 5 s timeout
+    CHECK_FALSE(contains(agent.log(), "abandoned"));
+    // The run in flight ended before the instance was destroyed, once, at the very end.
+    const std::string marker = read_file(marker_file);
+    INFO("marker file:\n" << marker);
+    CHECK(marker.ends_with("ran generation 1\ndestroyed generation 1\n"));
+    CHECK(marker.find("destroyed") == marker.rfind("destroyed"));
+}
+
+TEST_CASE("lifecycle: at SIGTERM a run that does not end is abandoned after the timeouts") {
+    Agent agent{R"(
+[check.stuck]
+plugin = "sleepy"
+interval = "100ms"
+timeout = "1s"
+params = { sleep = "60s" }
+
+[check.up]
+plugin = "sleepy"
+interval = "100ms"
+timeout = "2s"
+groups = ["live"]
+)"};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
+    wait_until(agent.port(), "stuck", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("message").starts_with("timed out after 1s");
+    });
+    const auto seen = terminate_and_probe(agent);
+    CHECK(seen.exit_code == 0);
+    check_probes_through_shutdown(seen, 3);
+    // Runs in flight get the longest timeout of any check (2 s), then are left behind.
+    CHECK(seen.took >= 1800ms);
+    CHECK(seen.took < 8s);
+    CHECK(contains(agent.log(), "still going after 2s; abandoned"));
 }
 
 TEST_CASE("lifecycle: a second SIGTERM exits at once") {
