@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <set>
@@ -48,6 +49,18 @@ void reload(Agent &agent, const std::string &outcome = "configuration reloaded")
     const auto before = agent.log().size();
     agent.process().signal(SIGHUP);
     REQUIRE(eventually([&] { return contains(agent.log().substr(before), outcome); }));
+}
+
+/// The value of an unlabelled sample in a Prometheus exposition; NaN if absent.
+double metric_value(const std::string &exposition, const std::string &name) {
+    const auto at = exposition.find("\n" + name + " ");
+    if (at == std::string::npos) return std::nan("");
+    return std::stod(exposition.substr(at + name.size() + 2));
+}
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 Object::Ptr json_at(std::uint16_t port, const std::string &target) {
@@ -97,6 +110,7 @@ TEST_CASE("lifecycle: a valid edit applies, unchanged checks keep their results"
 TEST_CASE("lifecycle: an invalid edit keeps the running configuration and shows the error") {
     Agent agent{two_checks};
     wait_until_not_pending(agent.port(), "steady");
+    const double before_edit = unix_now() - 1; // the metric's resolution, and clock steps
     const auto broken = agent.dir().write("conf.d/broken.toml",
                                           "[check.new]\nplugin = \"sleepy\"\nintervall = \"1s\"\n");
     reload(agent, "the running configuration stays in force");
@@ -110,8 +124,16 @@ TEST_CASE("lifecycle: an invalid edit keeps the running configuration and shows 
                        ":3:1: check.new.intervall: unknown key 'intervall' (expected one of: "
                        "depends_on, description, enabled, failure_threshold, groups, interval, "
                        "isolation, params, plugin, success_threshold, timeout, ttl)");
-    CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_config_load_success 0"));
-    CHECK(contains(agent.log(), "check.new.intervall"));
+    const std::string metrics = http_get(agent.port(), "/metrics").body;
+    CHECK(contains(metrics, "vitals_config_load_success 0"));
+    CHECK(contains(metrics, "vitals_config_errors 1"));
+    // (The watcher may reload on the edit too, so counts are at least, not exactly.)
+    const double failures = metric_value(metrics, "vitals_config_reload_failures_total");
+    CHECK(failures >= 1);
+    CHECK(metric_value(metrics, "vitals_config_reloads_total") >= failures);
+    // The failed load's time, not the start's.
+    CHECK(metric_value(metrics, "vitals_config_load_timestamp_seconds") >= before_edit);
+    CHECK(contains(agent.log(), "[reload] " + broken.string() + ":3:1: check.new.intervall: "));
 
     // The next valid edit applies normally.
     agent.dir().write("conf.d/broken.toml",
@@ -119,6 +141,10 @@ TEST_CASE("lifecycle: an invalid edit keeps the running configuration and shows 
     reload(agent);
     CHECK(json_at(agent.port(), "/health")->getObject("config")->getValue<bool>("ok"));
     wait_until_not_pending(agent.port(), "new");
+    const std::string after = http_get(agent.port(), "/metrics").body;
+    CHECK(contains(after, "vitals_config_load_success 1"));
+    CHECK(contains(after, "vitals_config_errors 0"));
+    CHECK(metric_value(after, "vitals_config_reloads_total") >= failures + 1);
 }
 
 TEST_CASE("lifecycle: a removed file's checks go, an added file's checks come") {
@@ -142,6 +168,46 @@ TEST_CASE("lifecycle: editing conf.d reloads without a signal") {
     CHECK(eventually([&] { return http_get(agent.port(), "/health/checks/edited").status != 404; },
                      10s));
     CHECK(contains(agent.log(), "configuration changed on disk"));
+}
+
+TEST_CASE("lifecycle: a burst of writes to conf.d within the debounce is one reload") {
+    Agent agent{two_checks};
+    wait_until_not_pending(agent.port(), "steady");
+    REQUIRE(contains(http_get(agent.port(), "/metrics").body, "vitals_config_reloads_total 0"));
+    // As editors save: write, write again, then a temporary file renamed over the first.
+    agent.dir().write("conf.d/burst.toml", second_file);
+    agent.dir().write("conf.d/burst.toml", second_file);
+    agent.dir().write("conf.d/another.toml", "");
+    agent.dir().write("conf.d/.burst.toml.swp", "editor state");
+    const auto temporary = agent.dir().write("conf.d/burst.toml~", second_file);
+    std::filesystem::rename(temporary, agent.dir().path() / "conf.d/burst.toml");
+    CHECK(eventually([&] { return http_get(agent.port(), "/health/checks/edited").status == 200; },
+                     10s));
+    // Well past the 300 ms debounce: still the one reload.
+    std::this_thread::sleep_for(1s);
+    CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_config_reloads_total 1"));
+    const std::string log = agent.log();
+    const auto first = log.find("configuration changed on disk");
+    CHECK(first != std::string::npos);
+    CHECK(log.find("configuration changed on disk", first + 1) == std::string::npos);
+}
+
+TEST_CASE("lifecycle: editing agent.toml itself reloads without a signal") {
+    Agent agent{two_checks};
+    wait_until_not_pending(agent.port(), "steady");
+    CHECK(http_get(agent.port(), "/probe/steady").status == 404);
+    const auto file = agent.dir().path() / "agent.toml";
+    const std::string text = read_file(file);
+    agent.dir().write("agent.toml", text + "\n[[endpoint]]\npath = \"/probe/<name>\"\n");
+    CHECK(eventually([&] { return http_get(agent.port(), "/probe/steady").status == 200; }, 10s));
+    CHECK(contains(agent.log(), "configuration changed on disk"));
+    CHECK(contains(http_get(agent.port(), "/metrics").body, "vitals_config_reloads_total 1"));
+
+    // An invalid agent.toml is refused like an invalid drop-in, naming its own file and line.
+    agent.dir().write("agent.toml", text + "\n[[endpoint]]\npath = \"no-slash\"\n");
+    CHECK(eventually([&] { return contains(agent.log(), "stays in force"); }, 10s));
+    CHECK(contains(agent.log(), file.string() + ":"));
+    CHECK(http_get(agent.port(), "/probe/steady").status == 200);
 }
 
 TEST_CASE("lifecycle: a replaced plugin file restarts the checks that use it") {

@@ -134,6 +134,8 @@ void AgentRuntime::reload() {
             facts.config_ok = false;
             facts.config_errors = error_lines(next.errors);
             facts.config_loaded = std::chrono::system_clock::now();
+            ++facts.config_reloads;
+            ++facts.config_reload_failures;
         });
         return;
     }
@@ -194,6 +196,7 @@ void AgentRuntime::reload() {
         facts.config_ok = true;
         facts.config_errors.clear();
         facts.config_loaded = fresh.config_loaded;
+        ++facts.config_reloads;
     });
     // Plugins no check uses any more unload once their last run ends.
     next.plugins.release_libraries();

@@ -162,6 +162,13 @@ void agent(Exposition &out, const AgentFacts &facts) {
     out.family("vitals_config_load_timestamp_seconds", "gauge",
                "When the configuration was last loaded, in Unix time.");
     out.sample("vitals_config_load_timestamp_seconds", "", unix_seconds(facts.config_loaded));
+    out.family("vitals_config_reloads_total", "counter",
+               "Reloads since the agent started (SIGHUP or a change on disk), valid or not.");
+    out.sample("vitals_config_reloads_total", "", static_cast<double>(facts.config_reloads));
+    out.family("vitals_config_reload_failures_total", "counter",
+               "Reloads refused because the configuration on disk had errors.");
+    out.sample("vitals_config_reload_failures_total", "",
+               static_cast<double>(facts.config_reload_failures));
 }
 
 /// How the agent itself is doing: the scheduler's lag, and the process's CPU

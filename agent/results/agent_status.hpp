@@ -28,6 +28,9 @@ struct AgentFacts {
     bool config_ok = true;
     std::vector<std::string> config_errors;
     std::chrono::system_clock::time_point config_loaded;
+    /// Reloads since the agent started (SIGHUP or a change on disk), and those refused.
+    std::uint64_t config_reloads = 0;
+    std::uint64_t config_reload_failures = 0;
     bool draining = false; ///< SIGTERM received: readiness answers 503
     /// The running scheduler's lag record, shown at /metrics; null before it starts.
     std::shared_ptr<const ScheduleLag> schedule_lag;
