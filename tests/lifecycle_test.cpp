@@ -538,6 +538,43 @@ params = { status_file = ")" +
     CHECK(recovered->getValue<std::uint64_t>("consecutive") >= 2);
 }
 
+TEST_CASE("lifecycle: warning and error alternating count as one run of failures") {
+    TempDir state;
+    const auto file = state.path() / "status";
+    write_word(file, "ok");
+    Agent agent{R"(
+[check.flapping]
+plugin = "sleepy"
+interval = "100ms"
+failure_threshold = 3
+success_threshold = 2
+params = { status_file = ")" +
+                file.string() + "\" }\n"};
+    const auto reported = [](const std::string &status) {
+        return [status](const Object::Ptr &json) {
+            return json->getValue<std::string>("status") == status;
+        };
+    };
+    wait_until(agent.port(), "flapping", reported("ok"));
+    // Never the same status twice in a row, yet every result is a failure: after three the
+    // check reports the status all three reached, warning.
+    write_word(file, "warning,error");
+    const auto failing = wait_until(agent.port(), "flapping", reported("warning"));
+    CHECK(consecutive(failing) == 1);
+    // Errors alternating with warnings never make three errors in a row: not error.
+    std::this_thread::sleep_for(1s);
+    const auto still =
+        wait_until(agent.port(), "flapping", [](const Object::Ptr &) { return true; });
+    CHECK(still->getValue<std::string>("status") == "warning");
+    write_word(file, "error");
+    wait_until(agent.port(), "flapping", reported("error"));
+    // Back the other way: two results in a row better than error, the best both kept to.
+    write_word(file, "ok,warning");
+    wait_until(agent.port(), "flapping", reported("warning"));
+    write_word(file, "ok");
+    wait_until(agent.port(), "flapping", reported("ok"));
+}
+
 TEST_CASE("lifecycle: readiness waits until every startup check has passed once") {
     TempDir state;
     const auto file = state.path() / "status";
@@ -604,6 +641,45 @@ params = { message = "orders fine" }
     wait_until(agent.port(), "orders", [](const Object::Ptr &json) {
         return !json->getValue<bool>("suppressed") && json->getValue<std::string>("status") == "ok";
     });
+}
+
+TEST_CASE("lifecycle: in a dependency chain each check names its own dependency") {
+    TempDir state;
+    const auto file = state.path() / "db";
+    write_word(file, "ok");
+    Agent agent{R"(
+[check.db]
+plugin = "sleepy"
+interval = "100ms"
+params = { status_file = ")" +
+                file.string() + R"(" }
+
+[check.api]
+plugin = "sleepy"
+interval = "100ms"
+depends_on = ["db"]
+
+[check.shop]
+plugin = "sleepy"
+interval = "100ms"
+depends_on = ["api"]
+)"};
+    wait_until(agent.port(), "shop", [](const Object::Ptr &json) {
+        return json->getValue<std::string>("status") == "ok";
+    });
+    write_word(file, "error");
+    // api is skipped because db fails, shop because api is (suppressed) in error: each
+    // names the check it depends on, and only the root cause is not suppressed.
+    const auto shop = wait_until(agent.port(), "shop", [](const Object::Ptr &json) {
+        return json->getValue<bool>("suppressed");
+    });
+    CHECK(shop->getValue<std::string>("message") == "skipped: api is failing");
+    const auto api = json_at(agent.port(), "/health/checks/api");
+    CHECK(api->getValue<bool>("suppressed"));
+    CHECK(api->getValue<std::string>("message") == "skipped: db is failing");
+    const auto db = json_at(agent.port(), "/health/checks/db");
+    CHECK(db->getValue<std::string>("status") == "error");
+    CHECK_FALSE(db->getValue<bool>("suppressed"));
 }
 
 TEST_CASE("lifecycle: dependency cycles and unknown dependencies are config errors") {

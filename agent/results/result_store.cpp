@@ -62,6 +62,37 @@ void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
     version_.fetch_add(1, std::memory_order_release);
 }
 
+namespace {
+
+constexpr std::array all_statuses{Status::ok, Status::warning, Status::error};
+
+void count_streaks(CheckState &state, Status status) {
+    for (const Status level : all_statuses) {
+        const auto i = static_cast<std::size_t>(level);
+        state.at_least[i] = status >= level ? state.at_least[i] + 1 : 0;
+        state.at_most[i] = status <= level ? state.at_most[i] + 1 : 0;
+    }
+}
+
+/// Kubernetes' and Consul's rule, one blip does not flip a probe, with warning in between:
+/// any result worse than the reported status is a failure, and failure_threshold of them in
+/// a row make the reported status the worst that all of them reached; any better result is
+/// a success, and success_threshold in a row make it the best that all of them kept to. So
+/// warning, error, warning, ... after ok is a run of failures that reports warning (error
+/// once errors alone fill the threshold), not a string of changes that never count up.
+Status thresholded(const CheckState &state) {
+    const auto reported = static_cast<std::size_t>(state.reported);
+    for (std::size_t worse = all_statuses.size() - 1; worse > reported; --worse)
+        if (state.at_least[worse] >= state.info.failure_threshold)
+            return static_cast<Status>(worse);
+    for (std::size_t better = 0; better < reported; ++better)
+        if (state.at_most[better] >= state.info.success_threshold)
+            return static_cast<Status>(better);
+    return state.reported;
+}
+
+} // namespace
+
 void ResultStore::record(const std::string &name, CheckResult result) {
     if (result.no_news) return;
     const std::unique_lock lock{mutex_};
@@ -71,20 +102,14 @@ void ResultStore::record(const std::string &name, CheckResult result) {
     CheckState &state = *next;
     const bool changed = !state.last || state.last->status != result.status;
     state.consecutive = changed ? 1 : state.consecutive + 1;
+    count_streaks(state, result.status);
     const auto ended =
         result.started +
         std::chrono::duration_cast<std::chrono::system_clock::duration>(result.duration);
-    if (!state.last) {
-        state.reported = result.status;
+    const Status reported = state.last ? thresholded(state) : result.status;
+    if (!state.last || reported != state.reported) {
+        state.reported = reported;
         state.status_since = ended;
-    } else if (result.status != state.reported) {
-        // Kubernetes' and Consul's rule: one blip does not flip a probe.
-        const unsigned needed = result.status > state.reported ? state.info.failure_threshold
-                                                               : state.info.success_threshold;
-        if (state.consecutive >= needed) {
-            state.reported = result.status;
-            state.status_since = ended;
-        }
     }
     if (result.status != Status::error) state.passed_once = true;
     ++state.runs_by_status[static_cast<std::size_t>(result.status)];

@@ -42,7 +42,11 @@ struct CheckState {
     Status reported = Status::error;
     std::chrono::system_clock::time_point status_since{}; ///< when `reported` last changed
     std::uint64_t consecutive = 0; ///< results in a row with the last result's status
-    bool passed_once = false;      ///< some run ended ok or warning
+    /// Results in a row at least as bad as each status, and at most as bad (by Status):
+    /// what failure_threshold and success_threshold are counted against.
+    std::array<std::uint64_t, 3> at_least{};
+    std::array<std::uint64_t, 3> at_most{};
+    bool passed_once = false;                      ///< some run ended ok or warning
     std::array<std::uint64_t, 3> runs_by_status{}; ///< indexed by Status, since the agent started
     std::chrono::system_clock::time_point declared_at{}; ///< when the agent took the check on
 };

@@ -2,9 +2,11 @@
 //
 // It also measures its own concurrency so scheduler tests can prove that one
 // instance never runs on two threads at once.
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include <vitals/plugin.hpp>
 
@@ -16,7 +18,7 @@ const vitals_param_spec params[] = {
     {"message", VITALS_PARAM_STRING, 0, "slept", "the result message", 0},
     {"reject", VITALS_PARAM_STRING, 0, nullptr, "if set, create() rejects it with this text", 0},
     {"status_file", VITALS_PARAM_STRING, 0, nullptr,
-     "if set, each run reads its status word from this file", 0},
+     "if set, each run reads its status word from this file (\"warning,error\": in turn)", 0},
     {"extra_metric", VITALS_PARAM_STRING, 0, nullptr, "name of one more metric to report", 0},
     {"extra_unit", VITALS_PARAM_STRING, 0, "", "its unit", 0},
     {"credential", VITALS_PARAM_STRING, 0, nullptr, "unused; declared secret for redaction tests",
@@ -43,7 +45,8 @@ public:
         run.metric("runs", runs_, "");
         run.metric("max_concurrency", max_in_flight_, "");
         if (!extra_metric_.empty()) run.metric(extra_metric_.c_str(), 42.5, extra_unit_.c_str());
-        const std::string status = status_file_.empty() ? status_ : read_word(status_file_);
+        const std::string status =
+            status_file_.empty() ? status_ : in_turn(read_word(status_file_), runs_);
         if (status == "throw") throw std::runtime_error("sleepy was told to throw");
         if (status == "none") return;
         if (status == "warning") return run.warning(message_);
@@ -52,6 +55,17 @@ public:
     }
 
 private:
+    /// One of "a,b,c" by run number: a, b, c, a, ...
+    static std::string in_turn(const std::string &words, int run) {
+        std::vector<std::string> each;
+        for (std::size_t from = 0; from <= words.size();) {
+            const auto comma = std::min(words.find(',', from), words.size());
+            each.push_back(words.substr(from, comma - from));
+            from = comma + 1;
+        }
+        return each[static_cast<std::size_t>(run) % each.size()];
+    }
+
     static std::string read_word(const std::string &file) {
         std::ifstream in{file};
         std::string word;
