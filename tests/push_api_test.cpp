@@ -3,8 +3,15 @@
 
 #include <cstdlib>
 
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
+
 #include "support/agent_fixture.hpp"
 #include "support/raw_client.hpp"
+#include "support/test_certificates.hpp"
 
 using namespace vitals::test;
 using namespace std::chrono_literals;
@@ -203,6 +210,121 @@ TEST_CASE("push command: vitalsd push reports, and says why not in its exit code
                                     (agent.dir().path() / "agent.toml").string(), "daily", "ok"});
     CHECK(result.exit_code == 78);
     CHECK(contains(result.output, "listens on port 0"));
+}
+
+namespace {
+
+/// GET over HTTPS trusting the test CA and presenting the client certificate.
+HttpReply https_get(std::uint16_t port, const TestCertificates &certs, const std::string &path) {
+    using Poco::Net::Context;
+    Context::Params params;
+    params.caLocation = certs.path("ca.crt").string();
+    params.verificationMode = Context::VERIFY_RELAXED;
+    params.certificateFile = certs.path("client.crt").string();
+    params.privateKeyFile = certs.path("client.key").string();
+    Poco::Net::HTTPSClientSession session{"127.0.0.1", port,
+                                          new Context(Context::TLS_CLIENT_USE, params)};
+    session.setTimeout(Poco::Timespan{5, 0});
+    Poco::Net::HTTPRequest get{Poco::Net::HTTPRequest::HTTP_GET, path,
+                               Poco::Net::HTTPMessage::HTTP_1_1};
+    session.sendRequest(get);
+    Poco::Net::HTTPResponse response;
+    HttpReply reply;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), reply.body);
+    reply.status = response.getStatus();
+    return reply;
+}
+
+/// An agent.toml for `vitalsd push` on the agent's host: its address and `tls` table.
+std::filesystem::path client_config(const TempDir &client, const Agent &agent,
+                                    const std::string &tls) {
+    return client.write("agent.toml", "listen = \"127.0.0.1:" + std::to_string(agent.port()) +
+                                          "\"\nconf_d = \"" +
+                                          (agent.dir().path() / "conf.d").string() + "\"\n" + tls);
+}
+
+} // namespace
+
+TEST_CASE("push command: over HTTPS when agent.toml has [tls], checking the agent's certificate") {
+    TestCertificates certs;
+    Agent agent{push_and_run, certs.tls_table(false)};
+    const std::string address = "https://127.0.0.1:" + std::to_string(agent.port());
+    TempDir client;
+    // The agent's own agent.toml: push trusts the certificate it names.
+    const auto config = client_config(client, agent, certs.tls_table(false));
+    auto result = run_vitalsd(
+        client.path(), {"push", "--config", config.string(), "daily", "warning", "over", "tls"});
+    CHECK_MESSAGE(result.exit_code == 0, result.output);
+    CHECK(text(parse(https_get(agent.port(), certs, "/health/checks/daily").body), "message") ==
+          "over tls");
+
+    // Without [tls], --ca turns HTTPS on and names whom to trust.
+    const auto plain = client_config(client, agent, "");
+    result = run_vitalsd(client.path(), {"push", "--config", plain.string(), "--ca",
+                                         certs.path("ca.crt").string(), "daily", "ok"});
+    CHECK_MESSAGE(result.exit_code == 0, result.output);
+    result = run_vitalsd(client.path(), {"push", "--config", plain.string(), "--ca",
+                                         certs.path("stranger-ca.crt").string(), "daily", "ok"});
+    CHECK(result.exit_code == 69);
+    CHECK(contains(result.output, "cannot reach the agent at " + address));
+    CHECK(contains(result.output, "stranger-ca.crt"));
+    result = run_vitalsd(client.path(), {"push", "--config", plain.string(), "--ca",
+                                         (client.path() / "missing.crt").string(), "daily", "ok"});
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output, "cannot use the TLS files (trusting '"));
+    // Plain HTTP gets no answer from a TLS agent.
+    result = run_vitalsd(client.path(), {"push", "--config", plain.string(), "daily", "error"});
+    CHECK(result.exit_code == 69);
+    CHECK(text(parse(https_get(agent.port(), certs, "/health/checks/daily").body), "status") ==
+          "ok");
+}
+
+TEST_CASE("push command: a client certificate for an agent that requires one") {
+    TestCertificates certs;
+    Agent agent{push_and_run, certs.tls_table(true)};
+    TempDir client;
+    const auto without = client_config(client, agent, certs.tls_table(true));
+    auto result = run_vitalsd(client.path(), {"push", "--config", without.string(), "daily", "ok"});
+    CHECK(result.exit_code == 69);
+    CHECK(contains(result.output, "the agent asks for a client certificate"));
+
+    result = run_vitalsd(client.path(),
+                         {"push", "--config", without.string(), "--cert",
+                          certs.path("client.crt").string(), "--key",
+                          certs.path("client.key").string(), "daily", "warning", "by flags"});
+    CHECK_MESSAGE(result.exit_code == 0, result.output);
+    CHECK(text(parse(https_get(agent.port(), certs, "/health/checks/daily").body), "message") ==
+          "by flags");
+
+    const auto with = client_config(client, agent,
+                                    certs.tls_table(true) + "client_certificate = \"" +
+                                        certs.path("client.crt").string() + "\"\nclient_key = \"" +
+                                        certs.path("client.key").string() + "\"\n");
+    result = run_vitalsd(client.path(),
+                         {"push", "--config", with.string(), "daily", "error", "by config"});
+    CHECK_MESSAGE(result.exit_code == 0, result.output);
+    CHECK(text(parse(https_get(agent.port(), certs, "/health/checks/daily").body), "message") ==
+          "by config");
+
+    // The client key is a secret: one every user may read is refused before use.
+    std::filesystem::permissions(certs.path("client.key"), std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    result = run_vitalsd(client.path(), {"push", "--config", with.string(), "daily", "ok"});
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output, "accessible by every user"));
+    result = run_vitalsd(client.path(), {"push", "--config", with.string(), "--cert",
+                                         certs.path("client.crt").string(), "daily", "ok"});
+    CHECK(result.exit_code == 64);
+    CHECK(contains(result.output, "--cert and --key go together"));
+    // The agent reads the two keys as a pair, and only `vitalsd push` opens the files.
+    const auto half = client_config(
+        client, agent, certs.tls_table(true) + "client_certificate = \"nowhere.crt\"\n");
+    result = run_vitalsd(client.path(), {"--check-config", "--config", half.string()});
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output, "tls.client_key"));
+    result = run_vitalsd(client.path(), {"push", "--config", half.string(), "daily", "ok"});
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output, "tls.client_key"));
 }
 
 TEST_CASE("status page: GET / over HTTP has the rows before any script runs") {

@@ -112,6 +112,15 @@ void read_tls(const toml::table &table, const fs::path &base_dir, TlsSettings &t
         tls.client_ca = resolve(base_dir, *ca);
         readable("client_ca", tls.client_ca);
     }
+    // Checked by `vitalsd push` when it uses them: it runs as another user than the agent.
+    if (auto certificate = reader.string("client_certificate"))
+        tls.client_certificate = resolve(base_dir, *certificate);
+    else if (table.contains("client_key"))
+        reader.missing("client_certificate");
+    if (auto key = reader.string("client_key"))
+        tls.client_key = resolve(base_dir, *key);
+    else if (table.contains("client_certificate"))
+        reader.missing("client_key");
     reader.reject_unknown_keys();
 }
 

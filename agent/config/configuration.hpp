@@ -41,6 +41,10 @@ struct TlsSettings {
     std::filesystem::path private_key; ///< PEM
     std::filesystem::path
         client_ca; ///< PEM; set: every client must present a certificate it signed
+    /// PEM certificate and key `vitalsd push` presents to an agent with client_ca.
+    /// The agent itself never opens them (it may not be allowed to read the key).
+    std::filesystem::path client_certificate;
+    std::filesystem::path client_key;
     bool enabled() const { return !certificate.empty(); }
     bool operator==(const TlsSettings &) const = default;
 };

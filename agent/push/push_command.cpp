@@ -10,17 +10,19 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
 
 #include "app/load_configuration.hpp"
+#include "config/access_reader.hpp"
 #include "config/config_reader.hpp"
 #include "core/duration.hpp"
 #include "http/json_body.hpp"
+#include "push/agent_session.hpp"
 
 namespace vitals {
 namespace {
@@ -36,6 +38,9 @@ struct PushArgs {
     std::optional<std::filesystem::path> config;
     std::optional<ListenAddress> listen;
     Duration timeout = std::chrono::seconds{5};
+    std::optional<std::filesystem::path> ca;          ///< --ca: HTTPS, trusting these
+    std::optional<std::filesystem::path> certificate; ///< --cert
+    std::optional<std::filesystem::path> key;         ///< --key
     std::string check;
     std::string status;
     std::string message;
@@ -71,6 +76,18 @@ std::variant<PushArgs, std::string> parse_args(const std::vector<std::string> &a
             if (!text) return "--listen needs HOST:PORT";
             parsed.listen = parse_listen_address(*text);
             if (!parsed.listen) return fmt::format("--listen: \"{}\" is not HOST:PORT", *text);
+        } else if (arg.starts_with("--ca")) {
+            const auto path = value("--ca");
+            if (!path) return "--ca needs a PATH";
+            parsed.ca = *path;
+        } else if (arg.starts_with("--cert")) {
+            const auto path = value("--cert");
+            if (!path) return "--cert needs a PATH";
+            parsed.certificate = *path;
+        } else if (arg.starts_with("--key")) {
+            const auto path = value("--key");
+            if (!path) return "--key needs a PATH";
+            parsed.key = *path;
         } else if (arg.starts_with("--timeout")) {
             const auto text = value("--timeout");
             const auto timeout = text ? parse_duration(*text) : std::nullopt;
@@ -83,6 +100,8 @@ std::variant<PushArgs, std::string> parse_args(const std::vector<std::string> &a
             positional.push_back(arg);
         }
     }
+    if (parsed.certificate.has_value() != parsed.key.has_value())
+        return "--cert and --key go together";
     if (positional.size() < 2) return "expected CHECK STATUS [MESSAGE] (see vitalsd push --help)";
     parsed.check = positional[0];
     parsed.status = positional[1];
@@ -99,9 +118,11 @@ std::optional<std::string> status_word(const std::string &given) {
     return std::nullopt;
 }
 
-/// How to reach the agent: its address and the token to present, if any.
+/// How to reach the agent: its address, over HTTP or HTTPS, and the token to present, if any.
 struct AgentContact {
     ListenAddress address;
+    ClientTls tls;
+    bool agent_wants_certificate = false; ///< its [tls] client_ca is set
     std::optional<std::string> token;
 };
 
@@ -116,13 +137,43 @@ std::optional<std::string> bearer_token(const std::optional<ConfigReadResult> &c
     return std::nullopt;
 }
 
+/// HTTPS when agent.toml has [tls] or --ca is given. The agent is trusted as
+/// --ca says, else by its own certificate file; a client certificate comes from
+/// --cert/--key, else [tls] client_certificate/client_key.
+std::variant<ClientTls, std::string> client_tls(const PushArgs &args,
+                                                const std::optional<ConfigReadResult> &config) {
+    const TlsSettings none;
+    const TlsSettings &agent = config ? config->config.agent.tls : none;
+    ClientTls tls;
+    tls.https = args.ca || agent.enabled();
+    if (!tls.https) {
+        if (args.certificate) return std::string{"--cert needs HTTPS: the agent's [tls] or --ca"};
+        return tls;
+    }
+    if (config)
+        for (const auto &error : config->errors)
+            if (error.key.starts_with("tls.client_")) return error.to_string();
+    tls.pinned = !args.ca;
+    tls.trusted = args.ca.value_or(agent.certificate);
+    tls.certificate = args.certificate.value_or(agent.client_certificate);
+    tls.private_key = args.key.value_or(agent.client_key);
+    if (!tls.private_key.empty())
+        if (auto problem = secret_file_problem(tls.private_key))
+            return fmt::format("client key: {}", *problem);
+    return tls;
+}
+
 /// The address from --listen or agent.toml's listen (a wildcard bind is reached on
-/// loopback), and the token.
+/// loopback), the TLS to speak, and the token.
 std::variant<AgentContact, std::string> agent_contact(const PushArgs &args) {
     const auto agent_file = locate_agent_file(args.config);
     std::optional<ConfigReadResult> config;
     if (agent_file) config = read_configuration(agent_file, default_settings(agent_file));
-    AgentContact contact{args.listen.value_or(ListenAddress{}), bearer_token(config)};
+    const auto tls = client_tls(args, config);
+    if (const auto *problem = std::get_if<std::string>(&tls)) return *problem;
+    AgentContact contact{args.listen.value_or(ListenAddress{}), std::get<ClientTls>(tls),
+                         config && !config->config.agent.tls.client_ca.empty(),
+                         bearer_token(config)};
     if (args.listen) return contact;
     if (!config)
         return std::string{"no agent.toml found; give --config PATH or --listen HOST:PORT"};
@@ -137,6 +188,23 @@ std::variant<AgentContact, std::string> agent_contact(const PushArgs &args) {
         contact.address.host = "127.0.0.1";
     if (contact.address.host == "::") contact.address.host = "::1";
     return contact;
+}
+
+/// What to try when an HTTPS exchange failed: whom the agent's certificate was
+/// checked against when it failed that check, else a missing client certificate.
+std::string tls_hint(const AgentContact &contact, const Poco::Exception &error) {
+    if (!contact.tls.https) return "";
+    const bool untrusted =
+        dynamic_cast<const Poco::Net::CertificateValidationException *>(&error) ||
+        error.displayText().find("certificate verify failed") != std::string::npos;
+    if (untrusted)
+        return fmt::format(" (its certificate was checked against '{}'{})",
+                           contact.tls.trusted.string(),
+                           contact.tls.pinned ? ", the agent's own; --ca PATH names a CA" : "");
+    if (contact.agent_wants_certificate && contact.tls.certificate.empty())
+        return "; the agent asks for a client certificate (its [tls] client_ca): set [tls] "
+               "client_certificate and client_key, or give --cert and --key";
+    return "";
 }
 
 std::string reason_of(const std::string &body) {
@@ -156,7 +224,8 @@ std::string reason_of(const std::string &body) {
 } // namespace
 
 std::string push_usage_text() {
-    return R"(Usage: vitalsd push [--config PATH] [--listen HOST:PORT] [--timeout 5s] CHECK STATUS [MESSAGE...]
+    return R"(Usage: vitalsd push [--config PATH] [--listen HOST:PORT] [--timeout 5s]
+                    [--ca PATH] [--cert PATH --key PATH] CHECK STATUS [MESSAGE...]
 
 Reports to a push check (plugin = "push") of the running agent, for cron jobs
 and scripts: POST /health/checks/CHECK with {"status": STATUS, "message": MESSAGE}.
@@ -166,6 +235,11 @@ is an error). The words after STATUS are the message.
 The agent's address comes from agent.toml's listen (--config, else the packaged
 one); --listen overrides it. When the agent has access tokens, the report carries
 $VITALS_TOKEN, else the first write token of agent.toml's [access] token_file.
+
+When agent.toml has [tls], or --ca is given, the report goes over HTTPS. The
+agent's certificate must be the one its [tls] certificate file holds, or with
+--ca PATH chain to a CA in PATH (PEM). An agent with [tls] client_ca gets the
+certificate of --cert and --key, else of [tls] client_certificate and client_key.
 
 Exit status: 0 recorded; 1 refused by the agent (unknown check, not a push
 check, bad report); 64 bad usage; 69 agent not reachable; 77 not allowed (401,
@@ -203,8 +277,20 @@ int push_command(const std::vector<std::string> &args) {
 
     std::string path;
     Poco::URI::encode(push.check, "/?#", path);
+    std::unique_ptr<Poco::Net::HTTPClientSession> session_ptr;
     try {
-        Poco::Net::HTTPClientSession session{agent.host, agent.port};
+        session_ptr = open_agent_session(agent, contact.tls);
+    } catch (const Poco::Exception &e) {
+        return fail(exit_config,
+                    fmt::format("cannot use the TLS files (trusting '{}'{}): {}",
+                                contact.tls.trusted.string(),
+                                contact.tls.certificate.empty()
+                                    ? ""
+                                    : ", presenting '" + contact.tls.certificate.string() + "'",
+                                e.displayText()));
+    }
+    try {
+        auto &session = *session_ptr;
         session.setTimeout(Poco::Timespan{
             std::chrono::duration_cast<std::chrono::microseconds>(push.timeout).count()});
         Poco::Net::HTTPRequest request{Poco::Net::HTTPRequest::HTTP_POST, "/health/checks/" + path,
@@ -226,8 +312,10 @@ int push_command(const std::vector<std::string> &args) {
                    "agent.toml's [access] token_file";
         return fail(code == 401 || code == 403 ? exit_no_permission : exit_refused, why);
     } catch (const Poco::Exception &e) {
-        return fail(exit_unavailable, fmt::format("cannot reach the agent at {}: {}",
-                                                  agent.to_string(), e.displayText()));
+        return fail(exit_unavailable,
+                    fmt::format("cannot reach the agent at {}{}: {}{}",
+                                contact.tls.https ? "https://" : "", agent.to_string(),
+                                e.displayText(), tls_hint(contact, e)));
     }
 }
 
