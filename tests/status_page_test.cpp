@@ -2,7 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "http/health_routes.hpp"
 #include "http/status_page.hpp"
@@ -98,6 +100,37 @@ TEST_CASE("status page: the first paint has every check, its status, counts and 
     CHECK_FALSE(contains(page, "src=\"http"));
     CHECK_FALSE(contains(page, "href=\"http"));
     CHECK_FALSE(contains(page, "{{"));
+}
+
+namespace {
+
+/// The y coordinates of the first sparkline's points (0 is the top, 15 the bottom).
+std::vector<double> sparkline_heights(const std::string &page) {
+    const std::string marker = R"(<polyline points=")";
+    const auto start = page.find(marker);
+    REQUIRE(start != std::string::npos);
+    std::istringstream points{page.substr(
+        start + marker.size(), page.find('"', start + marker.size()) - start - marker.size())};
+    std::vector<double> heights;
+    for (std::string point; points >> point;)
+        heights.push_back(std::stod(point.substr(point.find(',') + 1)));
+    return heights;
+}
+
+} // namespace
+
+TEST_CASE("status page: the sparkline's scale is the longest run, but at least 10 ms") {
+    auto input = three_checks();
+    // Microseconds of jitter in a fast check: a flat line at the bottom, not 4x swings.
+    input.histories["api"] = {{Status::ok, "", now - 2s, 20us, false},
+                              {Status::ok, "", now - 12s, 80us, false},
+                              {Status::ok, "", now - 22s, 40us, false}};
+    for (const double y : sparkline_heights(render_status_page(input)))
+        CHECK(y >= 14.8);
+    // Above the floor the longest run takes the full height.
+    input.histories["api"] = {{Status::ok, "", now - 2s, 5ms, false},
+                              {Status::ok, "", now - 12s, 50ms, false}};
+    CHECK(sparkline_heights(render_status_page(input)) == std::vector<double>{1.0, 13.6});
 }
 
 TEST_CASE("status page: untrusted text is escaped everywhere it appears") {

@@ -24,6 +24,10 @@ namespace {
 constexpr std::array<std::string_view, 4> shown_statuses{"ok", "warning", "error", "pending"};
 constexpr double sparkline_width = 64;
 constexpr double sparkline_height = 16;
+/// The sparkline's full height stands for the longest run, but never less than
+/// this: below it the differences are scheduling and cache noise, and scaled
+/// to themselves they would look like alarming swings. status.js uses the same.
+constexpr double sparkline_floor_seconds = 0.010;
 
 /// Replaces each {{key}} of the template; values are inserted as given (escape first).
 std::string fill(std::string_view page, const std::map<std::string_view, std::string> &values) {
@@ -97,17 +101,19 @@ std::string history_cells(const std::vector<HistoryEntry> &newest_first) {
     return R"(<span class="cells">)" + cells + "</span>";
 }
 
-/// The runs' durations, oldest to newest, as a line scaled to the longest.
+/// The runs' durations, oldest to newest, as a line scaled to the longest (at
+/// least the floor).
 std::string sparkline(const std::vector<HistoryEntry> &newest_first) {
     if (newest_first.size() < 2) return {};
     double longest = 0;
     for (const auto &entry : newest_first)
         longest = std::max(longest, to_seconds(entry.duration));
+    const double scale = std::max(longest, sparkline_floor_seconds);
     std::string points;
     const double step = sparkline_width / static_cast<double>(newest_first.size() - 1);
     std::size_t i = 0;
     for (auto entry = newest_first.rbegin(); entry != newest_first.rend(); ++entry, ++i) {
-        const double share = longest > 0 ? to_seconds(entry->duration) / longest : 0;
+        const double share = to_seconds(entry->duration) / scale;
         points +=
             fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", static_cast<double>(i) * step,
                         sparkline_height - 1 - share * (sparkline_height - 2));

@@ -121,6 +121,16 @@ TEST_CASE("browser: the status page shows rows, colours and counts, and updates 
     CHECK(contains(flipped, "CRITICAL: pg_dump exited 1"));
     CHECK(counts(browser) == R"("all=4 ok=1 warning=1 error=2 pending=0")");
     CHECK(browser.run("return window.vitalsMarker;") == R"("same page")");
+    // The script's sparklines (the rows are its own now): full height is the longest
+    // run, at least 10 ms. api's 15 ms sleeps reach the top (y 1); disk's runs of
+    // microseconds stay near the bottom (y 15) instead of swinging to the top.
+    const std::string tops = browser.run(R"(
+      return ['api', 'disk'].map(function (name) {
+        var line = document.querySelector("tr[data-name='" + name + "'] svg.spark polyline");
+        var ys = line.getAttribute('points').split(' ').map(function (p) { return Number(p.split(',')[1]); });
+        return name + ' ' + (Math.min.apply(null, ys) > 8 ? 'low' : 'top ' + Math.min.apply(null, ys));
+      }).join(', ');)");
+    CHECK(tops == R"("api top 1, disk low")");
 
     // Filters: the error chip leaves the two errors; a group narrows to its members.
     browser.click("label.chip.status-error");

@@ -69,11 +69,14 @@
     });
     frag.appendChild(cells);
     if (oldestFirst.length >= 2) {
-      var width = 64, height = 16, longest = 0;
+      // Full height is the longest run but at least 10 ms, as the server draws it
+      // (status_page.cpp, sparkline_floor_seconds): microsecond jitter stays flat.
+      var width = 64, height = 16, floorSeconds = 0.010, longest = 0;
       oldestFirst.forEach(function (e) { longest = Math.max(longest, e.duration_seconds); });
+      var scale = Math.max(longest, floorSeconds);
       var step = width / (oldestFirst.length - 1);
       var points = oldestFirst.map(function (e, i) {
-        var share = longest > 0 ? e.duration_seconds / longest : 0;
+        var share = e.duration_seconds / scale;
         return (i * step).toFixed(1) + ',' + (height - 1 - share * (height - 2)).toFixed(1);
       }).join(' ');
       var ns = 'http://www.w3.org/2000/svg';
