@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "browser/webdriver.hpp"
 #include "support/agent_fixture.hpp"
@@ -185,4 +187,14 @@ TEST_CASE("browser: with JavaScript off the server-rendered page has every row")
     browser.go("http://127.0.0.1:" + std::to_string(agent.port()) + "/");
     CHECK(browser.count("#rows tr.check") == 4);
     CHECK(browser.count("#rows tr.check.status-pending[data-name='backup']") == 1);
+}
+
+TEST_CASE("browser: chromedriver's log goes into a folder made for it") {
+    TempDir dir;
+    const auto log = dir.path() / "not" / "made" / "chromedriver.log";
+    { ChromeDriver driver{log}; }
+    REQUIRE(std::filesystem::exists(log));
+    std::ifstream in{log};
+    const std::string text{std::istreambuf_iterator<char>{in}, {}};
+    CHECK_MESSAGE(contains(text, "ChromeDriver"), text);
 }

@@ -7,8 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -44,20 +46,26 @@ inline std::uint16_t free_port() {
 /// chromedriver, started for one test and stopped by its PID.
 class ChromeDriver {
 public:
+    /// Its output goes to `log_file`, whose folder is made if missing (on a fresh
+    /// build nothing has made the test's output folder yet).
     explicit ChromeDriver(const std::filesystem::path &log_file) : port_(free_port()) {
         const std::string port_arg = "--port=" + std::to_string(port_);
         const std::string binary = VITALS_CHROMEDRIVER;
+        std::filesystem::create_directories(log_file.parent_path());
+        // Opened here, not in the child, so a failure is reported rather than lost.
+        const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        REQUIRE_MESSAGE(fd >= 0, "cannot open " << log_file.string() << ": " << strerror(errno));
         pid_ = fork();
+        if (pid_ < 0) close(fd);
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
-            const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDOUT_FILENO); // dup2 clears O_CLOEXEC on the copies
             dup2(fd, STDERR_FILENO);
-            close(fd);
             execl(binary.c_str(), binary.c_str(), port_arg.c_str(), "--allowed-ips=127.0.0.1",
                   static_cast<char *>(nullptr));
             _exit(127);
         }
+        close(fd);
         wait_until_ready();
     }
     ~ChromeDriver() {
