@@ -3,7 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sdk/sdk_fixture.hpp"
 #include "support/agent_fixture.hpp"
@@ -39,6 +43,27 @@ BuiltExample build_example(const TempDir &dir, const std::string &example,
     must_run(quote(VITALS_CMAKE_COMMAND) + " --install " + quote(build.string()));
     CHECK(fs::exists(dir.path() / "stage" / VITALS_PLUGIN_INSTALL_DIR / (plugin + ".so")));
     return {build, plugin_dir};
+}
+
+/// The commands sdk/examples/<example>/CMakeLists.txt gives for putting its plugin into
+/// a running agent ("#   sudo cp ...", "#   sudo mv ..."), without sudo and aimed at
+/// `build` and `plugin_dir` instead of build/ and /usr/lib/vitals/plugins.
+std::vector<std::string> documented_install(const std::string &example, const fs::path &build,
+                                            const fs::path &plugin_dir) {
+    std::ifstream in{fs::path{VITALS_EXAMPLES_DIR} / example / "CMakeLists.txt"};
+    std::vector<std::string> commands;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.starts_with("#   sudo cp ") && !line.starts_with("#   sudo mv ")) continue;
+        std::string command = line.substr(std::string_view{"#   sudo "}.size());
+        for (const auto &[from, to] :
+             {std::pair<std::string, std::string>{"/usr/lib/vitals/plugins", plugin_dir.string()},
+              {" build/", " " + build.string() + "/"}})
+            for (auto at = command.find(from); at != std::string::npos;
+                 at = command.find(from, at + to.size()))
+                command.replace(at, from.size(), to);
+        commands.push_back(command);
+    }
+    return commands;
 }
 
 } // namespace
@@ -134,4 +159,36 @@ TEST_CASE("sdk examples: a consumer can ask for this SDK's major version and not
     CHECK(contains(same.output, "abi=1.0 dir="));
     const auto other = probe(std::to_string(std::stoi(major) + 1));
     CHECK(other.exit_code != 0);
+}
+
+TEST_CASE("sdk examples: their install recipe swaps the plugin under a running agent") {
+    // Writing into a loaded .so (cmake --install onto it) crashes the agent: the
+    // examples give docs/operations.md's copy-then-rename instead.
+    for (const char *name : {"c", "cpp"}) {
+        std::ifstream in{fs::path{VITALS_EXAMPLES_DIR} / name / "CMakeLists.txt"};
+        const std::string text{std::istreambuf_iterator<char>{in}, {}};
+        CHECK_MESSAGE(!contains(text, "#   sudo cmake --install"), name);
+    }
+    TempDir dir;
+    const auto example = build_example(dir, "c", "open_files");
+    Agent agent{"[check.file_handles]\nplugin = \"open_files\"\ninterval = \"1h\"\n",
+                "",
+                {},
+                {example.plugin_dir.string()}};
+    const auto first = text(wait_until_not_pending(agent.port(), "file_handles", 10s), "last_run");
+
+    const auto commands = documented_install("c", example.build, example.plugin_dir);
+    REQUIRE(commands.size() == 2);
+    for (const auto &command : commands)
+        must_run(command);
+    // The agent took the new build: it restarted the check (which would otherwise
+    // wait an hour) and is still there to say so.
+    wait_until(
+        agent.port(), "file_handles",
+        [&](const Object::Ptr &json) {
+            const auto last_run = json->get("last_run"); // null while the restart is pending
+            return !last_run.isEmpty() && last_run.toString() != first;
+        },
+        20s);
+    CHECK(fs::directory_iterator { example.plugin_dir } -> path().filename() == "open_files.so");
 }
