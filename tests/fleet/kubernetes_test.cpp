@@ -168,7 +168,9 @@ void probes_answer_from_the_real_agent(const std::string &where) {
     // A 200 means something: a path the agent does not serve is 404.
     CHECK(try_get(port, "/health/no-such-route").status == 404);
 
-    // The footprint the resources were sized from still fits under the limit.
+    // The footprint the resources were sized from: the request (what the scheduler
+    // reserves, and what the manifests say was sized from measurement) covers it,
+    // and the limit (where the kernel kills the pod) is above it.
     const double rss = rss_bytes(process.pid());
     const double request = agent->getValue<double>("memory_request_bytes");
     const double limit = agent->getValue<double>("memory_limit_bytes");
@@ -176,8 +178,11 @@ void probes_answer_from_the_real_agent(const std::string &where) {
                   << " MiB, limit " << limit / 1048576 << " MiB");
     CHECK(rss > 0);
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    MESSAGE("sanitizer build: its shadow memory is not the footprint; limit not checked");
+    MESSAGE("sanitizer build: its shadow memory is not the footprint; request and limit not "
+            "checked");
 #else
+    CHECK_MESSAGE(rss <= request, where << ": the agent's resident memory is above the memory "
+                                           "request the manifest reserves for it");
     CHECK(rss < limit);
 #endif
 
