@@ -205,12 +205,17 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentS
                    ? json_response(404, render_error("unknown check", request.path))
                    : response;
     });
-    router.get("/metrics", [&results, &agent](const HttpRequest &, const Captures &) {
-        HttpResponse response =
-            json_response(200, render_metrics(results.snapshot(), agent.snapshot(),
-                                              std::chrono::system_clock::now()));
-        response.content_type = prometheus_content_type;
-        return response;
+    // Rendered per scrape, /metrics ran at a tenth of /health's rate; it is reused the same
+    // way, so its process and lag figures are at most the cache's 100 ms old.
+    router.get("/metrics", [&results, &agent, cache = std::make_shared<ResponseCache>()](
+                               const HttpRequest &, const Captures &) {
+        return cache->get("metrics", results.version() + agent.version(), [&] {
+            HttpResponse response =
+                json_response(200, render_metrics(results.snapshot(), agent.snapshot(),
+                                                  std::chrono::system_clock::now()));
+            response.content_type = prometheus_content_type;
+            return response;
+        });
     });
 }
 
