@@ -190,9 +190,10 @@ TEST_CASE("schedule lag: the maximum covers about the last minute, then ages out
 
 TEST_CASE("scheduler records the lag of every run, queueing behind a busy worker included") {
     // One worker, two checks due at once that each take 200 ms: whichever
-    // goes second starts at least 200 ms after its planned time.
-    auto first = make_check(definition("first", "sleepy", "sleep = \"200ms\"", 10s, 1s));
-    auto second = make_check(definition("second", "sleepy", "sleep = \"200ms\"", 10s, 1s));
+    // goes second starts at least 200 ms after its planned time. An hour's interval: a
+    // second run lands anywhere in its interval, and one within the test would count too.
+    auto first = make_check(definition("first", "sleepy", "sleep = \"200ms\"", 1h, 1s));
+    auto second = make_check(definition("second", "sleepy", "sleep = \"200ms\"", 1h, 1s));
     ResultStore store{{first->info(), second->info()}};
     Scheduler scheduler{{first, second}, store, {.workers = 1, .max_splay = 0ms}};
     scheduler.start();
