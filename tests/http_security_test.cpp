@@ -33,6 +33,7 @@
 #include "support/agent_fixture.hpp"
 #include "support/raw_client.hpp"
 #include "support/sanitizer_build.hpp"
+#include "support/test_certificates.hpp"
 
 using namespace vitals::test;
 using namespace std::chrono_literals;
@@ -639,53 +640,17 @@ TEST_CASE("security: too many requests from one client get 429 with Retry-After"
 
 namespace {
 
-/// A CA, a server certificate for 127.0.0.1 and a client certificate it signed, and an
-/// "intruder" client certificate from another CA; made with openssl(1).
-struct Certificates {
-    TempDir dir;
-    std::filesystem::path path(const std::string &name) const { return dir.path() / name; }
-    Certificates() {
-        for (const std::string ca : {"ca", "other-ca"})
-            REQUIRE(run("cd " + dir.path().string() +
-                        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                        "-keyout " +
-                        ca + ".key -out " + ca + ".crt -days 2 -subj /CN=vitals-test-" + ca +
-                        quiet) == 0);
-        issue("server", "ca", "subjectAltName=IP:127.0.0.1");
-        issue("client", "ca", "extendedKeyUsage=clientAuth");
-        issue("intruder", "other-ca", "extendedKeyUsage=clientAuth");
-    }
-    std::string tls_table(bool client_ca) const {
-        return "[tls]\ncertificate = \"" + path("server.crt").string() + "\"\nkey = \"" +
-               path("server.key").string() + "\"\n" +
-               (client_ca ? "client_ca = \"" + path("ca.crt").string() + "\"\n" : "");
-    }
-    vitals::TlsSettings settings() const {
-        vitals::TlsSettings tls;
-        tls.certificate = path("server.crt");
-        tls.private_key = path("server.key");
-        return tls;
-    }
-
-private:
-    static constexpr const char *quiet = " >/dev/null 2>&1";
-
-    void issue(const std::string &who, const std::string &ca, const std::string &extension) {
-        REQUIRE(run("cd " + dir.path().string() +
-                    " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
-                    who + ".key -out " + who + ".csr -subj /CN=" + who + quiet + " && printf '" +
-                    extension + "' > " + who + ".ext && openssl x509 -req -in " + who +
-                    ".csr -CA " + ca + ".crt -CAkey " + ca +
-                    ".key -CAcreateserial -days 2 -extfile " + who + ".ext -out " + who + ".crt" +
-                    quiet) == 0);
-        std::filesystem::permissions(path(who + ".key"), std::filesystem::perms::owner_read |
-                                                             std::filesystem::perms::owner_write);
-    }
-};
+/// The server certificate the test CA issued, as agent.toml's [tls] would name it.
+vitals::TlsSettings server_tls(const TestCertificates &certs) {
+    vitals::TlsSettings tls;
+    tls.certificate = certs.path("server.crt");
+    tls.private_key = certs.path("server.key");
+    return tls;
+}
 
 /// GET over HTTPS trusting the test CA, with the client certificate `client` ("client",
 /// "intruder") if one is named.
-int https_get(std::uint16_t port, const Certificates &certs, const std::string &client,
+int https_get(std::uint16_t port, const TestCertificates &certs, const std::string &client,
               const std::string &path = "/health/live") {
     using Poco::Net::Context;
     Context::Params params;
@@ -744,13 +709,13 @@ private:
 } // namespace
 
 TEST_CASE("security: the server's TLS context sets TLS 1.2 as its minimum itself") {
-    Certificates certs;
-    const vitals::TlsServerContext context{certs.settings()};
+    TestCertificates certs;
+    const vitals::TlsServerContext context{server_tls(certs)};
     CHECK(context.min_protocol_version() == TLS1_2_VERSION);
 }
 
 TEST_CASE("security: TLS serves HTTPS, refuses TLS 1.1 and plain HTTP") {
-    Certificates certs;
+    TestCertificates certs;
     Agent agent{"", certs.tls_table(false)};
     CHECK(https_get(agent.port(), certs, "") == 200);
     const std::string s_client =
@@ -763,8 +728,9 @@ TEST_CASE("security: TLS serves HTTPS, refuses TLS 1.1 and plain HTTP") {
 }
 
 TEST_CASE("security: TLS 1.1 is refused by the agent's minimum even where OpenSSL would allow it") {
-    Certificates certs;
-    const auto openssl_conf = certs.dir.write("openssl.cnf", permissive_openssl_conf);
+    TestCertificates certs;
+    TempDir scratch;
+    const auto openssl_conf = scratch.write("openssl.cnf", permissive_openssl_conf);
     std::optional<Agent> agent;
     {
         ScopedEnvironment permissive{"OPENSSL_CONF", openssl_conf.string()};
@@ -784,7 +750,7 @@ TEST_CASE("security: TLS 1.1 is refused by the agent's minimum even where OpenSS
 }
 
 TEST_CASE("security: with client_ca only clients with a certificate it signed get in") {
-    Certificates certs;
+    TestCertificates certs;
     Agent agent{"", certs.tls_table(true)};
     CHECK(https_get(agent.port(), certs, "client") == 200);
     CHECK_THROWS(https_get(agent.port(), certs, ""));
@@ -794,7 +760,7 @@ TEST_CASE("security: with client_ca only clients with a certificate it signed ge
 }
 
 TEST_CASE("security: a TLS key readable by everyone stops the agent with a clear error") {
-    Certificates certs;
+    TestCertificates certs;
     std::filesystem::permissions(certs.path("server.key"), std::filesystem::perms::others_read,
                                  std::filesystem::perm_options::add);
     TempDir dir;

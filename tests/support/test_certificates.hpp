@@ -16,7 +16,8 @@ namespace vitals::test {
 
 /// In one folder: ca.crt/ca.key, server.crt/server.key (for 127.0.0.1, signed by
 /// the CA, without the CA in the file), client.crt/client.key (clientAuth, signed
-/// by the CA), and stranger-ca.crt, a CA that signed nothing here. Keys are 0600.
+/// by the CA), and stranger-ca.crt, another CA, which signed only intruder.crt/.key
+/// (clientAuth). Keys are 0600.
 class TestCertificates {
 public:
     TestCertificates() {
@@ -24,6 +25,7 @@ public:
         make_ca("stranger-ca");
         sign("server", "subjectAltName=IP:127.0.0.1");
         sign("client", "extendedKeyUsage=clientAuth");
+        sign("intruder", "extendedKeyUsage=clientAuth", "stranger-ca");
     }
 
     std::filesystem::path path(const std::string &name) const { return dir_.path() / name; }
@@ -47,12 +49,12 @@ private:
               name + ".key -out " + name + ".crt -days 2 -subj /CN=vitals-test-" + name);
         private_file(name + ".key");
     }
-    void sign(const std::string &who, const std::string &extension) const {
+    void sign(const std::string &who, const std::string &extension,
+              const std::string &ca = "ca") const {
         shell("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + who +
               ".key -out " + who + ".csr -subj /CN=" + who + " && printf '" + extension + "' > " +
-              who + ".ext && openssl x509 -req -in " + who +
-              ".csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile " + who +
-              ".ext -out " + who + ".crt");
+              who + ".ext && openssl x509 -req -in " + who + ".csr -CA " + ca + ".crt -CAkey " +
+              ca + ".key -CAcreateserial -days 2 -extfile " + who + ".ext -out " + who + ".crt");
         private_file(who + ".key");
     }
     void private_file(const std::string &name) const {
