@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/agent_fixture.hpp"
+#include "support/versioned_plugin.hpp"
 
 using namespace vitals::test;
 using namespace std::chrono_literals;
@@ -243,17 +244,6 @@ interval = "1h"
 }
 
 namespace {
-
-/// Puts build `generation` of the "versioned" plugin at `target` as docs/operations.md says
-/// to replace a plugin: written under a temporary name, then renamed over the old file (a
-/// new inode; the old one stays intact for a process that still maps it).
-void install_versioned(int generation, const std::filesystem::path &target) {
-    const auto temporary = target.parent_path() / ".versioned.so.new";
-    std::filesystem::copy_file(std::string{VITALS_VERSIONED_PLUGIN_DIR} + "/versioned_v" +
-                                   std::to_string(generation) + ".so",
-                               temporary, std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::rename(temporary, target);
-}
 
 /// The inodes of every file named `name` that the process maps, from /proc/<pid>/maps
 /// (a replaced file shows as "<path> (deleted)" while still mapped).

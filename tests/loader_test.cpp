@@ -7,6 +7,7 @@
 #include "loader/plugin_catalog.hpp"
 #include "loader/plugin_library.hpp"
 #include "support/temp_dir.hpp"
+#include "support/versioned_plugin.hpp"
 
 using namespace vitals;
 
@@ -93,28 +94,14 @@ TEST_CASE("loader scan: the first plugin of a name wins") {
           std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
 }
 
-namespace {
-
-/// Build `generation` of the "versioned" test plugin renamed over `target`, as a new
-/// build is installed: a new inode under the old name.
-void install_versioned(int generation, const std::filesystem::path &target) {
-    const auto temporary = target.parent_path() / ".versioned.so.new";
-    std::filesystem::copy_file(std::string{VITALS_VERSIONED_PLUGIN_DIR} + "/versioned_v" +
-                                   std::to_string(generation) + ".so",
-                               temporary, std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::rename(temporary, target);
-}
-
-} // namespace
-
 TEST_CASE("loader opens a replaced file's new build while the old one is still loaded") {
     vitals::test::TempDir dir;
     const auto file = dir.path() / "versioned.so";
-    install_versioned(1, file);
+    vitals::test::install_versioned(1, file);
     const auto old_build = PluginLibrary::open(file);
     CHECK(std::string{old_build->descriptor().version} == "1.0.0");
 
-    install_versioned(2, file);
+    vitals::test::install_versioned(2, file);
     const auto new_build = PluginLibrary::open(file);
     CHECK(std::string{new_build->descriptor().version} == "2.0.0");
     CHECK(new_build->identity() != old_build->identity());
