@@ -1,4 +1,9 @@
 // Vitals "http" checker: does a URL answer as expected, and how fast. SPDX-License-Identifier: MIT
+#include "exception_words.hpp"
+#include "https_loader.hpp"
+#include "https_module.hpp"
+#include "watched_session.hpp"
+
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/text.hpp>
@@ -8,19 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/Net/SocketAddress.h>
 #include <Poco/RegularExpression.h>
 #include <Poco/URI.h>
 
@@ -48,6 +46,7 @@ namespace {
 
 using namespace vitals::plugins;
 using std::chrono::nanoseconds;
+using vitals::http::exception_words;
 using namespace std::chrono_literals;
 
 /// The most of a body read for body_contains / body_regex; the rest is never downloaded.
@@ -272,21 +271,18 @@ private:
     std::thread thread_; // last: it starts once everything it uses exists
 };
 
-/// A Poco session that hands its socket to the watchdog as soon as it is connected.
-template <class Session> class WatchedSession : public Session {
+/// One session's connection: handed to the watchdog as soon as it is up.
+class SessionWatch final : public vitals::http::ConnectionObserver {
 public:
-    template <class... Args>
-    explicit WatchedSession(Watchdog &watchdog, Args &&...args)
-        : Session(std::forward<Args>(args)...), watchdog_(watchdog) {}
+    explicit SessionWatch(Watchdog &watchdog) : watchdog_(watchdog) {}
+
+    void connected(int fd) override {
+        connected_ = true;
+        watchdog_.watch(fd);
+    }
 
     bool connected() const { return connected_; }
-
-protected:
-    void connect(const Poco::Net::SocketAddress &address) override {
-        Session::connect(address); // with TLS: the handshake and certificate checks too
-        connected_ = true;
-        watchdog_.watch(this->socket().impl()->sockfd());
-    }
+    bool timed_out() const { return watchdog_.fired(); }
 
 private:
     Watchdog &watchdog_;
@@ -297,25 +293,6 @@ private:
 Poco::Timespan timeout_until(Clock::time_point deadline) {
     const auto left = std::chrono::ceil<std::chrono::microseconds>(deadline - Clock::now());
     return Poco::Timespan{std::max<Poco::Timespan::TimeDiff>(left.count(), 1000)};
-}
-
-// ---------------------------------------------------------------- TLS
-
-/// Why OpenSSL refused the chain, recorded by the verify callback on the thread doing the
-/// handshake (Poco reports only "certificate verify failed").
-thread_local std::string verify_failure;
-
-extern "C" int remember_verify_failure(int preverify_ok, X509_STORE_CTX *store) {
-    if (!preverify_ok && verify_failure.empty()) {
-        try {
-            const int depth = X509_STORE_CTX_get_error_depth(store);
-            verify_failure = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
-            if (depth > 0) verify_failure += " (at chain depth " + std::to_string(depth) + ")";
-        } catch (...) {
-            // Out of memory: the generic message will have to do.
-        }
-    }
-    return preverify_ok;
 }
 
 // ---------------------------------------------------------------- one exchange
@@ -544,26 +521,31 @@ private:
                 request.set("Authorization",
                             "Basic " + base64(target_.user + ":" + target_.password));
         }
+        SessionWatch watch{watchdog};
         if (is_https(uri)) {
-            WatchedSession<Poco::Net::HTTPSClientSession> session{watchdog, uri.getHost(),
-                                                                  uri.getPort(), tls_context()};
-            return converse(session, request, watchdog, deadline, start);
+            vitals::http::TlsClient &tls = tls_client();
+            std::unique_ptr<Poco::Net::HTTPClientSession> session;
+            try {
+                session = tls.session(uri.getHost(), uri.getPort(), watch);
+            } catch (const std::exception &e) {
+                throw Failure{e.what()};
+            }
+            return converse(*session, watch, &tls, request, deadline, start);
         }
-        WatchedSession<Poco::Net::HTTPClientSession> session{watchdog, uri.getHost(),
-                                                             uri.getPort()};
-        return converse(session, request, watchdog, deadline, start);
+        vitals::http::WatchedSession<Poco::Net::HTTPClientSession> session{watch, uri.getHost(),
+                                                                           uri.getPort()};
+        return converse(session, watch, nullptr, request, deadline, start);
     }
 
-    template <class Session>
-    Response converse(WatchedSession<Session> &session, Poco::Net::HTTPRequest &request,
-                      const Watchdog &watchdog, Clock::time_point deadline,
-                      Clock::time_point start) {
+    /// One request and its response; `tls` reads the failures of an https session.
+    Response converse(Poco::Net::HTTPClientSession &session, const SessionWatch &watch,
+                      const vitals::http::TlsClient *tls, Poco::Net::HTTPRequest &request,
+                      Clock::time_point deadline, Clock::time_point start) {
         const char *phase = "connecting";
         try {
             session.setKeepAlive(false);
             const auto left = timeout_until(deadline);
             session.setTimeout(left, left, left);
-            verify_failure.clear();
             session.sendRequest(request);
             phase = "waiting for the response";
             Poco::Net::HTTPResponse reply;
@@ -576,15 +558,15 @@ private:
                 phase = "reading the body";
                 read_body(body, response);
             }
-            if (watchdog.fired()) throw Failure{timed_out(start, phase)};
+            if (watch.timed_out()) throw Failure{timed_out(start, phase)};
             return response;
         } catch (const Failure &) {
             throw;
         } catch (const Poco::Exception &e) {
-            if (watchdog.fired()) throw Failure{timed_out(start, phase)};
-            throw Failure{describe(e, session.getHost(), session.connected(), phase, start)};
+            if (watch.timed_out()) throw Failure{timed_out(start, phase)};
+            throw Failure{describe(e, tls, session.getHost(), watch.connected(), phase, start)};
         } catch (const std::exception &e) {
-            if (watchdog.fired()) throw Failure{timed_out(start, phase)};
+            if (watch.timed_out()) throw Failure{timed_out(start, phase)};
             throw Failure{after_colon(e.what())};
         }
     }
@@ -606,67 +588,39 @@ private:
     }
 
     /// The words after "METHOD URL: " for a library exception.
-    std::string describe(const Poco::Exception &e, const std::string &host, bool connected,
-                         const char *phase, Clock::time_point start) const {
+    std::string describe(const Poco::Exception &e, const vitals::http::TlsClient *tls,
+                         const std::string &host, bool connected, const char *phase,
+                         Clock::time_point start) const {
         if (dynamic_cast<const Poco::TimeoutException *>(&e)) return timed_out(start, phase);
         if (dynamic_cast<const Poco::Net::ConnectionRefusedException *>(&e))
             return "connection refused";
         if (dynamic_cast<const Poco::Net::DNSException *>(&e))
             return "cannot resolve " + host + " (" + lower(e.name()) + ")";
-        if (dynamic_cast<const Poco::Net::CertificateValidationException *>(&e))
-            return "TLS certificate is not valid for " + host;
-        if (dynamic_cast<const Poco::Net::SSLContextException *>(&e))
-            return "TLS setup failed: " + reason(e);
-        if (!connected && !verify_failure.empty())
-            return "TLS certificate not trusted: " + verify_failure;
-        if (dynamic_cast<const Poco::Net::SSLException *>(&e))
-            return (connected ? "TLS error while " + std::string{phase}
-                              : std::string{"TLS handshake failed"}) +
-                   ": " + reason(e);
+        if (tls)
+            if (std::string words = tls->describe(e, host, connected, phase); !words.empty())
+                return words;
         if (dynamic_cast<const Poco::Net::NoMessageException *>(&e))
             return "connection closed without a response";
         if (dynamic_cast<const Poco::Net::MessageException *>(&e))
-            return "malformed response: " + reason(e);
-        return std::string{connected ? "" : "cannot connect: "} + reason(e) +
+            return "malformed response: " + exception_words(e);
+        return std::string{connected ? "" : "cannot connect: "} + exception_words(e) +
                (connected ? std::string{" while "} + phase : "");
-    }
-
-    /// A Poco exception's own words: "wrong version number" rather than
-    /// "SSL Exception: error:0A00010B:SSL routines::wrong version number".
-    static std::string reason(const Poco::Exception &e) {
-        std::string text = e.message().empty() ? e.name() : e.message();
-        if (text.starts_with("error:")) // an OpenSSL error string; its reason comes last
-            text = text.substr(text.rfind(':') + 1);
-        return after_colon(text);
     }
 
     std::string timed_out(Clock::time_point start, const char *phase) const {
         return "timed out after " + format_duration(Clock::now() - start) + " " + phase;
     }
 
-    /// The TLS settings of this check, made on first use: loading CA files is I/O, which
-    /// create() must not do. A failure is retried on the next run.
-    Poco::Net::Context::Ptr tls_context() {
-        if (context_) return context_;
-        Poco::Net::Context::Params settings;
-        settings.verificationMode =
-            verify_tls_ ? Poco::Net::Context::VERIFY_STRICT : Poco::Net::Context::VERIFY_NONE;
-        settings.verificationDepth = 9;
-        settings.caLocation = ca_file_;
-        settings.loadDefaultCAs = ca_file_.empty();
-        Poco::Net::Context::Ptr context;
+    /// This check's TLS, from the https module, which the first https URL of any check
+    /// loads (and a failed load retries on the next run).
+    vitals::http::TlsClient &tls_client() {
+        if (tls_) return *tls_;
         try {
-            context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, settings);
-        } catch (const Poco::Exception &e) {
-            if (!ca_file_.empty()) throw Failure{"cannot load ca_file " + ca_file_};
-            throw Failure{"TLS setup failed: " + reason(e)};
+            tls_ = vitals::http::https_module().client({verify_tls_, ca_file_});
+        } catch (const vitals::http::HttpsModuleError &e) {
+            throw Failure{e.what()};
         }
-        // STRICT, not RELAXED: Poco skips the host-name check for loopback names otherwise.
-        // Our own callback replaces Poco's so that the reason for a refusal can be reported.
-        if (verify_tls_)
-            SSL_CTX_set_verify(context->sslContext(), SSL_VERIFY_PEER, &remember_verify_failure);
-        context_ = context;
-        return context_;
+        return *tls_;
     }
 
     // ------------------------------------------------------------ verdict
@@ -758,8 +712,8 @@ private:
     std::int64_t max_redirects_ = 5;
     bool verify_tls_ = true;
     std::string ca_file_;
-    Poco::Net::Context::Ptr context_;
-    std::vector<std::string> secrets_; ///< scrubbed from every message
+    std::unique_ptr<vitals::http::TlsClient> tls_; ///< made by the first https exchange
+    std::vector<std::string> secrets_;             ///< scrubbed from every message
 };
 
 } // namespace

@@ -149,6 +149,7 @@ inline CertFiles make_dated_cert(const TempDir &dir, const std::string &name,
 ///   /trickle              200, Content-Length 1000, one byte every 100 ms
 ///   /redirect/<n>         302 to /redirect/<n-1>; /redirect/0 answers 200 "landed"
 ///   /loop                 302 to itself
+///   /redirect-to?url=<u>  302 to u (an absolute URL: another server, another scheme)
 ///   /auth                 200 if Authorization is "Bearer <bearer_token>", else 401
 ///   /basic                200 if Authorization is Basic <basic_credentials>, else 401
 ///   anything else         404
@@ -273,6 +274,11 @@ private:
                     redirect(response, "/redirect/" + std::to_string(left - 1));
             } else if (path == "/loop") {
                 redirect(response, "/loop");
+            } else if (path == "/redirect-to") {
+                std::string to = "/";
+                for (const auto &[key, value] : uri.getQueryParameters())
+                    if (key == "url") to = value;
+                redirect(response, to);
             } else if (path == "/auth") {
                 authorize(request, response, "Bearer " + state_->bearer_token);
             } else if (path == "/basic") {

@@ -52,7 +52,7 @@ TEST_CASE("install: every component lands in the packaged layout") {
     const fs::path prefix = staged(root, VITALS_INSTALL_PREFIX);
 
     CHECK(fs::exists(prefix / VITALS_INSTALL_SBINDIR / "vitalsd"));
-    // Every shipped plugin, and nothing else, in the plugin directory.
+    // Every shipped plugin, and nothing else, in the plugin directory ...
     std::set<std::string> shipped;
     for (const auto &entry : fs::directory_iterator{VITALS_SHIPPED_PLUGIN_DIR})
         if (entry.path().extension() == ".so") shipped.insert(entry.path().filename().string());
@@ -61,6 +61,16 @@ TEST_CASE("install: every component lands in the packaged layout") {
     for (const auto &plugin : shipped)
         CHECK(exported_symbols(plugins / plugin) ==
               std::vector<std::string>{"vitals_plugin_entry"});
+    // ... but for the http plugin's https module, in a folder beside it that the agent does
+    // not scan, where http.so looks for it.
+    std::set<std::string> installed;
+    for (const auto &entry : fs::recursive_directory_iterator{plugins})
+        if (!entry.is_directory()) installed.insert(fs::relative(entry.path(), plugins).string());
+    std::set<std::string> expected = shipped;
+    expected.insert("http.d/https.so");
+    CHECK(installed == expected);
+    CHECK(exported_symbols(plugins / "http.d" / "https.so") ==
+          std::vector<std::string>{"vitals_http_https_module"});
 
     const fs::path include = prefix / VITALS_INSTALL_INCLUDEDIR / "vitals";
     CHECK(file_names(include, ".h") == std::set<std::string>{"plugin.h"});
