@@ -10,6 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -29,7 +32,7 @@
 #include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 
-#include "http/server/tls_transport.hpp"
+#include "http/server/tls_server_context.hpp"
 #include "support/agent_fixture.hpp"
 #include "support/raw_client.hpp"
 #include "support/sanitizer_build.hpp"
@@ -710,8 +713,62 @@ private:
 
 TEST_CASE("security: the server's TLS context sets TLS 1.2 as its minimum itself") {
     TestCertificates certs;
-    const vitals::TlsServerContext context{server_tls(certs)};
-    CHECK(context.min_protocol_version() == TLS1_2_VERSION);
+    const auto context = vitals::make_tls_server_context(server_tls(certs));
+    CHECK(context->min_protocol_version() == TLS1_2_VERSION);
+}
+
+namespace {
+
+/// Whether a file named `name` is mapped into process `pid`.
+bool maps_file(pid_t pid, const std::string &name) {
+    std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};
+    REQUIRE(maps);
+    std::string line;
+    while (std::getline(maps, line))
+        if (line.find("/" + name) != std::string::npos) return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("security: OpenSSL is mapped only into an agent that serves HTTPS") {
+    // About 3 MB of resident memory (libssl, libcrypto, Poco NetSSL and what it pulls
+    // in) that a plain-HTTP agent never uses: the TLS module is loaded for [tls] alone.
+    // Only the test plugins: the shipped amqp, postgres and tls_cert plugins link
+    // OpenSSL, which marks itself NODELETE, so merely loading one pins it.
+    Agent plain{"", "", {}, {VITALS_TEST_PLUGIN_DIR}};
+    REQUIRE(http_get(plain.port(), "/health/live").status == 200);
+    const pid_t plain_pid = plain.process().pid();
+    for (const std::string library :
+         {"vitals-tls.so", "libssl.so", "libcrypto.so", "libPocoNetSSL.so", "libPocoUtil.so"})
+        CHECK_MESSAGE(!maps_file(plain_pid, library), library);
+
+    TestCertificates certs;
+    Agent secure{"", certs.tls_table(false)};
+    CHECK(https_get(secure.port(), certs, "") == 200);
+    for (const std::string library : {"vitals-tls.so", "libssl.so", "libcrypto.so"})
+        CHECK_MESSAGE(maps_file(secure.process().pid(), library), library);
+}
+
+TEST_CASE("security: a file in the TLS module's place that is not the module stops the agent") {
+    // vitalsd looks beside itself first: a copy with a plugin there instead.
+    TempDir dir;
+    TestCertificates certs;
+    const auto config = write_agent_toml(dir, certs.tls_table(false));
+    const auto copy = dir.path() / "vitalsd";
+    std::filesystem::copy_file(VITALSD_PATH, copy);
+    std::filesystem::copy_file(std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "uptime.so",
+                               dir.path() / "vitals-tls.so");
+    const auto log = dir.path() / "agent.log";
+    const int status = run("timeout 30 " + copy.string() + " --config " + config.string() + " >" +
+                           log.string() + " 2>&1");
+    std::ifstream in{log};
+    const std::string output{std::istreambuf_iterator<char>{in}, {}};
+    CHECK(status != 0);
+    CHECK_MESSAGE(output.find((dir.path() / "vitals-tls.so").string() +
+                              " is not vitalsd's TLS module") != std::string::npos,
+                  output);
+    CHECK(output.find("listening on") == std::string::npos);
 }
 
 TEST_CASE("security: TLS serves HTTPS, refuses TLS 1.1 and plain HTTP") {

@@ -12,6 +12,7 @@
 
 #include "config/config_error.hpp"
 #include "config/listen_address.hpp"
+#include "config/tls_settings.hpp"
 #include "core/duration.hpp"
 #include "core/scope.hpp"
 
@@ -33,20 +34,6 @@ struct HttpSettings {
     unsigned rate_burst = 200;
     bool rate_limit_loopback = false; ///< loopback clients (the host itself) are not limited
     bool operator==(const HttpSettings &) const = default;
-};
-
-/// agent.toml [tls]: HTTPS instead of HTTP, optionally with client certificates.
-struct TlsSettings {
-    std::filesystem::path certificate; ///< PEM chain; empty: plain HTTP
-    std::filesystem::path private_key; ///< PEM
-    std::filesystem::path
-        client_ca; ///< PEM; set: every client must present a certificate it signed
-    /// PEM certificate and key `vitalsd push` presents to an agent with client_ca.
-    /// The agent itself never opens them (it may not be allowed to read the key).
-    std::filesystem::path client_certificate;
-    std::filesystem::path client_key;
-    bool enabled() const { return !certificate.empty(); }
-    bool operator==(const TlsSettings &) const = default;
 };
 
 /// One line of the token file: a bearer token and what it may do.

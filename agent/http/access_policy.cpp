@@ -5,11 +5,9 @@
 #include <optional>
 #include <sstream>
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
 #include <Poco/Base64Decoder.h>
 #include <Poco/Exception.h>
+#include <Poco/SHA2Engine.h>
 
 namespace vitals {
 namespace {
@@ -59,9 +57,9 @@ AccessPolicy::AccessPolicy(const AccessSettings &settings) : anonymous_(settings
 }
 
 AccessPolicy::Digest AccessPolicy::digest_of(std::string_view secret) {
-    Digest digest{};
-    SHA256(reinterpret_cast<const unsigned char *>(secret.data()), secret.size(), digest.data());
-    return digest;
+    Poco::SHA2Engine sha256{Poco::SHA2Engine::SHA_256};
+    sha256.update(secret.data(), static_cast<unsigned>(secret.size()));
+    return sha256.digest();
 }
 
 Caller AccessPolicy::identify(const HttpHeaders &headers) const {
@@ -74,7 +72,7 @@ Caller AccessPolicy::identify(const HttpHeaders &headers) const {
     Scope granted = Scope::none;
     bool matched = false;
     for (const auto &token : tokens_) {
-        const bool same = CRYPTO_memcmp(token.digest.data(), digest.data(), digest.size()) == 0;
+        const bool same = Poco::DigestEngine::constantTimeEquals(token.digest, digest);
         granted = same && token.scope > granted ? token.scope : granted;
         matched = matched || same;
     }

@@ -1,8 +1,10 @@
 // Bearer (or Basic) tokens → the caller's scope. SPDX-License-Identifier: MIT
 #pragma once
 
-#include <array>
+#include <string_view>
 #include <vector>
+
+#include <Poco/DigestEngine.h>
 
 #include "config/configuration.hpp"
 #include "http/http_types.hpp"
@@ -25,7 +27,7 @@ public:
     bool has_tokens() const { return !tokens_.empty(); }
 
 private:
-    using Digest = std::array<unsigned char, 32>;
+    using Digest = Poco::DigestEngine::Digest;
     struct Token {
         Digest digest;
         Scope scope;

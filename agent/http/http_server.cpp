@@ -15,7 +15,7 @@
 #include "http/server/event_loop.hpp"
 #include "http/server/rate_limiter.hpp"
 #include "http/server/response_writer.hpp"
-#include "http/server/tls_transport.hpp"
+#include "http/server/tls_server_context.hpp"
 
 namespace vitals {
 namespace {
@@ -84,7 +84,7 @@ struct HttpServer::Impl {
     Impl(const ListenAddress &listen, const HttpSettings &settings_in, const TlsSettings &tls_in,
          Router router, AccessPolicy access)
         : settings(settings_in), limits(limits_from(settings_in)), socket(bind_socket(listen)),
-          tls(tls_in.enabled() ? std::make_unique<TlsServerContext>(tls_in) : nullptr),
+          tls(tls_in.enabled() ? make_tls_server_context(tls_in) : nullptr),
           front_door(
               std::make_shared<const FrontDoor>(FrontDoor{std::move(router), std::move(access)})),
           rate_limiter(settings_in.rate_limit, settings_in.rate_burst),

@@ -12,7 +12,6 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <fmt/format.h>
@@ -23,6 +22,7 @@
 #include "core/duration.hpp"
 #include "http/json_body.hpp"
 #include "push/agent_session.hpp"
+#include "tls/tls_module.hpp"
 
 namespace vitals {
 namespace {
@@ -194,10 +194,7 @@ std::variant<AgentContact, std::string> agent_contact(const PushArgs &args) {
 /// checked against when it failed that check, else a missing client certificate.
 std::string tls_hint(const AgentContact &contact, const Poco::Exception &error) {
     if (!contact.tls.https) return "";
-    const bool untrusted =
-        dynamic_cast<const Poco::Net::CertificateValidationException *>(&error) ||
-        error.displayText().find("certificate verify failed") != std::string::npos;
-    if (untrusted)
+    if (agent_certificate_rejected(error))
         return fmt::format(" (its certificate was checked against '{}'{})",
                            contact.tls.trusted.string(),
                            contact.tls.pinned ? ", the agent's own; --ca PATH names a CA" : "");
@@ -280,6 +277,8 @@ int push_command(const std::vector<std::string> &args) {
     std::unique_ptr<Poco::Net::HTTPClientSession> session_ptr;
     try {
         session_ptr = open_agent_session(agent, contact.tls);
+    } catch (const TlsModuleError &e) {
+        return fail(exit_config, e.what());
     } catch (const Poco::Exception &e) {
         return fail(exit_config,
                     fmt::format("cannot use the TLS files (trusting '{}'{}): {}",

@@ -17,7 +17,7 @@
 #include <system_error>
 
 #include "core/log.hpp"
-#include "http/server/tls_transport.hpp"
+#include "http/server/tls_server_context.hpp"
 
 namespace vitals {
 namespace {

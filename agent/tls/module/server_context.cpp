@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "http/server/tls_transport.hpp"
+#include "tls/module/server_context.hpp"
 
 #include <stdexcept>
 
@@ -77,23 +77,26 @@ Poco::Net::Context::Ptr make_context(const TlsSettings &settings) {
     }
 }
 
-} // namespace
+class OpenSslServerContext final : public TlsServerContext {
+public:
+    explicit OpenSslServerContext(const TlsSettings &settings) : context_(make_context(settings)) {}
 
-struct TlsServerContext::Impl {
-    Poco::Net::Context::Ptr context;
+    std::unique_ptr<Transport> accept(int fd) const override {
+        return std::make_unique<TlsTransport>(context_->sslContext(), fd);
+    }
+
+    int min_protocol_version() const override {
+        return static_cast<int>(SSL_CTX_get_min_proto_version(context_->sslContext()));
+    }
+
+private:
+    Poco::Net::Context::Ptr context_;
 };
 
-TlsServerContext::TlsServerContext(const TlsSettings &settings)
-    : impl_(std::make_unique<Impl>(Impl{make_context(settings)})) {}
+} // namespace
 
-TlsServerContext::~TlsServerContext() = default;
-
-std::unique_ptr<Transport> TlsServerContext::accept(int fd) const {
-    return std::make_unique<TlsTransport>(impl_->context->sslContext(), fd);
-}
-
-int TlsServerContext::min_protocol_version() const {
-    return static_cast<int>(SSL_CTX_get_min_proto_version(impl_->context->sslContext()));
+std::unique_ptr<TlsServerContext> openssl_server_context(const TlsSettings &settings) {
+    return std::make_unique<OpenSslServerContext>(settings);
 }
 
 } // namespace vitals
