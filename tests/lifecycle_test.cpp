@@ -739,3 +739,20 @@ TEST_CASE("lifecycle: only plugins a running check uses stay loaded") {
     CHECK(eventually([&] { return !maps_library(agent, "postgres.so"); }));
     CHECK_FALSE(maps_library(agent, "libpq.so"));
 }
+
+TEST_CASE("lifecycle: plugins no check names are never loaded, so OpenSSL is not pinned") {
+    // amqp, postgres and tls_cert link OpenSSL, which marks itself NODELETE: had the
+    // agent opened every plugin in its directories, libssl and libcrypto would stay
+    // mapped for good, though no check asked for them.
+    Agent agent{two_checks};
+    wait_until_not_pending(agent.port(), "steady");
+    CHECK(maps_library(agent, "sleepy.so"));
+    for (const std::string library :
+         {"amqp.so", "postgres.so", "tls_cert.so", "libssl.so", "libcrypto.so", "libp11-kit.so"})
+        CHECK_MESSAGE(!maps_library(agent, library), library);
+    // A check naming a plugin still finds it: a reload adds one that was never loaded.
+    agent.dir().write("conf.d/db.toml", postgres_check(true));
+    reload(agent);
+    wait_until_not_pending(agent.port(), "db");
+    CHECK(maps_library(agent, "postgres.so"));
+}

@@ -2,6 +2,7 @@
 // MIT
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "loader/plugin_catalog.hpp"
@@ -79,6 +80,31 @@ TEST_CASE("loader scan keeps going past refused files") {
     CHECK(catalog.find("tcp") != nullptr);
     CHECK(catalog.find("uptime") != nullptr);
     CHECK(catalog.find("wrong_abi") == nullptr);
+}
+
+TEST_CASE("loader: a lazy catalog opens only the plugins it is asked for") {
+    const auto catalog = PluginCatalog::lazy({VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
+    CHECK(catalog.found().empty());
+    REQUIRE(catalog.find("disk") != nullptr);
+    CHECK(catalog.find("disk")->file() ==
+          std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "disk.so");
+    REQUIRE(catalog.found().size() == 1);
+    CHECK(catalog.found().front().name == "disk");
+    CHECK(catalog.refusals().empty()); // the bad plugins were never opened
+    // An unknown name takes the full scan, which lists everything for the error message.
+    CHECK(catalog.find("no_such_plugin") == nullptr);
+    CHECK(catalog.refusals().size() == 4);
+    CHECK(catalog.names().size() == shipped_plugin_count());
+}
+
+TEST_CASE("loader: a lazy catalog finds a plugin whose file is named otherwise") {
+    vitals::test::TempDir dir;
+    std::filesystem::copy_file(std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "uptime.so",
+                               dir.path() / "host-uptime.so");
+    const auto catalog = PluginCatalog::lazy({dir.path()});
+    const auto plugin = catalog.find("uptime");
+    REQUIRE(plugin != nullptr);
+    CHECK(plugin->file().filename() == "host-uptime.so");
 }
 
 TEST_CASE("loader scan of a missing directory finds nothing and does not throw") {

@@ -39,7 +39,7 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
                                        const AgentSettings &defaults) {
     auto read = read_configuration(agent_file, defaults);
-    auto plugins = PluginCatalog::scan(read.config.agent.plugin_dirs);
+    auto plugins = PluginCatalog::lazy(read.config.agent.plugin_dirs);
     return validate_configuration(std::move(read), std::move(plugins));
 }
 

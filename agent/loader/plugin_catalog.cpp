@@ -24,38 +24,67 @@ std::vector<fs::path> shared_objects_in(const fs::path &dir) {
 
 } // namespace
 
-PluginCatalog PluginCatalog::scan(const std::vector<fs::path> &dirs) {
+PluginCatalog PluginCatalog::lazy(std::vector<fs::path> dirs) {
     PluginCatalog catalog;
-    for (const auto &dir : dirs) {
-        for (const auto &file : shared_objects_in(dir)) {
-            try {
-                auto plugin = PluginLibrary::open(file);
-                const auto [existing, inserted] = catalog.plugins_.emplace(plugin->name(), plugin);
-                if (!inserted) {
-                    log(LogLevel::warning, "loader",
-                        "{}: plugin '{}' already loaded from {}; ignored", file.string(),
-                        plugin->name(), existing->second->file().string());
-                    continue;
-                }
-                const char *version = plugin->descriptor().version;
-                catalog.found_.push_back({plugin->name(), version ? version : ""});
-                log(LogLevel::info, "loader", "loaded plugin '{}' {} from {}", plugin->name(),
-                    version ? version : "?", file.string());
-            } catch (const PluginLoadError &e) {
-                log(LogLevel::error, "loader", "refused {}", e.what());
-                catalog.refusals_.emplace_back(e.what());
-            }
-        }
-    }
+    catalog.dirs_ = std::move(dirs);
     return catalog;
 }
 
+PluginCatalog PluginCatalog::scan(const std::vector<fs::path> &dirs) {
+    auto catalog = lazy(dirs);
+    catalog.scan_all();
+    return catalog;
+}
+
+void PluginCatalog::open(const fs::path &file) const {
+    if (std::find(tried_.begin(), tried_.end(), file) != tried_.end()) return;
+    tried_.push_back(file);
+    try {
+        auto plugin = PluginLibrary::open(file);
+        const auto [existing, inserted] = plugins_.emplace(plugin->name(), plugin);
+        if (!inserted) {
+            log(LogLevel::warning, "loader", "{}: plugin '{}' already loaded from {}; ignored",
+                file.string(), plugin->name(), existing->second->file().string());
+            return;
+        }
+        const char *version = plugin->descriptor().version;
+        found_.push_back({plugin->name(), version ? version : ""});
+        log(LogLevel::info, "loader", "loaded plugin '{}' {} from {}", plugin->name(),
+            version ? version : "?", file.string());
+    } catch (const PluginLoadError &e) {
+        log(LogLevel::error, "loader", "refused {}", e.what());
+        refusals_.emplace_back(e.what());
+    }
+}
+
+void PluginCatalog::scan_all() const {
+    if (scanned_all_ || released_) return;
+    scanned_all_ = true;
+    for (const auto &dir : dirs_)
+        for (const auto &file : shared_objects_in(dir))
+            open(file);
+}
+
 std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) const {
-    const auto it = plugins_.find(name);
-    return it == plugins_.end() ? nullptr : it->second;
+    if (released_) return nullptr;
+    const auto loaded = [&]() -> std::shared_ptr<const PluginLibrary> {
+        const auto it = plugins_.find(name);
+        return it == plugins_.end() ? nullptr : it->second;
+    };
+    if (auto plugin = loaded()) return plugin;
+    for (const auto &dir : dirs_) {
+        std::error_code ec;
+        const auto file = dir / (std::string{name} + ".so");
+        if (!fs::is_regular_file(file, ec)) continue;
+        open(file);
+        if (auto plugin = loaded()) return plugin;
+    }
+    scan_all(); // a plugin whose file is named otherwise
+    return loaded();
 }
 
 std::vector<std::string> PluginCatalog::names() const {
+    scan_all();
     std::vector<std::string> names;
     for (const auto &plugin : found_)
         names.push_back(plugin.name);
