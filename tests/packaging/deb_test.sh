@@ -57,6 +57,11 @@ same_set() { # name expected actual
 shipped_plugins() {
     (cd "$shipped_plugin_dir" && ls -- *.so)
 }
+# The plugins and the modules in folders beside them (http.d/https.so), which the agent
+# does not take for plugins.
+shipped_plugin_files() {
+    (cd "$shipped_plugin_dir" && ls -- *.so */*.so)
+}
 repo_drop_ins() {
     (cd "$source_dir/conf.d" && ls -- *.toml)
 }
@@ -124,7 +129,7 @@ inspect() {
     for file in "${expected[@]}"; do
         grep -qx "$file" "$temp/files" || fail "the package lacks $file"
     done
-    same_set "plugins in /usr/lib/vitals/plugins" "$(shipped_plugins)" \
+    same_set "plugins in /usr/lib/vitals/plugins" "$(shipped_plugin_files)" \
         "$(sed -n 's|^/usr/lib/vitals/plugins/||p' "$temp/files")"
     same_set "drop-ins in /etc/vitals/conf.d" "$(repo_drop_ins)" \
         "$(sed -n 's|^/etc/vitals/conf.d/||p' "$temp/files")"
@@ -356,7 +361,8 @@ lifecycle() {
     stop_service
     [ "$(installed_status)" = installed ] || fail "vitals is not installed after dpkg -i"
     [ -x /usr/sbin/vitalsd ] || fail "no /usr/sbin/vitalsd"
-    same_set "installed plugins" "$(shipped_plugins)" "$(cd /usr/lib/vitals/plugins && ls)"
+    same_set "installed plugins" "$(shipped_plugin_files)" \
+        "$(cd /usr/lib/vitals/plugins && find . -type f -printf '%P\n')"
     [ -f /usr/include/vitals/plugin.h ] || fail "no SDK header"
     [ -f /lib/systemd/system/vitalsd.service ] || fail "no unit"
     if dpkg -L vitals | grep /usr/local; then fail "the package installs into /usr/local"; fi
@@ -397,6 +403,15 @@ lifecycle() {
     /usr/sbin/vitalsd run --plugin "$temp/example/open_files.so" >"$temp/run.log" 2>&1 ||
         { cat "$temp/run.log" >&2; fail "vitalsd run --plugin open_files.so failed"; }
     cat "$temp/run.log"
+
+    step "the installed http.so finds its https module"
+    # http.so loads http.d/https.so beside it for the first https URL: one to a closed
+    # port gets as far as connecting only when the module is where the package put it.
+    /usr/sbin/vitalsd run --plugin /usr/lib/vitals/plugins/http.so \
+        --param "url=https://127.0.0.1:$(free_port)/" >"$temp/https.log" 2>&1 || true
+    cat "$temp/https.log"
+    grep -q '^message .*: connection refused$' "$temp/https.log" ||
+        fail "an https check of the installed http.so did not get to connecting"
 
     step "local edits: a test port, a deleted example, a drop-in of our own"
     port=$(free_port)
