@@ -20,7 +20,14 @@ ResultStore::ResultStore(const std::vector<CheckInfo> &checks, std::size_t histo
         entries_.emplace(info.name,
                          Entry{std::make_shared<const CheckState>(std::move(state)), {}});
     }
+    reindex_locked();
     update_startup_locked();
+}
+
+void ResultStore::reindex_locked() {
+    index_.clear();
+    for (auto &[name, entry] : entries_)
+        index_.emplace(name, &entry);
 }
 
 void ResultStore::update_startup_locked() {
@@ -58,6 +65,7 @@ void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
         }
     }
     entries_ = std::move(next);
+    reindex_locked();
     update_startup_locked();
     version_.fetch_add(1, std::memory_order_release);
 }
@@ -96,9 +104,10 @@ Status thresholded(const CheckState &state) {
 void ResultStore::record(const std::string &name, CheckResult result) {
     if (result.no_news) return;
     const std::unique_lock lock{mutex_};
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) return; // a check from a configuration no longer in force
-    auto next = std::make_shared<CheckState>(*it->second.state);
+    const auto found = index_.find(name);
+    if (found == index_.end()) return; // a check from a configuration no longer in force
+    Entry &entry = *found->second;
+    auto next = std::make_shared<CheckState>(*entry.state);
     CheckState &state = *next;
     const bool changed = !state.last || state.last->status != result.status;
     state.consecutive = changed ? 1 : state.consecutive + 1;
@@ -113,14 +122,14 @@ void ResultStore::record(const std::string &name, CheckResult result) {
     }
     if (result.status != Status::error) state.passed_once = true;
     ++state.runs_by_status[static_cast<std::size_t>(result.status)];
-    auto &history = it->second.history;
+    auto &history = entry.history;
     if (history_size_ > 0) {
         history.push_front(
             {result.status, result.message, result.started, result.duration, changed});
         if (history.size() > history_size_) history.pop_back();
     }
     state.last = std::move(result);
-    it->second.state = std::move(next);
+    entry.state = std::move(next);
     update_startup_locked();
     version_.fetch_add(1, std::memory_order_release);
 }
