@@ -2,12 +2,18 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "scheduler/run_plan.hpp"
 #include "scheduler/schedule_lag.hpp"
 #include "scheduler/scheduler.hpp"
 #include "support/check_fixture.hpp"
+#include "support/sanitizer_build.hpp"
 
 using namespace vitals;
 using namespace vitals::test;
@@ -68,13 +74,52 @@ TEST_CASE("scheduler run plan: earliest due first, only what is due") {
     plan.add(1, t0 + 10ms);
     plan.add(2, t0 + 20ms);
     CHECK(plan.next_due() == t0 + 10ms);
-    const auto due = plan.take_due(t0 + 20ms);
-    REQUIRE(due.size() == 2);
-    CHECK(due[0].check == 1);
-    CHECK(due[1].check == 2);
-    CHECK(due[1].due == t0 + 20ms);
+    const auto first = plan.take_due(t0 + 20ms);
+    REQUIRE(first);
+    CHECK(first->check == 1);
+    const auto second = plan.take_due(t0 + 20ms);
+    REQUIRE(second);
+    CHECK(second->check == 2);
+    CHECK(second->due == t0 + 20ms);
+    CHECK_FALSE(plan.take_due(t0 + 20ms));
     CHECK(plan.next_due() == t0 + 30ms);
-    CHECK(plan.take_due(t0 + 29ms).empty());
+    CHECK_FALSE(plan.take_due(t0 + 29ms));
+    CHECK(plan.size() == 1);
+}
+
+TEST_CASE("scheduler run plan: the earliest distinct due times, for the idle workers to watch") {
+    RunPlan plan;
+    plan.add(0, t0 + 20ms);
+    plan.add(1, t0 + 10ms);
+    plan.add(2, t0 + 20ms); // shares a time: one watcher covers both
+    plan.add(3, t0 + 40ms);
+    plan.add(4, t0 + 30ms);
+    std::vector<TimePoint> times{t0}; // appended to, not replaced
+    plan.earliest(3, times);
+    CHECK(times == std::vector<TimePoint>{t0, t0 + 10ms, t0 + 20ms, t0 + 30ms});
+    times.clear();
+    plan.earliest(10, times);
+    CHECK(times.size() == 4);
+}
+
+TEST_CASE("scheduler run plan: a check taken and added again, run after run") {
+    // Taken entries' nodes are reused by the next add (no allocation per run):
+    // order and contents must come out as with fresh ones.
+    RunPlan plan;
+    for (std::size_t check = 0; check < 3; ++check)
+        plan.add(check, t0 + std::chrono::milliseconds{check});
+    auto now = t0 - 5ms; // rounds look at 5, 15 and 25 ms
+    std::vector<std::size_t> order;
+    for (int round = 0; round < 3; ++round) {
+        now += 10ms;
+        while (const auto due = plan.take_due(now)) {
+            order.push_back(due->check);
+            plan.add(due->check, due->due + 10ms);
+        }
+    }
+    CHECK(order == std::vector<std::size_t>{0, 1, 2, 0, 1, 2, 0, 1, 2});
+    CHECK(plan.size() == 3);
+    CHECK(plan.next_due() == t0 + 30ms);
 }
 
 TEST_CASE("scheduler run plan: steady cadence, and no catch-up burst after a slow run") {
@@ -241,4 +286,98 @@ TEST_CASE("scheduler spreads checks that started together over their interval") 
     }
     // 40 uniform draws over one second span most of it (under 400 ms: p < 1e-12).
     CHECK(latest - earliest > 400ms);
+}
+
+namespace {
+
+std::set<std::string> thread_ids() {
+    std::set<std::string> ids;
+    for (const auto &entry : std::filesystem::directory_iterator{"/proc/self/task"})
+        ids.insert(entry.path().filename().string());
+    return ids;
+}
+
+/// Times the threads in `ids` went to sleep of their own accord (futex waits
+/// included): each is one wake-up later.
+std::uint64_t voluntary_switches(const std::set<std::string> &ids) {
+    std::uint64_t total = 0;
+    for (const auto &id : ids) {
+        std::ifstream status{"/proc/self/task/" + id + "/status"};
+        std::string line;
+        while (std::getline(status, line))
+            if (line.starts_with("voluntary_ctxt_switches:"))
+                total += std::stoull(line.substr(line.find(':') + 1));
+    }
+    return total;
+}
+
+} // namespace
+
+TEST_CASE("scheduler: a run costs one wake-up, with no hand-over between threads") {
+    // 100 checks at 250 ms: about 400 runs a second, each due at its own time. A
+    // dispatcher handing each run to a worker sleeps and wakes twice per run; the
+    // worker that wakes for a run and runs it itself, once.
+    std::vector<std::shared_ptr<Check>> checks;
+    for (int i = 0; i < 100; ++i)
+        checks.push_back(make_check(definition("w" + std::to_string(i), "sleepy", "", 250ms, 1s)));
+    const auto before = thread_ids();
+    Running running{checks, 4};
+    std::set<std::string> workers;
+    std::ranges::set_difference(thread_ids(), before, std::inserter(workers, workers.end()));
+    REQUIRE(workers.size() == 5);       // four may run at once, one more keeps watch
+    std::this_thread::sleep_for(600ms); // past the first runs and the spread second ones
+    const auto runs = [&] {
+        return running.scheduler.lag()->snapshot(std::chrono::steady_clock::now()).count;
+    };
+    const auto switches0 = voluntary_switches(workers);
+    const auto runs0 = runs();
+    std::this_thread::sleep_for(1s);
+    const auto wakeups = voluntary_switches(workers) - switches0;
+    const auto ran = runs() - runs0;
+    REQUIRE(ran >= 100);
+    INFO(wakeups, " wake-ups for ", ran, " runs");
+    CHECK(static_cast<double>(wakeups) / static_cast<double>(ran) < 1.5);
+}
+
+TEST_CASE("scheduler: while one worker is inside a slow plugin, another starts what is due") {
+    // Two workers. "slow" takes 600 ms once (an hour's interval); "fast" is due every
+    // 20 ms meanwhile and must start on time, not when "slow" returns.
+    Running running{{make_check(definition("slow", "sleepy", "sleep = \"600ms\"", 1h, 2s)),
+                     make_check(definition("fast", "sleepy", "", 20ms, 1s))},
+                    2};
+    std::this_thread::sleep_for(500ms);
+    CHECK_FALSE(running.state("slow").last.has_value()); // still inside the plugin
+    CHECK(running.runs("fast") >= 10 / sanitizer_slowdown);
+    const auto lag = running.scheduler.lag()->snapshot(std::chrono::steady_clock::now());
+    CHECK(lag.recent_max_seconds < 0.1 * sanitizer_slowdown);
+}
+
+TEST_CASE("scheduler: a check added while every worker watches a later run starts at once") {
+    // Two workers, so three threads, all end up asleep until the second runs of three
+    // hourly checks, up to an hour away. A check added then, and the deadline of its
+    // run, are earlier: a watcher must be called back for each, or the new check would
+    // wait an hour and its timeout would go unnoticed.
+    std::vector<std::shared_ptr<Check>> hourly;
+    std::vector<CheckInfo> infos;
+    for (const char *name : {"first", "second", "third"}) {
+        hourly.push_back(make_check(definition(name, "sleepy", "", 1h, 1s)));
+        infos.push_back(hourly.back()->info());
+    }
+    auto late = make_check(definition("late", "sleepy", "sleep = \"1s\"", 1h, 150ms));
+    infos.push_back(late->info());
+    ResultStore store{infos};
+    Scheduler scheduler{hourly, store, {.workers = 2, .max_splay = 0ms}};
+    scheduler.start();
+    REQUIRE(eventually([&] {
+        return std::all_of(hourly.begin(), hourly.end(),
+                           [&](const auto &check) { return store.find(check->name())->last; });
+    }));
+    std::this_thread::sleep_for(50ms); // every thread back to watching
+    const auto added = std::chrono::steady_clock::now();
+    scheduler.add(late);
+    REQUIRE(eventually([&] { return store.find("late")->last.has_value(); }, 2s));
+    const auto waited = std::chrono::steady_clock::now() - added;
+    CHECK(store.find("late")->last->message == "timed out after 150ms");
+    CHECK(waited < 1s * sanitizer_slowdown);
+    scheduler.stop(5s);
 }

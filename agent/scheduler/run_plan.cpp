@@ -4,21 +4,37 @@
 namespace vitals {
 
 void RunPlan::add(std::size_t check, TimePoint due) {
-    heap_.push({due, check});
+    if (spare_.empty()) {
+        entries_.insert({due, check});
+        return;
+    }
+    auto node = std::move(spare_.back());
+    spare_.pop_back();
+    node.value() = {due, check};
+    entries_.insert(std::move(node));
 }
 
 std::optional<RunPlan::TimePoint> RunPlan::next_due() const {
-    if (heap_.empty()) return std::nullopt;
-    return heap_.top().due;
+    if (entries_.empty()) return std::nullopt;
+    return entries_.begin()->due;
 }
 
-std::vector<RunPlan::Due> RunPlan::take_due(TimePoint now) {
-    std::vector<Due> due;
-    while (!heap_.empty() && heap_.top().due <= now) {
-        due.push_back({heap_.top().check, heap_.top().due});
-        heap_.pop();
-    }
+std::optional<RunPlan::Due> RunPlan::take_due(TimePoint now) {
+    if (entries_.empty() || entries_.begin()->due > now) return std::nullopt;
+    auto node = entries_.extract(entries_.begin());
+    const Due due{node.value().check, node.value().due};
+    spare_.push_back(std::move(node));
     return due;
+}
+
+void RunPlan::earliest(std::size_t count, std::vector<TimePoint> &out) const {
+    std::optional<TimePoint> last;
+    for (auto it = entries_.begin(); it != entries_.end() && count > 0; ++it) {
+        if (it->due == last) continue;
+        last = it->due;
+        out.push_back(it->due);
+        --count;
+    }
 }
 
 RunPlan::TimePoint RunPlan::next_due_after(TimePoint due, Duration interval, TimePoint now) {

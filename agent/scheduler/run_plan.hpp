@@ -1,10 +1,10 @@
-// Which check runs next: a heap keyed by due time. SPDX-License-Identifier: MIT
+// Which check runs next: checks ordered by due time. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <optional>
-#include <queue>
+#include <set>
 #include <vector>
 
 #include "core/duration.hpp"
@@ -23,9 +23,13 @@ public:
         std::size_t check;
         TimePoint due;
     };
-    /// Removes and returns the checks due at `now`, earliest first.
-    std::vector<Due> take_due(TimePoint now);
-    bool empty() const { return heap_.empty(); }
+    /// Removes and returns the earliest check if it is due at `now`.
+    std::optional<Due> take_due(TimePoint now);
+    /// Appends the earliest `count` distinct due times to `out`, earliest first:
+    /// what the scheduler's idle workers share out to keep watch over.
+    void earliest(std::size_t count, std::vector<TimePoint> &out) const;
+    bool empty() const { return entries_.empty(); }
+    std::size_t size() const { return entries_.size(); }
 
     /// When a check should run next after the run due at `due` ended at
     /// `now`: one interval after `due`, keeping a steady cadence, but never in
@@ -42,9 +46,15 @@ private:
     struct Entry {
         TimePoint due;
         std::size_t check;
-        bool operator>(const Entry &other) const { return due > other.due; }
+        bool operator<(const Entry &other) const {
+            return due != other.due ? due < other.due : check < other.check;
+        }
     };
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> heap_;
+    /// Ordered, not a heap: the scheduler looks past the first entry. A taken
+    /// entry's node is kept in `spare_` and reused by the next add(), so a
+    /// check's run after run costs no allocation.
+    std::set<Entry> entries_;
+    std::vector<std::set<Entry>::node_type> spare_;
 };
 
 } // namespace vitals

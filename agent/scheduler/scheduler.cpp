@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -27,26 +28,27 @@ struct Scheduler::State {
         SteadyClock::time_point due{};
         SteadyClock::time_point deadline = SteadyClock::time_point::max();
         std::chrono::system_clock::time_point started_at{};
-        bool in_flight = false; ///< queued or running; not in the plan
+        bool in_flight = false; ///< running; not in the plan
         bool running = false;
         bool timed_out = false; ///< its worker has been replaced; its result will be dropped
-        bool removed = false;   ///< gone from the configuration; erased once idle
+        bool removed = false;   ///< gone from the configuration; freed once idle
         bool spread = false;    ///< past its first run: on its own phase of the interval
+    };
+    /// An idle worker keeping watch: asleep until `until` (max: until recalled).
+    struct Watch {
+        SteadyClock::time_point until = SteadyClock::time_point::max();
+        std::condition_variable wake;
+        bool recalled = false; ///< woken to watch something earlier; already off `watching`
     };
 
     std::mutex mutex;
-    std::condition_variable dispatcher_wake;
-    /// When the waiting dispatcher wakes by itself: a worker wakes it only for
-    /// something earlier, so thousands of checks do not mean thousands of wake-ups.
-    SteadyClock::time_point dispatcher_wakes_at = SteadyClock::time_point::max();
-    std::condition_variable work_ready;
     std::condition_variable runs_changed;
-    // A map, not a vector: its nodes stay put while checks come and go, so a
-    // worker may hold a Slot& across an unlocked run.
-    std::map<std::size_t, Slot> slots;
-    std::size_t next_id = 0;
+    // A deque, not a vector: its elements stay put while checks are added, so a
+    // worker may hold a Slot& across an unlocked run. Indexed by the plan's
+    // entries; a slot is reused only once nothing refers to it any more.
+    std::deque<Slot> slots;
+    std::vector<std::size_t> free_slots;
     RunPlan plan;
-    std::deque<std::size_t> queue;
     ResultStore *results = nullptr;
     std::shared_ptr<ScheduleLag> lag = std::make_shared<ScheduleLag>();
     std::mt19937_64 random{std::random_device{}()};
@@ -55,7 +57,17 @@ struct Scheduler::State {
     /// Slots whose run is inside a plugin, stuck ones included: the only ones
     /// with a deadline to watch (few, unlike the slots).
     std::vector<std::size_t> running;
-    unsigned workers = 0; ///< live worker threads, stuck ones included
+    /// The idle workers, each asleep until a different one of the earliest due
+    /// times and deadlines (see keep_watch).
+    std::vector<Watch *> watching;
+    /// Workers awake and about to keep watch: new threads and recalled watchers.
+    std::size_t arriving = 0;
+    /// Workers inside a plugin whose run has not timed out, at most `limit`; the
+    /// pool has one thread more, so someone is always free to watch the deadlines.
+    unsigned busy = 0;
+    unsigned limit = 1;
+    std::vector<SteadyClock::time_point> times; ///< scratch for unwatched(), kept to reuse
+    unsigned workers = 0;                       ///< live worker threads, stuck ones included
     /// Worker threads not yet joined, by number; the numbers of those that have left
     /// the pool wait in `exited` for someone to join them.
     std::map<std::uint64_t, std::thread> threads;
@@ -63,13 +75,75 @@ struct Scheduler::State {
     std::uint64_t next_thread = 0;
 };
 
+// No dispatcher thread: the idle workers themselves keep watch. Each sleeps until
+// a different one of the earliest due times (or deadlines of runs in plugins), and
+// the one that wakes runs that check itself. A run so costs one wake-up, not two
+// (a dispatcher's, then a worker's), and nobody has to hand anything over; and
+// while one worker is inside a slow plugin, the others still wake for what comes
+// next.
+
 namespace {
 
 using State = Scheduler::State;
+using TimePoint = SteadyClock::time_point;
 
+/// The earliest time someone must be awake at that no idle worker watches, passing
+/// over the first `skip` such times (arriving workers will take them), if any.
+/// Due times count only while a run may start; deadlines always.
 /// Call with the state's mutex held.
-void wake_dispatcher_for(State &state, SteadyClock::time_point when) {
-    if (when < state.dispatcher_wakes_at) state.dispatcher_wake.notify_one();
+std::optional<TimePoint> unwatched(State &state, std::size_t skip) {
+    auto &times = state.times;
+    times.clear();
+    // The answer is among the first watching + skip + 1 due times, or a deadline.
+    if (state.busy < state.limit) state.plan.earliest(state.watching.size() + skip + 1, times);
+    for (const std::size_t id : state.running) {
+        const State::Slot &slot = state.slots[id];
+        if (!slot.timed_out && !slot.removed) times.push_back(slot.deadline);
+    }
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    for (const TimePoint time : times) {
+        if (std::any_of(state.watching.begin(), state.watching.end(),
+                        [&](const State::Watch *watch) { return watch->until == time; }))
+            continue;
+        if (skip == 0) return time;
+        --skip;
+    }
+    return std::nullopt;
+}
+
+/// Call with the state's mutex held, after anything that may leave an early time
+/// unwatched (a new check, a run's deadline, a watcher turning to a run): recalls the
+/// idle worker watching the latest time, or none, so it watches the earlier one.
+void share_watch(State &state) {
+    const auto gap = unwatched(state, state.arriving);
+    if (!gap) return;
+    const auto latest = std::max_element(
+        state.watching.begin(), state.watching.end(),
+        [](const State::Watch *a, const State::Watch *b) { return a->until < b->until; });
+    if (latest == state.watching.end() || (*latest)->until <= *gap) return;
+    State::Watch &watch = **latest;
+    state.watching.erase(latest);
+    watch.recalled = true;
+    ++state.arriving;
+    watch.wake.notify_one();
+}
+
+/// Call with the state's mutex held: sleeps until the earliest time nobody else
+/// watches, or until recalled; then the caller looks for work again.
+void keep_watch(State &state, std::unique_lock<std::mutex> &lock, State::Watch &watch) {
+    watch.until = unwatched(state, state.arriving).value_or(TimePoint::max());
+    state.watching.push_back(&watch);
+    if (watch.until == TimePoint::max())
+        watch.wake.wait(lock);
+    else
+        watch.wake.wait_until(lock, watch.until);
+    if (watch.recalled) {
+        watch.recalled = false;
+        --state.arriving;
+    } else {
+        std::erase(state.watching, &watch);
+    }
 }
 
 /// A dependency whose reported status is error, if any (a pending one is not failing).
@@ -99,63 +173,75 @@ CheckResult run_or_skip(Check &check, const ResultStore &results,
     return check.run(deadline);
 }
 
-void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
-    std::unique_lock lock{state->mutex};
-    // Leaving the pool is announced under the lock, so stop() can wait for it.
-    struct Leave {
-        State &state;
-        std::uint64_t number;
-        ~Leave() {
-            --state.workers;
-            state.exited.push_back(number);
-            state.runs_changed.notify_all();
-        }
-    } leave{*state, number};
-    while (true) {
-        state->work_ready.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
-        if (state->stopping) return;
-        const std::size_t index = state->queue.front();
-        state->queue.pop_front();
-        State::Slot &slot = state->slots.at(index);
-        slot.running = true;
-        const auto started = SteadyClock::now();
-        state->lag->record(started - slot.due, started);
-        slot.deadline = started + slot.check->definition().timeout;
-        slot.started_at = std::chrono::system_clock::now();
-        state->running.push_back(index);
-        wake_dispatcher_for(*state, slot.deadline); // a deadline to watch
-        const std::shared_ptr<Check> check = slot.check;
-        const auto deadline = slot.deadline;
+/// Call with the state's mutex held, once nothing refers to the slot: neither the
+/// plan nor a run.
+void free_slot(State &state, std::size_t index) {
+    state.slots[index] = State::Slot{};
+    state.slots[index].removed = true;
+    state.free_slots.push_back(index);
+}
 
-        lock.unlock();
-        CheckResult result = run_or_skip(*check, *state->results, deadline);
-        lock.lock();
-
-        std::erase(state->running, index);
-        slot.running = false;
-        slot.in_flight = false;
-        slot.deadline = SteadyClock::time_point::max();
-        const bool replaced = slot.timed_out;
+/// The index of the check to start now, if one is due and a run may start (checks a
+/// reload removed are passed over). Call with the state's mutex held.
+std::optional<std::size_t> take_due(State &state, TimePoint now) {
+    if (state.busy >= state.limit) return std::nullopt;
+    while (const auto due = state.plan.take_due(now)) {
+        State::Slot &slot = state.slots[due->check];
         if (slot.removed) {
-            state->slots.erase(index); // a reload took it away while it ran: drop its result
-        } else if (!state->stopping) {
-            if (replaced)
-                log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
-                    check->name(), to_string(result.status));
-            else
-                state->results->record(check->name(), std::move(result));
-            const Duration interval = check->definition().interval;
-            const auto now = SteadyClock::now();
-            const auto next = slot.spread ? RunPlan::next_due_after(slot.due, interval, now)
-                                          : RunPlan::spread_due(slot.due, interval,
-                                                                state->unit(state->random), now);
-            slot.spread = true;
-            state->plan.add(index, next);
-            wake_dispatcher_for(*state, next);
+            free_slot(state, due->check); // removed by a reload while it waited
+            continue;
         }
-        state->runs_changed.notify_all();
-        if (replaced) return; // a new worker already took this thread's place
+        slot.due = due->due;
+        return due->check;
     }
+    return std::nullopt;
+}
+
+/// Runs a due check on the calling worker, unlocked while in the plugin, and plans
+/// its next run. Returns false when the run timed out: a new worker has taken
+/// this one's place, and this thread is to leave the pool.
+bool run_due(State &state, std::unique_lock<std::mutex> &lock, std::size_t index) {
+    State::Slot &slot = state.slots[index];
+    slot.in_flight = true;
+    slot.timed_out = false;
+    slot.running = true;
+    ++state.busy;
+    const auto started = SteadyClock::now();
+    state.lag->record(started - slot.due, started);
+    slot.deadline = started + slot.check->definition().timeout;
+    slot.started_at = std::chrono::system_clock::now();
+    state.running.push_back(index);
+    share_watch(state); // this worker watches nothing while it runs
+    const std::shared_ptr<Check> check = slot.check;
+    const auto deadline = slot.deadline;
+
+    lock.unlock();
+    CheckResult result = run_or_skip(*check, *state.results, deadline);
+    lock.lock();
+
+    std::erase(state.running, index);
+    slot.running = false;
+    slot.in_flight = false;
+    slot.deadline = TimePoint::max();
+    const bool replaced = slot.timed_out;
+    if (!replaced) --state.busy; // a timed-out run was counted out at its timeout
+    if (slot.removed) {
+        free_slot(state, index); // a reload took it away while it ran: drop its result
+    } else if (!state.stopping) {
+        if (replaced)
+            log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
+                check->name(), to_string(result.status));
+        else
+            state.results->record(check->name(), std::move(result));
+        const Duration interval = check->definition().interval;
+        const auto now = SteadyClock::now();
+        const auto next =
+            slot.spread ? RunPlan::next_due_after(slot.due, interval, now)
+                        : RunPlan::spread_due(slot.due, interval, state.unit(state.random), now);
+        slot.spread = true;
+        state.plan.add(index, next);
+    }
+    return !replaced;
 }
 
 /// The threads that have left the pool, out of `threads`, to be joined. They are past
@@ -170,6 +256,8 @@ std::vector<std::thread> take_exited(State &state) {
     return exited;
 }
 
+void worker_loop(std::shared_ptr<State> state, std::uint64_t number);
+
 /// Call with the state's mutex held.
 void spawn_worker(const std::shared_ptr<State> &state) {
     // A worker replaced after a timeout leaves when its plugin call returns: join it
@@ -177,6 +265,7 @@ void spawn_worker(const std::shared_ptr<State> &state) {
     for (auto &thread : take_exited(*state))
         thread.join();
     ++state->workers;
+    ++state->arriving; // until it keeps watch
     // Each worker owns a reference to the state, so nothing it touches goes away
     // under it, even when stop() has to leave it stuck in a plugin.
     const auto number = state->next_thread++;
@@ -195,53 +284,59 @@ void record_timeout(State &state, State::Slot &slot) {
     state.results->record(slot.check->name(), std::move(result));
 }
 
-void dispatch_loop(std::shared_ptr<State> state) {
-    std::unique_lock lock{state->mutex};
-    while (!state->stopping) {
-        const auto now = SteadyClock::now();
-        for (const auto &[index, due] : state->plan.take_due(now)) {
-            const auto found = state->slots.find(index);
-            if (found == state->slots.end()) continue; // removed by a reload
-            State::Slot &slot = found->second;
-            slot.due = due;
-            slot.in_flight = true;
-            slot.timed_out = false;
-            state->queue.push_back(index);
-            state->work_ready.notify_one();
-        }
-        auto wake = state->plan.next_due().value_or(SteadyClock::time_point::max());
-        for (const std::size_t id : state->running) {
-            State::Slot &slot = state->slots.at(id);
-            if (slot.timed_out || slot.removed) continue;
-            if (slot.deadline <= now) {
-                record_timeout(*state, slot);
-                spawn_worker(state);
-            } else {
-                wake = std::min(wake, slot.deadline);
-            }
-        }
-        state->dispatcher_wakes_at = wake;
-        if (wake == SteadyClock::time_point::max())
-            state->dispatcher_wake.wait(lock);
-        else
-            state->dispatcher_wake.wait_until(lock, wake);
-        // Awake, it rescans everything: until it waits again, nobody need wake it.
-        state->dispatcher_wakes_at = SteadyClock::time_point::min();
+/// Records every run past its deadline as timed out, and puts a new worker in the
+/// place of each stuck one. Call with the state's mutex held.
+void enforce_timeouts(const std::shared_ptr<State> &state, TimePoint now) {
+    for (const std::size_t id : state->running) {
+        State::Slot &slot = state->slots[id];
+        if (slot.timed_out || slot.removed || slot.deadline > now) continue;
+        record_timeout(*state, slot);
+        --state->busy;
+        spawn_worker(state);
     }
 }
 
-} // namespace
-
-namespace {
+void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
+    std::unique_lock lock{state->mutex};
+    // Leaving the pool is announced under the lock, so stop() can wait for it.
+    struct Leave {
+        State &state;
+        std::uint64_t number;
+        ~Leave() {
+            --state.workers;
+            state.exited.push_back(number);
+            state.runs_changed.notify_all();
+        }
+    } leave{*state, number};
+    --state->arriving;
+    State::Watch watch;
+    while (!state->stopping) {
+        const auto now = SteadyClock::now();
+        enforce_timeouts(state, now);
+        // Whatever is due is run by whoever is awake: the worker that watched
+        // for it, or one just back from a run.
+        if (const auto due = take_due(*state, now)) {
+            if (!run_due(*state, lock, *due)) return; // replaced after a timeout
+            continue;
+        }
+        keep_watch(*state, lock, watch);
+    }
+}
 
 /// Call with the state's mutex held. The first run comes after a random
 /// splay, so checks loaded together do not all fire at once.
 void add_locked(State &state, std::shared_ptr<Check> check, Duration max_splay) {
     const Duration limit = std::min(max_splay, check->definition().interval);
     std::uniform_int_distribution<Duration::rep> splay{0, limit.count()};
-    const std::size_t id = state.next_id++;
+    std::size_t id = state.slots.size();
+    if (state.free_slots.empty()) {
+        state.slots.emplace_back();
+    } else {
+        id = state.free_slots.back();
+        state.free_slots.pop_back();
+    }
+    state.slots[id] = State::Slot{std::move(check)};
     state.plan.add(id, SteadyClock::now() + Duration{splay(state.random)});
-    state.slots.emplace(id, State::Slot{std::move(check)});
 }
 
 } // namespace
@@ -262,30 +357,27 @@ void Scheduler::start() {
         for (auto &check : initial_)
             add_locked(*state_, std::move(check), options_.max_splay);
         initial_.clear();
-        for (unsigned i = 0; i < options_.workers; ++i)
+        state_->limit = options_.workers;
+        // One more than may run at once: that one keeps watch over the deadlines.
+        for (unsigned i = 0; i <= options_.workers; ++i)
             spawn_worker(state_);
     }
-    dispatcher_ = std::thread{dispatch_loop, state_};
 }
 
 void Scheduler::add(std::shared_ptr<Check> check) {
-    {
-        const std::lock_guard lock{state_->mutex};
-        add_locked(*state_, std::move(check), options_.max_splay);
-    }
-    state_->dispatcher_wake.notify_one();
+    const std::lock_guard lock{state_->mutex};
+    add_locked(*state_, std::move(check), options_.max_splay);
+    share_watch(*state_);
 }
 
 void Scheduler::remove(const std::string &name) {
     const std::lock_guard lock{state_->mutex};
-    for (auto it = state_->slots.begin(); it != state_->slots.end(); ++it) {
-        State::Slot &slot = it->second;
+    for (State::Slot &slot : state_->slots) {
         if (slot.removed || slot.check->name() != name) continue;
-        if (slot.in_flight) {
-            slot.removed = true; // its worker erases it when the run returns
-        } else {
-            state_->slots.erase(it); // its plan entry is skipped when due
-        }
+        // Freed by its worker when the run returns, or when its plan entry comes up;
+        // the check itself goes now.
+        slot.removed = true;
+        slot.check.reset();
         return;
     }
 }
@@ -295,15 +387,12 @@ std::shared_ptr<const ScheduleLag> Scheduler::lag() const {
 }
 
 void Scheduler::stop(Duration grace) {
-    {
-        const std::lock_guard lock{state_->mutex};
-        if (state_->stopping) return;
-        state_->stopping = true;
-    }
-    state_->work_ready.notify_all();
-    state_->dispatcher_wake.notify_all();
-    if (dispatcher_.joinable()) dispatcher_.join();
     std::unique_lock lock{state_->mutex};
+    if (state_->stopping) return;
+    state_->stopping = true;
+    // Under the lock: a watcher's condition variable lives only while it watches.
+    for (State::Watch *watch : state_->watching)
+        watch->wake.notify_one();
     if (!state_->runs_changed.wait_for(lock, grace, [&] { return state_->workers == 0; }))
         log(LogLevel::warning, "scheduler", "{} run(s) still going after {}; abandoned",
             state_->running.size(), format_duration(grace));

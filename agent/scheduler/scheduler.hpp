@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "checks/check.hpp"
@@ -13,8 +12,8 @@
 
 namespace vitals {
 
-/// A dispatcher thread keeps a RunPlan and hands due checks to a fixed pool
-/// of workers. Guarantees:
+/// A fixed pool of workers keeps a RunPlan: idle workers keep watch over the
+/// earliest due times, and the one that wakes for a check runs it. Guarantees:
 ///  - a check never overlaps itself (it is back in the plan only once its
 ///    run has returned);
 ///  - a run past its timeout is recorded at once as an error, and a new
@@ -53,7 +52,6 @@ public:
 private:
     std::shared_ptr<State> state_;
     std::vector<std::shared_ptr<Check>> initial_; ///< until start()
-    std::thread dispatcher_;
     Options options_;
 };
 
