@@ -118,7 +118,10 @@ int run(const Options &options) {
     if (options.check_config) set_log_level(LogLevel::warning);
     if (options.log_level) set_log_level(*log_level_from_string(*options.log_level));
     const auto agent_file = locate_agent_file(options.config);
-    auto loaded = load_configuration(agent_file, default_settings(agent_file));
+    // A dry run may load every plugin; the agent keeps disabled checks' plugins out.
+    auto loaded = load_configuration(agent_file, default_settings(agent_file),
+                                     options.check_config ? ParkedChecks::in_process
+                                                          : ParkedChecks::in_worker);
     if (options.listen) loaded.config.agent.listen = *options.listen;
     if (!options.log_level && !options.check_config)
         set_log_level(*log_level_from_string(loaded.config.agent.log_level));

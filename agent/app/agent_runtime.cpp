@@ -124,7 +124,8 @@ std::string AgentRuntime::fingerprint(const Check &check, const IsolationSetting
 }
 
 void AgentRuntime::reload() {
-    auto next = load_configuration(agent_file_, default_settings(agent_file_));
+    auto next =
+        load_configuration(agent_file_, default_settings(agent_file_), ParkedChecks::in_worker);
     if (!next.errors.empty()) {
         for (const auto &error : next.errors)
             log(LogLevel::error, "reload", "{}", error.to_string());

@@ -37,16 +37,17 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 }
 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
-                                       const AgentSettings &defaults) {
+                                       const AgentSettings &defaults, ParkedChecks parked) {
     auto read = read_configuration(agent_file, defaults);
     auto plugins = PluginCatalog::lazy(read.config.agent.plugin_dirs);
-    return validate_configuration(std::move(read), std::move(plugins));
+    return validate_configuration(std::move(read), std::move(plugins), parked);
 }
 
-LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins) {
+LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins,
+                                           ParkedChecks parked) {
     LoadedConfiguration loaded{
         std::move(read.config), std::move(plugins), {}, std::move(read.errors)};
-    loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors);
+    loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors, parked);
     validate_endpoints(loaded.config, loaded.errors);
     validate_dependencies(loaded.config.checks, loaded.errors);
     // Report in reading order (toml++ iterates keys alphabetically, not by line).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checks/check.hpp"
+#include "checks/check_builder.hpp"
 #include "config/config_reader.hpp"
 #include "config/configuration.hpp"
 #include "loader/plugin_catalog.hpp"
@@ -21,14 +22,16 @@ struct LoadedConfiguration {
     ConfigErrors errors; ///< the configuration is usable only when empty
 };
 
-/// The one validation path, shared by startup and `--check-config`.
+/// The one validation path, shared by startup, reload and `--check-config`.
 LoadedConfiguration load_configuration(const std::optional<std::filesystem::path> &agent_file,
-                                       const AgentSettings &defaults);
+                                       const AgentSettings &defaults,
+                                       ParkedChecks parked = ParkedChecks::in_process);
 
 /// The second half of load_configuration, for a configuration read some other way
 /// (from memory, when fuzzing): checks built against `plugins`, then what only the
 /// whole configuration can tell (endpoints, dependencies).
-LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins);
+LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins,
+                                           ParkedChecks parked = ParkedChecks::in_process);
 
 /// Built-in settings: the packaged locations, or, for a source build
 /// without /etc/vitals/agent.toml, the repository's conf.d and the build's

@@ -4,33 +4,55 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "isolation/parked_validation.hpp"
 #include "push/push_rules.hpp"
 
 namespace vitals {
 
-std::vector<std::shared_ptr<Check>>
-build_checks(const Configuration &config, const PluginCatalog &plugins, ConfigErrors &errors) {
-    std::vector<std::shared_ptr<Check>> checks;
-    for (const auto &definition : config.checks) {
-        if (definition.plugin == push_plugin_name) {
-            if (definition.enabled) checks.push_back(Check::create_push(definition));
-            continue;
-        }
-        auto plugin = plugins.find(definition.plugin);
-        if (!plugin) {
-            const auto known = plugins.names();
-            errors.push_back(
-                {definition.plugin_where, "check." + definition.name + ".plugin",
-                 fmt::format("unknown plugin '{}' (loaded: {}; built in: {})", definition.plugin,
-                             known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")),
-                             push_plugin_name)});
-            continue;
-        }
-        // A disabled check is still created, so a typo in a parked drop-in is
-        // caught now rather than on the day someone enables it.
-        auto check = Check::create(definition, std::move(plugin), errors, config.agent.isolation);
-        if (check && definition.enabled) checks.push_back(std::move(check));
+namespace {
+
+/// The check, or nullptr when it cannot be created (the reasons are in `errors`).
+std::shared_ptr<Check> create_check(const CheckDefinition &definition, const Configuration &config,
+                                    const PluginCatalog &plugins, ConfigErrors &errors) {
+    if (definition.plugin == push_plugin_name) return Check::create_push(definition);
+    auto plugin = plugins.find(definition.plugin);
+    if (!plugin) {
+        const auto known = plugins.names();
+        errors.push_back(
+            {definition.plugin_where, "check." + definition.name + ".plugin",
+             fmt::format("unknown plugin '{}' (loaded: {}; built in: {})", definition.plugin,
+                         known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")),
+                         push_plugin_name)});
+        return nullptr;
     }
+    return Check::create(definition, std::move(plugin), errors, config.agent.isolation);
+}
+
+} // namespace
+
+std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
+                                                 const PluginCatalog &plugins, ConfigErrors &errors,
+                                                 ParkedChecks parked) {
+    std::vector<std::shared_ptr<Check>> checks;
+    for (const auto &definition : config.checks)
+        if (definition.enabled)
+            if (auto check = create_check(definition, config, plugins, errors))
+                checks.push_back(std::move(check));
+
+    // A disabled check is still created, so a typo in a parked drop-in is caught now
+    // rather than on the day someone enables it; after the enabled ones, so that a
+    // plugin they loaded anyway validates it here.
+    std::vector<ParkedCheck> to_worker;
+    for (const auto &definition : config.checks) {
+        if (definition.enabled || definition.plugin == push_plugin_name) continue;
+        if (parked == ParkedChecks::in_worker && !plugins.loaded(definition.plugin))
+            if (auto file = plugins.file_named(definition.plugin)) {
+                to_worker.push_back({&definition, std::move(*file)});
+                continue;
+            }
+        create_check(definition, config, plugins, errors);
+    }
+    validate_in_worker(to_worker, config.agent.isolation, errors);
     return checks;
 }
 

@@ -10,9 +10,16 @@
 
 namespace vitals {
 
+/// Where a disabled check is validated when no enabled check has loaded its plugin:
+/// in this process, or in a plugin worker (isolation/parked_validation.hpp says why).
+/// Workers are the agent binary itself, so only vitalsd may ask for them.
+enum class ParkedChecks { in_process, in_worker };
+
 /// Creates every configured check; problems (unknown plugin, rejected
-/// parameters) are appended to `errors` and the check is left out.
-std::vector<std::shared_ptr<Check>>
-build_checks(const Configuration &config, const PluginCatalog &plugins, ConfigErrors &errors);
+/// parameters) are appended to `errors` and the check is left out. Disabled
+/// checks are validated the same way, and left out.
+std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
+                                                 const PluginCatalog &plugins, ConfigErrors &errors,
+                                                 ParkedChecks parked = ParkedChecks::in_process);
 
 } // namespace vitals

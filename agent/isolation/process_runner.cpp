@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 /// Where the doubling respawn backoff stops (unless respawn_backoff itself is longer).
 constexpr Duration max_backoff = 1min;
 
-std::filesystem::path &worker_program() {
+std::filesystem::path &program_to_start() {
     static std::filesystem::path program{"/proc/self/exe"};
     return program;
 }
@@ -92,7 +92,26 @@ std::string describe_exit(int wait_status, const IsolationSettings &settings,
 } // namespace
 
 void ProcessRunner::set_worker_program(std::filesystem::path program) {
-    worker_program() = std::move(program);
+    program_to_start() = std::move(program);
+}
+
+const std::filesystem::path &ProcessRunner::worker_program() {
+    return program_to_start();
+}
+
+wire::CreateRequest ProcessRunner::create_request(const CheckDefinition &definition,
+                                                  const std::filesystem::path &plugin_file,
+                                                  const IsolationSettings &settings) {
+    wire::CreateRequest request;
+    request.plugin_file = plugin_file.string();
+    request.check_name = definition.name;
+    request.params_toml = params_as_toml(definition);
+    request.interval = definition.interval;
+    request.timeout = definition.timeout;
+    request.memory_limit = settings.memory_limit;
+    request.cpu_time_limit = settings.cpu_time_limit;
+    request.log_level = static_cast<std::int32_t>(current_log_level());
+    return request;
 }
 
 std::chrono::nanoseconds ProcessRunner::kill_margin(std::chrono::nanoseconds timeout) {
@@ -148,15 +167,7 @@ std::optional<std::string> ProcessRunner::start_worker() {
     } catch (const std::system_error &e) {
         return e.what();
     }
-    wire::CreateRequest request;
-    request.plugin_file = plugin_file_.string();
-    request.check_name = definition_.name;
-    request.params_toml = params_as_toml(definition_);
-    request.interval = definition_.interval;
-    request.timeout = definition_.timeout;
-    request.memory_limit = settings_.memory_limit;
-    request.cpu_time_limit = settings_.cpu_time_limit;
-    request.log_level = static_cast<std::int32_t>(current_log_level());
+    const auto request = create_request(definition_, plugin_file_, settings_);
     create_sent_ = Clock::now();
     creating_ = true;
     // A fresh socket takes a small request at once; a worker dead already shows up in the reply.

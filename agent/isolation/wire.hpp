@@ -53,7 +53,14 @@ struct RunReply {
     CheckResult result;
 };
 
-using Message = std::variant<CreateRequest, RunRequest, CreateReply, RunReply>;
+/// Agent → worker, instead of a CreateRequest: create each instance once and destroy it,
+/// answer one CreateReply with every problem (keys name their checks), then exit. Disabled
+/// checks are validated so, without their plugins ever being loaded into the agent.
+struct ValidateRequest {
+    std::vector<CreateRequest> checks;
+};
+
+using Message = std::variant<CreateRequest, RunRequest, CreateReply, RunReply, ValidateRequest>;
 
 /// The message as one frame, length prefix included.
 std::string encode(const Message &message);

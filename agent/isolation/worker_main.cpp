@@ -161,9 +161,29 @@ std::unique_ptr<InProcessRunner> create_instance(const wire::CreateRequest &requ
     return runner;
 }
 
+/// Creates and at once destroys each instance, as the agent would in process; one reply
+/// with every check's problems.
+int validate(int fd, const wire::ValidateRequest &request) {
+    if (!request.checks.empty())
+        set_log_level(static_cast<LogLevel>(request.checks.front().log_level));
+    start_watchdog(fd);
+    wire::CreateReply reply;
+    for (const auto &check : request.checks) {
+        try {
+            create_instance(check, reply.problems); // destroy() runs as it goes out of scope
+        } catch (const std::exception &e) {
+            reply.problems.push_back(
+                {"check." + check.check_name, fmt::format("plugin worker failed: {}", e.what())});
+        }
+    }
+    return write_all(fd, wire::encode(reply)) ? exit_ok : exit_protocol;
+}
+
 int serve(int fd) {
     auto first = read_message(fd);
     if (!first) return exit_ok; // the agent went away before asking anything
+    if (const auto *request = std::get_if<wire::ValidateRequest>(&*first))
+        return validate(fd, *request);
     const auto *create = std::get_if<wire::CreateRequest>(&*first);
     if (!create) return exit_protocol;
     set_log_level(static_cast<LogLevel>(create->log_level));

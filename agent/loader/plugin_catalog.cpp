@@ -65,22 +65,32 @@ void PluginCatalog::scan_all() const {
             open(file);
 }
 
+std::shared_ptr<const PluginLibrary> PluginCatalog::loaded(std::string_view name) const {
+    const auto it = plugins_.find(name);
+    return it == plugins_.end() ? nullptr : it->second;
+}
+
+std::optional<fs::path> PluginCatalog::file_named(std::string_view name) const {
+    for (const auto &dir : dirs_) {
+        std::error_code ec;
+        auto file = dir / (std::string{name} + ".so");
+        if (fs::is_regular_file(file, ec)) return file;
+    }
+    return std::nullopt;
+}
+
 std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) const {
     if (released_) return nullptr;
-    const auto loaded = [&]() -> std::shared_ptr<const PluginLibrary> {
-        const auto it = plugins_.find(name);
-        return it == plugins_.end() ? nullptr : it->second;
-    };
-    if (auto plugin = loaded()) return plugin;
+    if (auto plugin = loaded(name)) return plugin;
     for (const auto &dir : dirs_) {
         std::error_code ec;
         const auto file = dir / (std::string{name} + ".so");
         if (!fs::is_regular_file(file, ec)) continue;
         open(file);
-        if (auto plugin = loaded()) return plugin;
+        if (auto plugin = loaded(name)) return plugin;
     }
     scan_all(); // a plugin whose file is named otherwise
-    return loaded();
+    return loaded(name);
 }
 
 std::vector<std::string> PluginCatalog::names() const {

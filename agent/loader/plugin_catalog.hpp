@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ public:
     /// one, else (a file named otherwise) whichever file declares that name, which
     /// takes a full scan. Directories are searched in order; the first of a name wins.
     std::shared_ptr<const PluginLibrary> find(std::string_view name) const;
+    /// The plugin called `name` if it is loaded already; loads nothing.
+    std::shared_ptr<const PluginLibrary> loaded(std::string_view name) const;
+    /// `<dir>/<name>.so` in the first directory that has one; opens nothing.
+    std::optional<std::filesystem::path> file_named(std::string_view name) const;
     /// Every plugin in the directories (a full scan, once).
     std::vector<std::string> names() const;
     /// The plugins loaded so far (all of them after names() or scan()).

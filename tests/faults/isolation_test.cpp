@@ -71,8 +71,8 @@ TEST_CASE("wire: every message survives a round trip") {
     result.metrics = {{"exact", 0.1 + 0.2, "ratio"}, {"tiny", 5e-324, ""}};
     const std::vector<wire::Message> messages{
         create, wire::RunRequest{750ms},
-        wire::CreateReply{{{"check.x.params.port", "must be below 65536"}}},
-        wire::RunReply{result}};
+        wire::CreateReply{{{"check.x.params.port", "must be below 65536"}}}, wire::RunReply{result},
+        wire::ValidateRequest{{create, create}}};
     for (const auto &message : messages) {
         const std::string frame = wire::encode(message);
         REQUIRE(wire::frame_length(frame.data()) == frame.size() - wire::frame_prefix_bytes);
@@ -94,6 +94,15 @@ TEST_CASE("wire: every message survives a round trip") {
         wire::decode(std::string_view{wire::encode(create)}.substr(wire::frame_prefix_bytes));
     CHECK(std::get<wire::CreateRequest>(*created).params_toml == create.params_toml);
     CHECK(std::get<wire::CreateRequest>(*created).memory_limit == create.memory_limit);
+    auto second = create;
+    second.check_name = "y";
+    const auto validate =
+        wire::decode(std::string_view{wire::encode(wire::ValidateRequest{{create, second}})}.substr(
+            wire::frame_prefix_bytes));
+    const auto &checks = std::get<wire::ValidateRequest>(*validate).checks;
+    REQUIRE(checks.size() == 2);
+    CHECK(checks[1].check_name == "y");
+    CHECK(checks[0].params_toml == create.params_toml);
 }
 
 TEST_CASE("wire: a malformed payload is refused, never half-read") {
