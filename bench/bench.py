@@ -196,6 +196,7 @@ class Bench:
             rows[s.name] = {
                 "rss_bytes": s.rss_bytes(),
                 "main_rss_bytes": procs.rss_bytes(s.pid),
+                "private_dirty_bytes": procs.tree_private_dirty_bytes(s.pid),
                 "processes": len(procs.tree(s.pid)),
                 "cpu_s_per_min": (s.cpu_seconds() - before[s.name]) * 60 / self.args.window,
             }

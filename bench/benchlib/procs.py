@@ -92,6 +92,26 @@ def tree_cpu_seconds(pid):
     return total
 
 
+def private_dirty_bytes(pid):
+    """Pages only this process has written (heap, stacks, relocated data): what it costs
+    the host beyond the libraries every process maps, which RSS counts in full."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def tree_private_dirty_bytes(pid):
+    total = 0
+    for p in tree(pid):
+        try:
+            total += private_dirty_bytes(p)
+        except OSError:
+            pass
+    return total
+
+
 def tree_rss_bytes(pid):
     total = 0
     for p in tree(pid):

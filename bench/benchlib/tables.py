@@ -137,13 +137,17 @@ def footprint(results):
     body = []
     for name, r in rows.items():
         first = r.get("startup_ms", startup.get(name))
-        body.append([name, mb(r["rss_bytes"]), r["processes"], f"{r['cpu_s_per_min']:.3f}",
-                     ms(first)])
+        private = r.get("private_dirty_bytes")
+        body.append([name, mb(r["rss_bytes"]), "—" if private is None else mb(private),
+                     r["processes"], f"{r['cpu_s_per_min']:.3f}", ms(first)])
     return "\n\n".join([
         "### 6. Footprint (idle, everything running; Vitals with the repo's default conf.d)",
-        table(["server", "RSS MB (all processes)", "processes", "CPU s per minute",
-               "start to first answer ms"], body),
-        "Vitals' start-up is the median of 5 starts; the peers' is their one start in this run."])
+        table(["server", "RSS MB (all processes)", "private dirty MB", "processes",
+               "CPU s per minute", "start to first answer ms"], body),
+        "Vitals' start-up is the median of 5 starts; the peers' is their one start in this run. "
+        "Private dirty: the pages only that server wrote (heap, stacks, relocated data), "
+        "smaps_rollup's Private_Dirty; RSS also counts every page of the shared libraries it "
+        "touched."])
 
 
 def targets(results):
