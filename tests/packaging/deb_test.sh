@@ -124,7 +124,7 @@ inspect() {
         /usr/lib/cmake/Vitals/VitalsConfig.cmake /usr/lib/cmake/Vitals/VitalsConfigVersion.cmake
         /usr/lib/cmake/Vitals/VitalsTargets.cmake /usr/lib/cmake/Vitals/VitalsPlugin.cmake
         /usr/lib/cmake/Vitals/vitals_plugin.map /usr/share/doc/vitals/README.md
-        /usr/share/doc/vitals/docs/operations.md)
+        /usr/share/doc/vitals/docs/operations.md /usr/lib/vitals/vitals-tls.so)
     local file
     for file in "${expected[@]}"; do
         grep -qx "$file" "$temp/files" || fail "the package lacks $file"
@@ -412,6 +412,28 @@ lifecycle() {
     cat "$temp/https.log"
     grep -q '^message .*: connection refused$' "$temp/https.log" ||
         fail "an https check of the installed http.so did not get to connecting"
+
+    step "the installed vitalsd serves HTTPS through its TLS module"
+    # vitalsd maps OpenSSL only when [tls] asks for it: the module must be where
+    # the package put it, found from /usr/sbin/vitalsd with no source tree to fall back on.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=127.0.0.1 -keyout "$temp/tls.key" -out "$temp/tls.crt" 2>/dev/null
+    mkdir "$temp/tls.d"
+    local tls_port tls_pid code=""
+    tls_port=$(free_port)
+    printf 'listen = "127.0.0.1:%s"\nconf_d = "%s"\n[tls]\ncertificate = "%s"\nkey = "%s"\n' \
+        "$tls_port" "$temp/tls.d" "$temp/tls.crt" "$temp/tls.key" >"$temp/tls.toml"
+    /usr/sbin/vitalsd --config "$temp/tls.toml" 2>"$temp/tls.log" &
+    tls_pid=$!
+    for _ in $(seq 1 50); do
+        code=$(curl -sk --max-time 2 -o /dev/null -w '%{http_code}' \
+            "https://127.0.0.1:$tls_port/health/live") && [ "$code" = 200 ] && break
+        kill -0 "$tls_pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill "$tls_pid" 2>/dev/null
+    wait "$tls_pid" || true
+    [ "$code" = 200 ] || { cat "$temp/tls.log" >&2; fail "no HTTPS answer from the installed vitalsd"; }
 
     step "local edits: a test port, a deleted example, a drop-in of our own"
     port=$(free_port)
