@@ -33,6 +33,7 @@ struct Scheduler::State {
         bool timed_out = false; ///< its worker has been replaced; its result will be dropped
         bool removed = false;   ///< gone from the configuration; freed once idle
         bool spread = false;    ///< past its first run: on its own phase of the interval
+        Duration last_run = Duration::max(); ///< how long its last run took; max: unknown
     };
     /// An idle worker keeping watch: asleep until `until` (max: until recalled).
     struct Watch {
@@ -80,22 +81,34 @@ struct Scheduler::State {
 // the one that wakes runs that check itself. A run so costs one wake-up, not two
 // (a dispatcher's, then a worker's), and nobody has to hand anything over; and
 // while one worker is inside a slow plugin, the others still wake for what comes
-// next.
+// next. Checks spread on a grid share due times, and the worker that wakes for one
+// runs the quick ones due with it back to back: fewer wake-ups than runs. With
+// 10,000 no-op checks every 10 s that took the agent from about 50 µs of CPU per
+// run to under 20 (bench/, scenario 4), most of what was left being the wake-ups.
 
 namespace {
 
 using State = Scheduler::State;
 using TimePoint = SteadyClock::time_point;
 
+/// A run this short lets the rest of its batch wait for it (see run_due).
+constexpr Duration quick_run = std::chrono::microseconds{200};
+/// How soon another worker must wake anyway for this one to keep a batch.
+constexpr Duration batch_grace = std::chrono::milliseconds{5};
+
 /// The earliest time someone must be awake at that no idle worker watches, passing
 /// over the first `skip` such times (arriving workers will take them), if any.
-/// Due times count only while a run may start; deadlines always.
-/// Call with the state's mutex held.
-std::optional<TimePoint> unwatched(State &state, std::size_t skip) {
+/// Due times count only while a run may start, and not those up to `kept` (the
+/// caller runs them). Deadlines always count. Call with the state's mutex held.
+std::optional<TimePoint> unwatched(State &state, std::size_t skip,
+                                   TimePoint kept = TimePoint::min()) {
     auto &times = state.times;
     times.clear();
-    // The answer is among the first watching + skip + 1 due times, or a deadline.
-    if (state.busy < state.limit) state.plan.earliest(state.watching.size() + skip + 1, times);
+    // The answer is among the first watching + skip + 1 due times after `kept`, or
+    // a deadline.
+    if (state.busy < state.limit) {
+        state.plan.earliest(state.watching.size() + skip + 1, times, kept);
+    }
     for (const std::size_t id : state.running) {
         const State::Slot &slot = state.slots[id];
         if (!slot.timed_out && !slot.removed) times.push_back(slot.deadline);
@@ -115,8 +128,9 @@ std::optional<TimePoint> unwatched(State &state, std::size_t skip) {
 /// Call with the state's mutex held, after anything that may leave an early time
 /// unwatched (a new check, a run's deadline, a watcher turning to a run): recalls the
 /// idle worker watching the latest time, or none, so it watches the earlier one.
-void share_watch(State &state) {
-    const auto gap = unwatched(state, state.arriving);
+/// Due times up to `kept` are the caller's to run.
+void share_watch(State &state, TimePoint kept = TimePoint::min()) {
+    const auto gap = unwatched(state, state.arriving, kept);
     if (!gap) return;
     const auto latest = std::max_element(
         state.watching.begin(), state.watching.end(),
@@ -211,7 +225,17 @@ bool run_due(State &state, std::unique_lock<std::mutex> &lock, std::size_t index
     slot.deadline = started + slot.check->definition().timeout;
     slot.started_at = std::chrono::system_clock::now();
     state.running.push_back(index);
-    share_watch(state); // this worker watches nothing while it runs
+    // This worker watches nothing while it runs. Checks due with this one (on the
+    // same step of the grid) wait for it and run next on this worker, one wake-up
+    // for the lot, if it has been quick, and if another worker wakes soon anyway to
+    // take them over should it turn out slow this time. Else a watcher is recalled
+    // to start them now.
+    const bool keep_batch =
+        slot.last_run <= quick_run &&
+        std::any_of(state.watching.begin(), state.watching.end(), [&](const State::Watch *watch) {
+            return watch->until <= started + batch_grace;
+        });
+    share_watch(state, keep_batch ? started : TimePoint::min());
     const std::shared_ptr<Check> check = slot.check;
     const auto deadline = slot.deadline;
 
@@ -219,6 +243,7 @@ bool run_due(State &state, std::unique_lock<std::mutex> &lock, std::size_t index
     CheckResult result = run_or_skip(*check, *state.results, deadline);
     lock.lock();
 
+    slot.last_run = SteadyClock::now() - started;
     std::erase(state.running, index);
     slot.running = false;
     slot.in_flight = false;
@@ -336,7 +361,9 @@ void add_locked(State &state, std::shared_ptr<Check> check, Duration max_splay) 
         state.free_slots.pop_back();
     }
     state.slots[id] = State::Slot{std::move(check)};
-    state.plan.add(id, SteadyClock::now() + Duration{splay(state.random)});
+    const auto interval = state.slots[id].check->definition().interval;
+    state.plan.add(id,
+                   RunPlan::on_grid(SteadyClock::now() + Duration{splay(state.random)}, interval));
 }
 
 } // namespace

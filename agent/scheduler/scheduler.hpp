@@ -13,7 +13,9 @@
 namespace vitals {
 
 /// A fixed pool of workers keeps a RunPlan: idle workers keep watch over the
-/// earliest due times, and the one that wakes for a check runs it. Guarantees:
+/// earliest due times, and the one that wakes for a check runs it, and the
+/// other quick checks due on the same step of the grid (RunPlan::on_grid) with
+/// it. Guarantees:
 ///  - a check never overlaps itself (it is back in the plan only once its
 ///    run has returned);
 ///  - a run past its timeout is recorded at once as an error, and a new
@@ -22,11 +24,13 @@ namespace vitals {
 ///  - first runs come after a random splay of up to max_splay, so results are
 ///    there soon after start; second runs at a random point of the interval, so
 ///    checks that started together spread out instead of firing together forever;
+///  - a check is not held up behind another one's slow run: only behind quick
+///    ones, and never for long (see run_due in scheduler.cpp);
 ///  - every run's lag (actual minus planned start) is recorded in lag().
 class Scheduler {
 public:
     struct Options {
-        unsigned workers = 4;
+        unsigned workers = 4; ///< runs at once; the pool has one thread more, to keep watch
         Duration max_splay = std::chrono::seconds{1};
     };
 
