@@ -107,6 +107,17 @@ TEST_CASE("loader: a lazy catalog finds a plugin whose file is named otherwise")
     CHECK(plugin->file().filename() == "host-uptime.so");
 }
 
+TEST_CASE("loader: a plugin name is never a path out of the plugin directories") {
+    vitals::test::TempDir dir;
+    std::filesystem::create_directories(dir.path() / "plugins");
+    std::filesystem::copy_file(std::filesystem::path{VITALS_SHIPPED_PLUGIN_DIR} / "uptime.so",
+                               dir.path() / "outside.so");
+    const auto catalog = PluginCatalog::lazy({dir.path() / "plugins"});
+    CHECK(catalog.find("../outside") == nullptr);
+    CHECK_FALSE(catalog.file_named("../outside").has_value());
+    CHECK(catalog.found().empty());
+}
+
 TEST_CASE("loader scan of a missing directory finds nothing and does not throw") {
     const auto catalog = PluginCatalog::scan({"/nonexistent/vitals/plugins"});
     CHECK(catalog.names().empty());

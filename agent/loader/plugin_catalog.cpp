@@ -70,22 +70,30 @@ std::shared_ptr<const PluginLibrary> PluginCatalog::loaded(std::string_view name
     return it == plugins_.end() ? nullptr : it->second;
 }
 
-std::optional<fs::path> PluginCatalog::file_named(std::string_view name) const {
+std::vector<fs::path> PluginCatalog::files_named(std::string_view name) const {
+    // A name is a file name in a plugin directory, never a path out of one
+    // ("../elsewhere/x" in a drop-in must not load ../elsewhere/x.so).
+    if (name.empty() || name.find('/') != std::string_view::npos || name.starts_with('.'))
+        return {};
+    std::vector<fs::path> files;
     for (const auto &dir : dirs_) {
         std::error_code ec;
         auto file = dir / (std::string{name} + ".so");
-        if (fs::is_regular_file(file, ec)) return file;
+        if (fs::is_regular_file(file, ec)) files.push_back(std::move(file));
     }
-    return std::nullopt;
+    return files;
+}
+
+std::optional<fs::path> PluginCatalog::file_named(std::string_view name) const {
+    auto files = files_named(name);
+    if (files.empty()) return std::nullopt;
+    return std::move(files.front());
 }
 
 std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) const {
     if (released_) return nullptr;
     if (auto plugin = loaded(name)) return plugin;
-    for (const auto &dir : dirs_) {
-        std::error_code ec;
-        const auto file = dir / (std::string{name} + ".so");
-        if (!fs::is_regular_file(file, ec)) continue;
+    for (const auto &file : files_named(name)) {
         open(file);
         if (auto plugin = loaded(name)) return plugin;
     }

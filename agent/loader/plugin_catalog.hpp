@@ -56,6 +56,8 @@ private:
     /// Opens `file` unless it was tried before; logs and records what it found.
     void open(const std::filesystem::path &file) const;
     void scan_all() const;
+    /// `<dir>/<name>.so` of every directory that has one, in order.
+    std::vector<std::filesystem::path> files_named(std::string_view name) const;
 
     std::vector<std::filesystem::path> dirs_;
     // A cache behind a const interface: what was loaded depends only on what was asked.
