@@ -82,14 +82,19 @@ def tree(pid):
     return [pid] + children(pid)
 
 
-def tree_cpu_seconds(pid):
-    total = 0.0
+def tree_sum(pid, measure):
+    """`measure` summed over a process and its descendants; one that exits meanwhile counts 0."""
+    total = 0
     for p in tree(pid):
         try:
-            total += cpu_seconds(p)
+            total += measure(p)
         except OSError:
             pass
     return total
+
+
+def tree_cpu_seconds(pid):
+    return tree_sum(pid, cpu_seconds)
 
 
 def private_dirty_bytes(pid):
@@ -103,23 +108,11 @@ def private_dirty_bytes(pid):
 
 
 def tree_private_dirty_bytes(pid):
-    total = 0
-    for p in tree(pid):
-        try:
-            total += private_dirty_bytes(p)
-        except OSError:
-            pass
-    return total
+    return tree_sum(pid, private_dirty_bytes)
 
 
 def tree_rss_bytes(pid):
-    total = 0
-    for p in tree(pid):
-        try:
-            total += rss_bytes(p)
-        except OSError:
-            pass
-    return total
+    return tree_sum(pid, rss_bytes)
 
 
 class Service:
