@@ -34,6 +34,7 @@
 
 #include "http/server/tls_server_context.hpp"
 #include "support/agent_fixture.hpp"
+#include "support/proc_maps.hpp"
 #include "support/raw_client.hpp"
 #include "support/sanitizer_build.hpp"
 #include "support/test_certificates.hpp"
@@ -717,20 +718,6 @@ TEST_CASE("security: the server's TLS context sets TLS 1.2 as its minimum itself
     CHECK(context->min_protocol_version() == TLS1_2_VERSION);
 }
 
-namespace {
-
-/// Whether a file named `name` is mapped into process `pid`.
-bool maps_file(pid_t pid, const std::string &name) {
-    std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};
-    REQUIRE(maps);
-    std::string line;
-    while (std::getline(maps, line))
-        if (line.find("/" + name) != std::string::npos) return true;
-    return false;
-}
-
-} // namespace
-
 TEST_CASE("security: OpenSSL is mapped only into an agent that serves HTTPS") {
     // About 3 MB of resident memory (libssl, libcrypto, Poco NetSSL and what it pulls
     // in) that a plain-HTTP agent never uses: the TLS module is loaded for [tls] alone.
@@ -741,13 +728,13 @@ TEST_CASE("security: OpenSSL is mapped only into an agent that serves HTTPS") {
     const pid_t plain_pid = plain.process().pid();
     for (const std::string library :
          {"vitals-tls.so", "libssl.so", "libcrypto.so", "libPocoNetSSL.so", "libPocoUtil.so"})
-        CHECK_MESSAGE(!maps_file(plain_pid, library), library);
+        CHECK_MESSAGE(!maps(plain_pid, library), library);
 
     TestCertificates certs;
     Agent secure{"", certs.tls_table(false)};
     CHECK(https_get(secure.port(), certs, "") == 200);
     for (const std::string library : {"vitals-tls.so", "libssl.so", "libcrypto.so"})
-        CHECK_MESSAGE(maps_file(secure.process().pid(), library), library);
+        CHECK_MESSAGE(maps(secure.process().pid(), library), library);
 }
 
 TEST_CASE("security: a file in the TLS module's place that is not the module stops the agent") {

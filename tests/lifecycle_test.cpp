@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/agent_fixture.hpp"
+#include "support/proc_maps.hpp"
 #include "support/versioned_plugin.hpp"
 
 using namespace vitals::test;
@@ -699,13 +700,9 @@ depends_on = ["a", "ghost"]
 
 namespace {
 
-/// Whether the agent has `library` mapped, from its /proc/<pid>/maps.
+/// Whether the agent has `library` mapped.
 bool maps_library(Agent &agent, const std::string &library) {
-    std::ifstream maps{"/proc/" + std::to_string(agent.process().pid()) + "/maps"};
-    std::string line;
-    while (std::getline(maps, line))
-        if (contains(line, "/" + library)) return true;
-    return false;
+    return maps(agent.process().pid(), library);
 }
 
 std::string postgres_check(bool enabled) {

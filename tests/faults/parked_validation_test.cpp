@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fault_fixture.hpp"
+#include "support/proc_maps.hpp"
 
 using namespace vitals::test;
 
@@ -22,11 +23,6 @@ interval = "1h"
 std::string parked_postgres(const std::string &params) {
     return "\n[check.parked_db]\nplugin = \"postgres\"\nenabled = false\nparams = { " + params +
            " }\n";
-}
-
-bool maps_file(pid_t pid, const std::string &name) {
-    return read_text("/proc/" + std::to_string(pid) + "/maps").find("/" + name) !=
-           std::string::npos;
 }
 
 /// Sends SIGHUP and waits until the log, past what it held before, shows `outcome`.
@@ -63,7 +59,7 @@ TEST_CASE("parked checks: a disabled check's plugin is validated in a worker, ne
     const auto port = agent.wait_for_port(20s);
     REQUIRE(http_get(port, "/health/live").status == 200);
     for (const std::string library : {"postgres.so", "libpq.so", "libssl.so", "libcrypto.so"})
-        CHECK_MESSAGE(!maps_file(agent.pid(), library), library);
+        CHECK_MESSAGE(!maps(agent.pid(), library), library);
 }
 
 TEST_CASE("parked checks: a plugin crashing as it validates a disabled check fails only the "
@@ -84,5 +80,5 @@ TEST_CASE("parked checks: a plugin crashing as it validates a disabled check fai
     agent.dir().write("conf.d/parked.toml", "[check.parked_crash]\nplugin = \"fault_segfault\"\n"
                                             "enabled = false\n");
     reload_expecting(agent, "configuration reloaded");
-    CHECK_FALSE(maps_file(agent.pid(), "fault_segfault.so"));
+    CHECK_FALSE(maps(agent.pid(), "fault_segfault.so"));
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "network_support.hpp"
+#include "support/proc_maps.hpp"
 
 namespace {
 
@@ -38,27 +39,6 @@ std::set<std::string> tls_mapped(const std::set<std::string> &files) {
             if (name.starts_with(library)) found.insert(name);
     }
     return found;
-}
-
-/// Whether any of `files` (paths) is a `library` ("libssl.so" matches libssl.so.3).
-bool maps(const std::set<std::string> &files, const std::string &library) {
-    return std::any_of(files.begin(), files.end(), [&](const std::string &file) {
-        return fs::path{file}.filename().string().starts_with(library);
-    });
-}
-
-/// Every file mapped into process `pid`, from /proc/<pid>/maps.
-std::set<std::string> mapped_files(pid_t pid) {
-    std::set<std::string> files;
-    std::ifstream maps{"/proc/" + std::to_string(pid) + "/maps"};
-    REQUIRE(maps.good());
-    for (std::string line; std::getline(maps, line);) {
-        std::istringstream fields{line};
-        std::string address, perms, offset, device, inode, path;
-        fields >> address >> perms >> offset >> device >> inode >> path;
-        if (path.starts_with("/")) files.insert(path);
-    }
-    return files;
 }
 
 /// One check run by plugin_host: its result and what the process had mapped afterwards.

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "support/proc_maps.hpp"
+
 using Clock = std::chrono::steady_clock;
 
 /// One check's parameters and, once it has run, its result.
@@ -185,19 +187,6 @@ const char *status_name(int32_t status) {
     }
 }
 
-/// Every file mapped into this process, from /proc/self/maps (its sixth column).
-std::set<std::string> mapped_files() {
-    std::set<std::string> files;
-    std::ifstream maps{"/proc/self/maps"};
-    for (std::string line; std::getline(maps, line);) {
-        std::istringstream fields{line};
-        std::string address, perms, offset, device, inode, path;
-        fields >> address >> perms >> offset >> device >> inode >> path;
-        if (path.starts_with("/")) files.insert(path);
-    }
-    return files;
-}
-
 /// This process's resident set size in kB, from /proc/self/status.
 std::string resident_kb() {
     std::ifstream status{"/proc/self/status"};
@@ -225,7 +214,7 @@ bool run_check(const vitals_plugin &plugin, const std::map<std::string, std::str
     plugin.run(instance, &host_api, &ctx);
     plugin.destroy(instance);
     std::cout << "result " << status_name(ctx.status) << " " << ctx.message << "\n";
-    for (const auto &file : mapped_files())
+    for (const auto &file : vitals::test::mapped_files())
         std::cout << "mapped " << file << "\n";
     std::cout << "rss " << resident_kb() << "\nend" << std::endl;
     return true;
