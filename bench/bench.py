@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 
-from benchlib import load, peers, procs, report, vitals
+from benchlib import load, peers, procs, report, starvation, vitals
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
@@ -34,6 +34,7 @@ SCENARIOS = {
     4: "scheduler scale",
     5: "exec cost",
     6: "footprint",
+    7: "a quick check while 300 hang",
 }
 
 
@@ -44,7 +45,7 @@ def parse_args(argv):
                         help="where run.sh built Vitals (default: build-bench/ in the repo)")
     parser.add_argument("--port-base", type=int, default=23000,
                         help="first of 20 loopback ports to use (default 23000; below 32768)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6",
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7",
                         help="comma-separated scenario numbers: " +
                         ", ".join(f"{k} {v}" for k, v in SCENARIOS.items()))
     parser.add_argument("--quick", action="store_true",
@@ -55,6 +56,9 @@ def parse_args(argv):
                         help="seconds measured in scenarios 4-6 (default 60)")
     parser.add_argument("--scale", default="1000,10000",
                         help="check counts for scenario 4 (default 1000,10000)")
+    parser.add_argument("--before-build",
+                        help="scenario 7 also runs this build's vitalsd, as the 'before' row "
+                        "(e.g. a build of the previous release)")
     parser.add_argument("--json", help="also write every figure to this JSON file")
     parser.add_argument("--markdown", help="also write the tables to this file")
     parser.add_argument("--update-readme", action="store_true",
@@ -139,10 +143,7 @@ class Bench:
 
     # ------------------------------------------------------------ scenarios
 
-    def run(self):
-        a = self.args
-        log(f"work directory {self.work}")
-        self.results["machine"] = machine()
+    def start_peers(self):
         log("starting the peers")
         self.nginx = self.start(peers.nginx(self.port(0), self.work))
         self.collectd = self.start(peers.collectd(self.port(1), self.work))
@@ -161,6 +162,14 @@ class Bench:
                 raise RuntimeError(f"Vitals answers {status} to GET {path}; not measuring a "
                                    "broken build")
         self.results["startup_ms"] = {s.name: s.startup_seconds * 1e3 for s in self.running}
+
+    def run(self):
+        a = self.args
+        log(f"work directory {self.work}")
+        self.results["machine"] = machine()
+        # The scale, exec and starvation scenarios start agents of their own.
+        if any(s in a.scenarios for s in (1, 2, 3, 6)):
+            self.start_peers()
         if 6 in a.scenarios:
             self.footprint()
         if 1 in a.scenarios:
@@ -174,6 +183,8 @@ class Bench:
             self.scale()
         if 5 in a.scenarios:
             self.exec_cost()
+        if 7 in a.scenarios:
+            self.starvation()
         self.results["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
         self.results["loadavg_end"] = os.getloadavg()
 
@@ -389,6 +400,40 @@ class Bench:
         for name, row in rows.items():
             log(f"  {name}: {report.num(row.get('cpu_us_per_run'), 1)} µs CPU per run")
         self.results["exec"] = rows
+
+    def starvation(self):
+        window = max(self.args.window // 2, 10)
+        builds = [("after", self.vitalsd)]
+        if self.args.before_build:
+            builds.insert(0, ("before", os.path.join(self.args.before_build, "agent", "vitalsd")))
+        log(f"scenario 7: a 1 s live check beside {starvation.HUNG_CHECKS} http checks that "
+            f"hang, {window} s window")
+        hole = starvation.BlackHole(self.port(14))
+        rows = []
+        try:
+            for label, binary in builds:
+                directory = os.path.join(self.work, f"vitals_starvation_{label}")
+                conf_d = vitals.write_conf_d(os.path.join(directory, "conf.d"),
+                                             starvation.conf_files(self.port(14)))
+                config = vitals.agent_toml(directory, self.port(13), self.plugin_dirs[:1],
+                                           conf_d, "history = 200\n")
+                agent = self.start(procs.Service(f"vitals_starvation_{label}",
+                                                 [binary, "--config", config], self.port(13),
+                                                 "/metrics", log_dir=self.work))
+                try:
+                    time.sleep(10)  # every hung check is in its first or second run
+                    row = starvation.measure(agent, window, since=time.time())
+                finally:
+                    self.stop(agent)
+                row["build"] = label
+                rows.append(row)
+                log(f"  {label}: quick ran {row['quick_runs']} of ~{row['quick_runs_expected']:.0f}"
+                    f", lag p50 {report.ms(row['lag_p50_ms'])} p99 {report.ms(row['lag_p99_ms'])}"
+                    f" max {report.ms(row['lag_max_ms'])} ms, threads up to {row['threads_max']}"
+                    f", /health/live not 200 in {row['live_non_200_share']:.0%} of samples")
+        finally:
+            hole.close()
+        self.results["starvation"] = rows
 
 
 # ---------------------------------------------------------------- helpers

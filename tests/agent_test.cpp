@@ -185,7 +185,8 @@ params = { sleep = "3s" }
 }
 
 TEST_CASE("agent: a run past its timeout is an error at once and does not starve others") {
-    // One worker: without the replacement worker the stuck run would stop every check.
+    // Two places (`workers`): the stuck run holds one, and its thread, until the call
+    // returns; the other check runs on in the second.
     Agent agent{R"([check.stuck]
 plugin = "sleepy"
 interval = "10s"
@@ -197,7 +198,7 @@ plugin = "sleepy"
 interval = "100ms"
 timeout = "2s"
 )",
-                "workers = 1\n"};
+                "workers = 2\n"};
     const auto started = Clock::now();
 
     const auto stuck = wait_until_not_pending(agent.port(), "stuck");

@@ -94,13 +94,6 @@ interval = "200ms"
     CHECK(reply.body.find("vitals_config_load_success 1") != std::string::npos);
 }
 
-/// The value of an unlabelled sample in a Prometheus exposition, or -1.
-double sample_value(const std::string &body, const std::string &name) {
-    const auto at = body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(body.substr(at + name.size() + 2));
-}
-
 TEST_CASE("http api: /metrics carries the schedule lag and the agent's own CPU and memory") {
     Agent agent{R"(
 [check.quick]
@@ -124,6 +117,11 @@ interval = "100ms"
     CHECK(sample_value(body, "vitals_schedule_lag_max_seconds") >= 0);
     CHECK(sample_value(body, "process_cpu_seconds_total") > 0);
     CHECK(sample_value(body, "process_resident_memory_bytes") > 1e6);
+    // The scheduler's pool: the default places, at least the one thread keeping watch.
+    CHECK(sample_value(body, "vitals_scheduler_run_limit{lane=\"checks\"}") == 64);
+    CHECK(sample_value(body, "vitals_scheduler_run_limit{lane=\"probe_reserve\"}") == 4);
+    CHECK(sample_value(body, "vitals_scheduler_threads") >= 1);
+    CHECK(sample_value(body, "vitals_scheduler_waits_total") == 0);
     TempDir dir;
     const auto lint = shell("promtool check metrics < '" + dir.write("m.txt", body).string() + "'");
     INFO(lint.output);

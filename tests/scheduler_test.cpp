@@ -168,15 +168,125 @@ TEST_CASE("scheduler never overlaps a check with itself") {
     CHECK(metric(running.state("busy"), "max_concurrency") == 1);
 }
 
-TEST_CASE("scheduler: one stuck check does not starve the others") {
-    // One worker only: without a replacement for the stuck one nothing else would run.
+TEST_CASE("scheduler: a stuck run holds its place, and another thread runs the others") {
+    // Two places: the stuck run keeps one (its thread is inside the plugin) and the
+    // healthy check runs on the other.
     Running running{{make_check(definition("stuck", "sleepy", "sleep = \"3s\"", 50ms, 100ms)),
                      make_check(definition("healthy", "sleepy", "", 50ms, 1s))},
-                    1};
+                    2};
     REQUIRE(eventually([&] { return running.state("stuck").last.has_value(); }, 2s));
     const auto before = running.runs("healthy");
     CHECK(eventually([&] { return running.runs("healthy") >= before + 5; }, 2s));
     CHECK(running.state("stuck").last->message == "timed out after 100ms");
+    CHECK(running.scheduler.load()->snapshot().running == 1);
+}
+
+TEST_CASE("scheduler: slow runs never hold up a quick check: the pool grows, then shrinks") {
+    // Twelve checks whose runs take a second each, well inside their timeout (a server
+    // that answers late), and a quick one every 20 ms, with the default options. Each
+    // slow run holds a thread: the quick check must not wait for one of them to return.
+    std::vector<std::shared_ptr<Check>> checks;
+    for (int i = 0; i < 12; ++i)
+        checks.push_back(make_check(
+            definition("slow" + std::to_string(i), "sleepy", "sleep = \"1s\"", 50ms, 2s)));
+    checks.push_back(make_check(definition("quick", "sleepy", "", 20ms, 1s)));
+    ResultStore store{Running::infos(checks)};
+    Scheduler scheduler{checks, store, {.max_splay = 0ms}};
+    scheduler.start();
+    const auto quick_runs = [&] {
+        const auto state = store.find("quick");
+        return state && state->last ? metric(*state, "runs") : 0.0;
+    };
+    std::this_thread::sleep_for(200ms); // every slow check is inside its first run
+    const auto before = quick_runs();
+    std::this_thread::sleep_for(600ms); // still inside it: no slow run has returned yet
+    CHECK(store.find("slow0")->last == std::nullopt);
+    // About 30 due; a pool of fixed size would have run none.
+    CHECK(quick_runs() - before >= 10.0 / sanitizer_slowdown);
+    const auto load = scheduler.load()->snapshot();
+    CHECK(load.running >= 12);
+    CHECK(load.threads >= 13);
+    CHECK(load.threads <= load.limit + load.reserve + 1);
+    // Once the slow checks are gone, the threads grown for them leave the pool.
+    for (int i = 0; i < 12; ++i)
+        scheduler.remove("slow" + std::to_string(i));
+    CHECK(eventually([&] { return scheduler.load()->snapshot().threads <= 8; }, 5s));
+    scheduler.stop(5s);
+}
+
+TEST_CASE("scheduler: at `workers` runs, due checks wait for a place and threads stay bounded") {
+    // Six checks that hang past their timeout, two places and no probe reserve: the
+    // stuck runs hold both places, and no thread is added for a third (a pool that
+    // replaced each stuck thread would grow by two every 50 ms).
+    std::vector<std::shared_ptr<Check>> checks;
+    for (int i = 0; i < 6; ++i)
+        checks.push_back(make_check(
+            definition("hung" + std::to_string(i), "sleepy", "sleep = \"1500ms\"", 10ms, 50ms)));
+    ResultStore store{Running::infos(checks)};
+    Scheduler scheduler{checks, store, {.workers = 2, .probe_reserve = 0, .max_splay = 0ms}};
+    scheduler.start();
+    unsigned most_threads = 0, most_running = 0;
+    for (int i = 0; i < 40; ++i) {
+        const auto load = scheduler.load()->snapshot();
+        most_threads = std::max(most_threads, load.threads);
+        most_running = std::max(most_running, load.running);
+        std::this_thread::sleep_for(20ms);
+    }
+    CHECK(most_running == 2);
+    CHECK(most_threads <= 3);
+    const auto load = scheduler.load()->snapshot();
+    CHECK(load.limit == 2);
+    CHECK(load.reserve == 0);
+    // Two ran and timed out; the other four are still waiting for a place.
+    std::size_t ran = 0;
+    for (int i = 0; i < 6; ++i)
+        ran += store.find("hung" + std::to_string(i))->last.has_value() ? 1 : 0;
+    CHECK(ran == 2);
+    // The stuck runs return after 1.5 s; then two of the waiting four take their places.
+    CHECK(eventually([&] { return scheduler.load()->snapshot().waits >= 2; }, 5s));
+    scheduler.stop(5s);
+}
+
+TEST_CASE("scheduler: checks in a probe group keep their schedule while others take every place") {
+    // Two places, both held by slow checks that are always overdue; a check in the
+    // "live" group every 20 ms runs on the probe reserve, on time.
+    std::vector<std::shared_ptr<Check>> checks;
+    for (int i = 0; i < 6; ++i)
+        checks.push_back(make_check(
+            definition("slow" + std::to_string(i), "sleepy", "sleep = \"500ms\"", 10ms, 2s)));
+    auto live = definition("live_check", "sleepy", "", 20ms, 1s);
+    live.groups = {"live"};
+    checks.push_back(make_check(live));
+    Running running{checks, 2};
+    std::this_thread::sleep_for(300ms);
+    const auto before = running.runs("live_check");
+    std::this_thread::sleep_for(1s);
+    // About 50 due; behind the slow ones it would run a handful at best.
+    CHECK(running.runs("live_check") - before >= 25 / sanitizer_slowdown);
+    const auto load = running.scheduler.load()->snapshot();
+    CHECK(load.running == 2);
+    CHECK(load.reserve_running <= 1);
+    CHECK(load.waits > 0);
+}
+
+TEST_CASE("scheduler: a reload's replacement of a check waits for the old one's run to return") {
+    // The old build's run is stuck past its timeout (600 ms of sleep, 100 ms timeout);
+    // a reload replaces the check meanwhile. A check never overlaps itself: the new
+    // one's first run starts only once the old run has returned.
+    auto old_check = make_check(
+        definition("swapped", "sleepy", "sleep = \"600ms\"\nmessage = \"old\"", 1h, 100ms));
+    ResultStore store{{old_check->info()}};
+    Scheduler scheduler{{old_check}, store, {.workers = 4, .max_splay = 0ms}};
+    scheduler.start();
+    REQUIRE(eventually([&] { return store.find("swapped")->last.has_value(); }, 2s));
+    const auto old_run = *store.find("swapped")->last;
+    REQUIRE(old_run.message == "timed out after 100ms");
+    scheduler.remove("swapped");
+    scheduler.add(make_check(definition("swapped", "sleepy", "message = \"new\"", 1h, 1s)));
+    REQUIRE(eventually([&] { return store.find("swapped")->last->message == "new"; }, 3s));
+    const auto new_run = *store.find("swapped")->last;
+    CHECK(new_run.started - old_run.started >= 600ms);
+    scheduler.stop(5s);
 }
 
 TEST_CASE("scheduler: a stuck check is not run again until its run returns") {

@@ -76,6 +76,7 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
                                              Scheduler::Options{.workers = agent.workers});
     status_.update([&](AgentFacts &facts) {
         facts.schedule_lag = scheduler_->lag();
+        facts.scheduler_load = scheduler_->load();
         facts.process_usage = read_process_usage;
     });
 }

@@ -1,6 +1,8 @@
 // The validated shape of agent.toml and conf.d/*.toml. SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -83,7 +85,8 @@ struct AgentSettings {
     ListenAddress listen;
     std::vector<std::filesystem::path> plugin_dirs;
     std::filesystem::path conf_d;
-    unsigned workers = 4;
+    /// Check runs at once, stuck ones included; probe checks have 4 more (Scheduler).
+    unsigned workers = 64;
     std::string log_level = "info";
     HttpSettings http;
     TlsSettings tls;
@@ -122,6 +125,20 @@ struct CheckDefinition {
     SourceLocation plugin_where;  ///< its `plugin` key
     SourceLocation depends_where; ///< its `depends_on` key
 };
+
+/// The groups the Kubernetes probe routes answer for (/health/live, /ready, /startup).
+inline constexpr std::array<std::string_view, 3> probe_groups{"live", "ready", "startup"};
+
+inline bool is_probe_group(std::string_view group) {
+    return std::find(probe_groups.begin(), probe_groups.end(), group) != probe_groups.end();
+}
+
+/// A check a probe answers for: the scheduler keeps places for these that no other check
+/// can take, so a probe never fails because unrelated checks hang.
+inline bool in_probe_group(const CheckDefinition &check) {
+    return std::any_of(check.groups.begin(), check.groups.end(),
+                       [](const std::string &group) { return is_probe_group(group); });
+}
 
 struct Configuration {
     AgentSettings agent;

@@ -19,7 +19,6 @@
 namespace vitals {
 namespace {
 
-constexpr std::array<const char *, 3> probe_groups{"live", "ready", "startup"};
 constexpr std::array<const char *, 8> builtin_paths{"/",
                                                     "/health",
                                                     "/health/live",
@@ -41,10 +40,6 @@ struct Selection {
                std::find(names.begin(), names.end(), info.name) != names.end();
     }
 };
-
-bool is_probe_group(std::string_view group) {
-    return std::find(probe_groups.begin(), probe_groups.end(), group) != probe_groups.end();
-}
 
 /// Constant time in the token's length, so response timing leaks nothing about it.
 bool same_token(std::string_view given, std::string_view expected) {
@@ -173,16 +168,16 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentS
                               const HttpRequest &request, const Captures &) {
         return all.aggregate(request);
     });
-    for (const char *group : probe_groups) {
+    for (const std::string_view group : probe_groups) {
         // The probe groups answer even with no member: an empty group is healthy.
         router.get(
-            std::string{"/health/"} + group,
+            fmt::format("/health/{}", group),
             [members = Answerer{results,
                                 native,
                                 codes,
-                                {{group}, {}},
-                                {&agent, std::string_view{group} == "ready", false}}](
-                const HttpRequest &request, const Captures &) {
+                                {{std::string{group}}, {}},
+                                {&agent, group == "ready", false}}](const HttpRequest &request,
+                                                                    const Captures &) {
                 return members.aggregate(request);
             },
             Scope::probe);

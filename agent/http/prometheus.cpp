@@ -9,6 +9,7 @@
 
 #include "results/verdict.hpp"
 #include "scheduler/schedule_lag.hpp"
+#include "scheduler/scheduler_load.hpp"
 
 namespace vitals {
 namespace {
@@ -171,6 +172,25 @@ void agent(Exposition &out, const AgentFacts &facts) {
                static_cast<double>(facts.config_reload_failures));
 }
 
+/// Whether the scheduler has places for every run that is due: when `running` stays at
+/// `limit` and waits grow, checks start late because others hold every place.
+void scheduler_pool(Exposition &out, const SchedulerLoad::Snapshot &load) {
+    out.family("vitals_scheduler_run_limit", "gauge",
+               "Runs that may be in flight at once, by lane: `workers` for every check, "
+               "and the reserve only checks in a probe group may use.");
+    out.sample("vitals_scheduler_run_limit", "lane=\"checks\"", load.limit);
+    out.sample("vitals_scheduler_run_limit", "lane=\"probe_reserve\"", load.reserve);
+    out.family("vitals_scheduler_runs_in_flight", "gauge",
+               "Runs in flight by lane, those past their timeout included.");
+    out.sample("vitals_scheduler_runs_in_flight", "lane=\"checks\"", load.running);
+    out.sample("vitals_scheduler_runs_in_flight", "lane=\"probe_reserve\"", load.reserve_running);
+    out.family("vitals_scheduler_threads", "gauge", "Threads of the scheduler's pool.");
+    out.sample("vitals_scheduler_threads", "", load.threads);
+    out.family("vitals_scheduler_waits_total", "counter",
+               "Runs that were due while every place of their lane was taken.");
+    out.sample("vitals_scheduler_waits_total", "", static_cast<double>(load.waits));
+}
+
 /// How the agent itself is doing: the scheduler's lag, and the process's CPU
 /// and memory under the names every Prometheus client library uses.
 void self_usage(Exposition &out, const AgentFacts &facts) {
@@ -190,6 +210,7 @@ void self_usage(Exposition &out, const AgentFacts &facts) {
                    "The largest schedule lag of the runs in about the last minute.");
         out.sample("vitals_schedule_lag_max_seconds", "", lag.recent_max_seconds);
     }
+    if (facts.scheduler_load) scheduler_pool(out, facts.scheduler_load->snapshot());
     if (const auto usage = facts.process_usage ? facts.process_usage() : std::nullopt) {
         out.family("process_cpu_seconds_total", "counter",
                    "Total user and system CPU time spent in seconds.");

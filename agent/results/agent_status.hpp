@@ -18,6 +18,7 @@
 namespace vitals {
 
 class ScheduleLag;
+class SchedulerLoad;
 
 struct AgentFacts {
     std::string version;
@@ -34,6 +35,8 @@ struct AgentFacts {
     bool draining = false; ///< SIGTERM received: readiness answers 503
     /// The running scheduler's lag record, shown at /metrics; null before it starts.
     std::shared_ptr<const ScheduleLag> schedule_lag;
+    /// How busy the running scheduler's pool is, likewise.
+    std::shared_ptr<const SchedulerLoad> scheduler_load;
     /// Reads the agent's CPU time and RSS for /metrics; null leaves them out
     /// (the running agent sets read_process_usage; fixed-state tests do not).
     std::optional<ProcessUsage> (*process_usage)() = nullptr;

@@ -9,10 +9,12 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/log.hpp"
 #include "results/verdict.hpp"
@@ -30,10 +32,16 @@ struct Scheduler::State {
         std::chrono::system_clock::time_point started_at{};
         bool in_flight = false; ///< running; not in the plan
         bool running = false;
-        bool timed_out = false; ///< its worker has been replaced; its result will be dropped
-        bool removed = false;   ///< gone from the configuration; freed once idle
-        bool spread = false;    ///< past its first run: on its own phase of the interval
+        bool timed_out = false;  ///< recorded as timed out; its late result will be dropped
+        bool removed = false;    ///< gone from the configuration; freed once idle
+        bool spread = false;     ///< past its first run: on its own phase of the interval
+        bool probe = false;      ///< in a probe group: planned in probe_plan, may use the reserve
+        bool on_reserve = false; ///< its run holds a place of the probe reserve
+        /// A reload's replacement for a check whose run is still in flight: planned once
+        /// that run returns, so the two never overlap.
+        bool waiting = false;
         Duration last_run = Duration::max(); ///< how long its last run took; max: unknown
+        SteadyClock::time_point run_start{}; ///< of the run in flight, for the warning
     };
     /// An idle worker keeping watch: asleep until `until` (max: until recalled).
     struct Watch {
@@ -49,7 +57,8 @@ struct Scheduler::State {
     // entries; a slot is reused only once nothing refers to it any more.
     std::deque<Slot> slots;
     std::vector<std::size_t> free_slots;
-    RunPlan plan;
+    RunPlan plan;       ///< checks outside the probe groups
+    RunPlan probe_plan; ///< checks in live, ready or startup
     ResultStore *results = nullptr;
     std::shared_ptr<ScheduleLag> lag = std::make_shared<ScheduleLag>();
     std::mt19937_64 random{std::random_device{}()};
@@ -63,10 +72,19 @@ struct Scheduler::State {
     std::vector<Watch *> watching;
     /// Workers awake and about to keep watch: new threads and recalled watchers.
     std::size_t arriving = 0;
-    /// Workers inside a plugin whose run has not timed out, at most `limit`; the
-    /// pool has one thread more, so someone is always free to watch the deadlines.
+    /// Runs in flight, stuck ones included, holding one of `limit` places (`workers`),
+    /// and those holding one of the probe reserve's `reserve` places. The pool has at
+    /// most one thread more than places, so someone is always free to watch deadlines.
     unsigned busy = 0;
     unsigned limit = 1;
+    unsigned reserve_busy = 0;
+    unsigned reserve = 0;
+    unsigned max_threads = 2;
+    unsigned kept_threads = 2; ///< the pool shrinks back to this many once runs are quick
+    std::shared_ptr<SchedulerLoad> load;
+    /// Runs that waited for a place since the last warning, and when that was.
+    std::uint64_t unreported_waits = 0;
+    std::optional<SteadyClock::time_point> last_warning;
     std::vector<SteadyClock::time_point> times; ///< scratch for unwatched(), kept to reuse
     unsigned workers = 0;                       ///< live worker threads, stuck ones included
     /// Worker threads not yet joined, by number; the numbers of those that have left
@@ -95,20 +113,54 @@ using TimePoint = SteadyClock::time_point;
 constexpr Duration quick_run = std::chrono::microseconds{200};
 /// How soon another worker must wake anyway for this one to keep a batch.
 constexpr Duration batch_grace = std::chrono::milliseconds{5};
+/// How often at most the pool's limit is reported in the log.
+constexpr Duration warning_interval = std::chrono::minutes{1};
+/// How many of the longest runs that warning names.
+constexpr std::size_t runs_named = 5;
+
+/// Whether a run of a check in (`probe`) or outside the probe groups may start now.
+bool can_start(const State &state, bool probe) {
+    return state.busy < state.limit || (probe && state.reserve_busy < state.reserve);
+}
+
+RunPlan &plan_of(State &state, const State::Slot &slot) {
+    return slot.probe ? state.probe_plan : state.plan;
+}
+
+/// Call with the state's mutex held, after the pool's counts changed.
+void publish_load(const State &state) {
+    state.load->set_running(state.busy, state.reserve_busy);
+    state.load->set_threads(state.workers);
+}
+
+/// A probe check takes a place of the reserve first, leaving the shared places to the
+/// others. Call with the state's mutex held, when can_start() said yes.
+void take_place(State &state, State::Slot &slot) {
+    slot.on_reserve = slot.probe && state.reserve_busy < state.reserve;
+    ++(slot.on_reserve ? state.reserve_busy : state.busy);
+    publish_load(state);
+}
+
+void give_place(State &state, State::Slot &slot) {
+    --(slot.on_reserve ? state.reserve_busy : state.busy);
+    slot.on_reserve = false;
+    publish_load(state);
+}
 
 /// The earliest time someone must be awake at that no idle worker watches, passing
 /// over the first `skip` such times (arriving workers will take them), if any.
-/// Due times count only while a run may start, and not those up to `kept` (the
-/// caller runs them). Deadlines always count. Call with the state's mutex held.
+/// Due times count only while a run of their plan may start, and not those up to
+/// `kept` (the caller runs them). Deadlines always count. Call with the state's mutex
+/// held.
 std::optional<TimePoint> unwatched(State &state, std::size_t skip,
                                    TimePoint kept = TimePoint::min()) {
     auto &times = state.times;
     times.clear();
-    // The answer is among the first watching + skip + 1 due times after `kept`, or
-    // a deadline.
-    if (state.busy < state.limit) {
-        state.plan.earliest(state.watching.size() + skip + 1, times, kept);
-    }
+    // The answer is among the first watching + skip + 1 due times after `kept` of
+    // either plan, or a deadline.
+    const std::size_t wanted = state.watching.size() + skip + 1;
+    if (can_start(state, false)) state.plan.earliest(wanted, times, kept);
+    if (can_start(state, true)) state.probe_plan.earliest(wanted, times, kept);
     for (const std::size_t id : state.running) {
         const State::Slot &slot = state.slots[id];
         if (!slot.timed_out && !slot.removed) times.push_back(slot.deadline);
@@ -141,6 +193,17 @@ void share_watch(State &state, TimePoint kept = TimePoint::min()) {
     watch.recalled = true;
     ++state.arriving;
     watch.wake.notify_one();
+}
+
+/// Whether an idle worker the pool grew for slow runs may leave it: only while another
+/// idle one watches a time no later than the earliest one left unwatched (arriving
+/// workers aside). That one wakes first and, turning to a run, recalls or grows the
+/// pool to cover what comes next. Call with the state's mutex held.
+bool may_leave(State &state) {
+    if (state.workers <= state.kept_threads || state.watching.empty()) return false;
+    const auto gap = unwatched(state, state.arriving);
+    return !gap || std::any_of(state.watching.begin(), state.watching.end(),
+                               [&](const State::Watch *watch) { return watch->until <= *gap; });
 }
 
 /// Call with the state's mutex held: sleeps until the earliest time nobody else
@@ -187,7 +250,7 @@ CheckResult run_or_skip(Check &check, const ResultStore &results,
     return check.run(deadline);
 }
 
-/// Call with the state's mutex held, once nothing refers to the slot: neither the
+/// Call with the state's mutex held, once nothing refers to the slot: neither a
 /// plan nor a run.
 void free_slot(State &state, std::size_t index) {
     state.slots[index] = State::Slot{};
@@ -195,36 +258,112 @@ void free_slot(State &state, std::size_t index) {
     state.free_slots.push_back(index);
 }
 
-/// The index of the check to start now, if one is due and a run may start (checks a
-/// reload removed are passed over). Call with the state's mutex held.
+/// The index of the check to start now, if one is due and may start: checks in the
+/// probe groups first, as they may use the reserve (checks a reload removed are
+/// passed over). Call with the state's mutex held.
 std::optional<std::size_t> take_due(State &state, TimePoint now) {
-    if (state.busy >= state.limit) return std::nullopt;
-    while (const auto due = state.plan.take_due(now)) {
-        State::Slot &slot = state.slots[due->check];
-        if (slot.removed) {
-            free_slot(state, due->check); // removed by a reload while it waited
-            continue;
+    for (const bool probe : {true, false}) {
+        if (!can_start(state, probe)) continue;
+        RunPlan &plan = probe ? state.probe_plan : state.plan;
+        while (const auto due = plan.take_due(now)) {
+            State::Slot &slot = state.slots[due->check];
+            if (slot.removed) {
+                free_slot(state, due->check); // removed by a reload while it waited
+                continue;
+            }
+            slot.due = due->due;
+            return due->check;
         }
-        slot.due = due->due;
-        return due->check;
     }
     return std::nullopt;
 }
 
+/// Plans the first run of a check at `due` (on its grid), unless it replaces a check of
+/// the same name whose run is still in flight: then it waits for that run to return.
+/// Call with the state's mutex held.
+void plan_first_run(State &state, std::size_t id, TimePoint due) {
+    State::Slot &slot = state.slots[id];
+    const std::string &name = slot.check->name();
+    slot.waiting = std::any_of(state.slots.begin(), state.slots.end(), [&](const State::Slot &s) {
+        return s.removed && s.in_flight && s.check && s.check->name() == name;
+    });
+    if (!slot.waiting)
+        plan_of(state, slot).add(id, RunPlan::on_grid(due, slot.check->definition().interval));
+}
+
+/// After the run of a removed check returned: its replacement, if a reload made one,
+/// runs now. Call with the state's mutex held.
+void release_successor(State &state, const std::string &name, TimePoint now) {
+    for (std::size_t id = 0; id < state.slots.size(); ++id) {
+        State::Slot &slot = state.slots[id];
+        if (!slot.waiting || slot.removed || slot.check->name() != name) continue;
+        slot.waiting = false;
+        plan_of(state, slot).add(id, RunPlan::on_grid(now, slot.check->definition().interval));
+        share_watch(state);
+        return;
+    }
+}
+
+/// "a (12.3s), b (2.9s)": the runs in flight longest, those that hold the places.
+std::string longest_runs(const State &state, TimePoint now) {
+    std::vector<const State::Slot *> runs;
+    for (const std::size_t id : state.running)
+        if (state.slots[id].check) runs.push_back(&state.slots[id]);
+    const auto shown = std::min(runs.size(), runs_named);
+    std::partial_sort(runs.begin(), runs.begin() + static_cast<std::ptrdiff_t>(shown), runs.end(),
+                      [](const auto *a, const auto *b) { return a->run_start < b->run_start; });
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < shown; ++i)
+        names.push_back(fmt::format("{} ({})", runs[i]->check->name(),
+                                    format_duration(now - runs[i]->run_start)));
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
+/// Call with the state's mutex held, when a run gave back a place of a lane that was
+/// full: if a check is overdue that could have used it, it waited for a place. Counts
+/// it, and says so in the log once a minute at most.
+void note_wait(State &state, bool reserve_lane, TimePoint now) {
+    const auto overdue = [&](const RunPlan &plan) {
+        const auto next = plan.next_due();
+        return next && *next <= now;
+    };
+    if (!overdue(state.probe_plan) && (reserve_lane || !overdue(state.plan))) return;
+    state.load->count_wait();
+    ++state.unreported_waits;
+    if (state.last_warning && now - *state.last_warning < warning_interval) return;
+    const std::string longest = longest_runs(state, now);
+    log(LogLevel::warning, "scheduler",
+        "all {} places for runs are taken ({} more for probe checks): {} run(s) waited for one "
+        "since the last warning{}. Raise `workers` in agent.toml, or shorten or isolate the "
+        "slow checks",
+        state.limit, state.reserve, state.unreported_waits,
+        longest.empty() ? "" : "; the longest runs: " + longest);
+    state.unreported_waits = 0;
+    state.last_warning = now;
+}
+
+void spawn_worker(const std::shared_ptr<State> &state);
+
 /// Runs a due check on the calling worker, unlocked while in the plugin, and plans
-/// its next run. Returns false when the run timed out: a new worker has taken
-/// this one's place, and this thread is to leave the pool.
-bool run_due(State &state, std::unique_lock<std::mutex> &lock, std::size_t index) {
+/// its next run.
+void run_due(const std::shared_ptr<State> &shared, std::unique_lock<std::mutex> &lock,
+             std::size_t index) {
+    State &state = *shared;
     State::Slot &slot = state.slots[index];
     slot.in_flight = true;
     slot.timed_out = false;
     slot.running = true;
-    ++state.busy;
+    take_place(state, slot);
     const auto started = SteadyClock::now();
     state.lag->record(started - slot.due, started);
+    slot.run_start = started;
     slot.deadline = started + slot.check->definition().timeout;
     slot.started_at = std::chrono::system_clock::now();
     state.running.push_back(index);
+    // Whoever wakes next must not wait for this run: with no idle worker left, the
+    // pool grows one (up to its limit), which watches what comes next.
+    if (state.watching.empty() && state.arriving == 0 && state.workers < state.max_threads)
+        spawn_worker(shared);
     // This worker watches nothing while it runs. Checks due with this one (on the
     // same step of the grid) wait for it and run next on this worker, one wake-up
     // for the lot, if it has been quick, and if another worker wakes soon anyway to
@@ -243,30 +382,34 @@ bool run_due(State &state, std::unique_lock<std::mutex> &lock, std::size_t index
     CheckResult result = run_or_skip(*check, *state.results, deadline);
     lock.lock();
 
-    slot.last_run = SteadyClock::now() - started;
+    const auto now = SteadyClock::now();
+    slot.last_run = now - started;
     std::erase(state.running, index);
     slot.running = false;
     slot.in_flight = false;
     slot.deadline = TimePoint::max();
-    const bool replaced = slot.timed_out;
-    if (!replaced) --state.busy; // a timed-out run was counted out at its timeout
+    const bool reserve_lane = slot.on_reserve;
+    const bool lane_was_full =
+        reserve_lane ? state.reserve_busy == state.reserve : state.busy == state.limit;
+    give_place(state, slot);
     if (slot.removed) {
-        free_slot(state, index); // a reload took it away while it ran: drop its result
+        // A reload took it away while it ran: drop its result, and let a replacement go.
+        free_slot(state, index);
+        release_successor(state, check->name(), now);
     } else if (!state.stopping) {
-        if (replaced)
+        if (slot.timed_out)
             log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
                 check->name(), to_string(result.status));
         else
             state.results->record(check->name(), std::move(result));
         const Duration interval = check->definition().interval;
-        const auto now = SteadyClock::now();
         const auto next =
             slot.spread ? RunPlan::next_due_after(slot.due, interval, now)
                         : RunPlan::spread_due(slot.due, interval, state.unit(state.random), now);
         slot.spread = true;
-        state.plan.add(index, next);
+        plan_of(state, slot).add(index, next);
     }
-    return !replaced;
+    if (lane_was_full && !state.stopping) note_wait(state, reserve_lane, now);
 }
 
 /// The threads that have left the pool, out of `threads`, to be joined. They are past
@@ -285,16 +428,23 @@ void worker_loop(std::shared_ptr<State> state, std::uint64_t number);
 
 /// Call with the state's mutex held.
 void spawn_worker(const std::shared_ptr<State> &state) {
-    // A worker replaced after a timeout leaves when its plugin call returns: join it
-    // here, so such threads do not pile up unjoined.
+    // Threads that left the pool are joined here, so they do not pile up unjoined.
     for (auto &thread : take_exited(*state))
         thread.join();
-    ++state->workers;
-    ++state->arriving; // until it keeps watch
     // Each worker owns a reference to the state, so nothing it touches goes away
     // under it, even when stop() has to leave it stuck in a plugin.
-    const auto number = state->next_thread++;
-    state->threads.emplace(number, std::thread{worker_loop, state, number});
+    const auto number = state->next_thread;
+    try {
+        state->threads.emplace(number, std::thread{worker_loop, state, number});
+    } catch (const std::system_error &e) {
+        // Out of threads (RLIMIT_NPROC, memory): the pool carries on with what it has.
+        log(LogLevel::error, "scheduler", "cannot start a worker thread: {}", e.what());
+        return;
+    }
+    ++state->next_thread;
+    ++state->workers;
+    ++state->arriving; // until it keeps watch
+    publish_load(*state);
 }
 
 void record_timeout(State &state, State::Slot &slot) {
@@ -309,15 +459,13 @@ void record_timeout(State &state, State::Slot &slot) {
     state.results->record(slot.check->name(), std::move(result));
 }
 
-/// Records every run past its deadline as timed out, and puts a new worker in the
-/// place of each stuck one. Call with the state's mutex held.
-void enforce_timeouts(const std::shared_ptr<State> &state, TimePoint now) {
-    for (const std::size_t id : state->running) {
-        State::Slot &slot = state->slots[id];
+/// Records every run past its deadline as timed out. Its thread stays in the plugin,
+/// holding its place, until the call returns. Call with the state's mutex held.
+void enforce_timeouts(State &state, TimePoint now) {
+    for (const std::size_t id : state.running) {
+        State::Slot &slot = state.slots[id];
         if (slot.timed_out || slot.removed || slot.deadline > now) continue;
-        record_timeout(*state, slot);
-        --state->busy;
-        spawn_worker(state);
+        record_timeout(state, slot);
     }
 }
 
@@ -330,6 +478,7 @@ void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
         ~Leave() {
             --state.workers;
             state.exited.push_back(number);
+            publish_load(state);
             state.runs_changed.notify_all();
         }
     } leave{*state, number};
@@ -337,13 +486,14 @@ void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
     State::Watch watch;
     while (!state->stopping) {
         const auto now = SteadyClock::now();
-        enforce_timeouts(state, now);
+        enforce_timeouts(*state, now);
         // Whatever is due is run by whoever is awake: the worker that watched
         // for it, or one just back from a run.
         if (const auto due = take_due(*state, now)) {
-            if (!run_due(*state, lock, *due)) return; // replaced after a timeout
+            run_due(state, lock, *due);
             continue;
         }
+        if (may_leave(*state)) return;
         keep_watch(*state, lock, watch);
     }
 }
@@ -360,10 +510,10 @@ void add_locked(State &state, std::shared_ptr<Check> check, Duration max_splay) 
         id = state.free_slots.back();
         state.free_slots.pop_back();
     }
+    const bool probe = in_probe_group(check->definition());
     state.slots[id] = State::Slot{std::move(check)};
-    const auto interval = state.slots[id].check->definition().interval;
-    state.plan.add(id,
-                   RunPlan::on_grid(SteadyClock::now() + Duration{splay(state.random)}, interval));
+    state.slots[id].probe = probe;
+    plan_first_run(state, id, SteadyClock::now() + Duration{splay(state.random)});
 }
 
 } // namespace
@@ -372,6 +522,13 @@ Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &re
                      Options options)
     : state_(std::make_shared<State>()), initial_(std::move(checks)), options_(options) {
     state_->results = &results;
+    state_->limit = std::max(options_.workers, 1U);
+    state_->reserve = options_.probe_reserve;
+    state_->max_threads = state_->limit + state_->reserve + 1;
+    // One more than may run at once: that one keeps watch over the deadlines. More
+    // come when runs are slow (see run_due).
+    state_->kept_threads = std::min(state_->limit, base_threads) + 1;
+    state_->load = std::make_shared<SchedulerLoad>(state_->limit, state_->reserve);
 }
 
 Scheduler::~Scheduler() {
@@ -379,16 +536,12 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::start() {
-    {
-        const std::lock_guard lock{state_->mutex};
-        for (auto &check : initial_)
-            add_locked(*state_, std::move(check), options_.max_splay);
-        initial_.clear();
-        state_->limit = options_.workers;
-        // One more than may run at once: that one keeps watch over the deadlines.
-        for (unsigned i = 0; i <= options_.workers; ++i)
-            spawn_worker(state_);
-    }
+    const std::lock_guard lock{state_->mutex};
+    for (auto &check : initial_)
+        add_locked(*state_, std::move(check), options_.max_splay);
+    initial_.clear();
+    for (unsigned i = 0; i < state_->kept_threads; ++i)
+        spawn_worker(state_);
 }
 
 void Scheduler::add(std::shared_ptr<Check> check) {
@@ -399,18 +552,27 @@ void Scheduler::add(std::shared_ptr<Check> check) {
 
 void Scheduler::remove(const std::string &name) {
     const std::lock_guard lock{state_->mutex};
-    for (State::Slot &slot : state_->slots) {
+    for (std::size_t id = 0; id < state_->slots.size(); ++id) {
+        State::Slot &slot = state_->slots[id];
         if (slot.removed || slot.check->name() != name) continue;
-        // Freed by its worker when the run returns, or when its plan entry comes up;
-        // the check itself goes now.
         slot.removed = true;
-        slot.check.reset();
+        if (slot.waiting) {
+            free_slot(*state_, id); // a replacement that never ran: in no plan, no run
+        } else if (!slot.in_flight) {
+            // Freed when its plan entry comes up; the check itself goes now. One in
+            // flight keeps it until the run returns, so a replacement can find it by name.
+            slot.check.reset();
+        }
         return;
     }
 }
 
 std::shared_ptr<const ScheduleLag> Scheduler::lag() const {
     return state_->lag;
+}
+
+std::shared_ptr<const SchedulerLoad> Scheduler::load() const {
+    return state_->load;
 }
 
 void Scheduler::stop(Duration grace) {

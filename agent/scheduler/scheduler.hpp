@@ -9,18 +9,25 @@
 #include "core/duration.hpp"
 #include "results/result_store.hpp"
 #include "scheduler/schedule_lag.hpp"
+#include "scheduler/scheduler_load.hpp"
 
 namespace vitals {
 
-/// A fixed pool of workers keeps a RunPlan: idle workers keep watch over the
-/// earliest due times, and the one that wakes for a check runs it, and the
-/// other quick checks due on the same step of the grid (RunPlan::on_grid) with
-/// it. Guarantees:
-///  - a check never overlaps itself (it is back in the plan only once its
-///    run has returned);
-///  - a run past its timeout is recorded at once as an error, and a new
-///    worker takes the stuck one's place, so a hung plugin cannot starve the
-///    others (the stuck thread leaves the pool when its run finally returns);
+/// A pool of workers keeps a RunPlan: idle workers keep watch over the earliest due
+/// times, and the one that wakes for a check runs it, and the other quick checks due on
+/// the same step of the grid (RunPlan::on_grid) with it. Guarantees:
+///  - a check never overlaps itself (it is back in the plan only once its run has
+///    returned, and a reload's replacement of it waits for that too);
+///  - a run past its timeout is recorded at once as an error; its thread stays inside
+///    the plugin, holding its place, until the call returns;
+///  - a check's start never waits for a thread held by a slow or stuck run: the pool
+///    grows a thread for it, up to `workers` runs at once (stuck ones included), and
+///    shrinks back when they end. Past that limit due checks wait for a place, each
+///    such wait is counted (SchedulerLoad), and a warning (once a minute at most)
+///    names the longest runs holding the places;
+///  - checks in a probe group (live, ready, startup) have `probe_reserve` places of
+///    their own on top, which no other check can take: checks outside them never
+///    starve a probe. So the pool has at most workers + probe_reserve + 1 threads;
 ///  - first runs come after a random splay of up to max_splay, so results are
 ///    there soon after start; second runs at a random point of the interval, so
 ///    checks that started together spread out instead of firing together forever;
@@ -30,9 +37,14 @@ namespace vitals {
 class Scheduler {
 public:
     struct Options {
-        unsigned workers = 4; ///< runs at once; the pool has one thread more, to keep watch
+        /// Runs at once outside the probe reserve, stuck ones included.
+        unsigned workers = 64;
+        /// Further runs at once that only checks in a probe group may use.
+        unsigned probe_reserve = 4;
         Duration max_splay = std::chrono::seconds{1};
     };
+    /// Threads kept while idle: enough for quick checks to share out the due times.
+    static constexpr unsigned base_threads = 4;
 
     /// `results` must outlive stop() (no worker touches it afterwards).
     Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options);
@@ -50,6 +62,8 @@ public:
     void stop(Duration grace = std::chrono::seconds{5});
     /// How late runs start, recorded as each run begins; outlives the scheduler.
     std::shared_ptr<const ScheduleLag> lag() const;
+    /// How busy the pool is; outlives the scheduler.
+    std::shared_ptr<const SchedulerLoad> load() const;
 
     struct State;
 

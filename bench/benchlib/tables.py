@@ -8,7 +8,7 @@ def render(results):
     parts = [machine(results)]
     for key, section in (("footprint", footprint), ("throughput", throughput),
                          ("crowding", crowding), ("decoupling", decoupling), ("scale", scale),
-                         ("exec", exec_cost)):
+                         ("exec", exec_cost), ("starvation", starvation)):
         if key in results:
             parts.append(section(results))
     parts.append(targets(results))
@@ -131,6 +131,21 @@ def exec_cost(results):
         "per CPU-second."])
 
 
+def starvation(results):
+    body = [[r["build"], f"{r['quick_runs']} of {r['quick_runs_expected']:.0f}",
+             ms(r["lag_p50_ms"]), ms(r["lag_p99_ms"]), ms(r["lag_max_ms"]),
+             num(r["threads_max"]), f"{r['live_non_200_share']:.0%}"]
+            for r in results["starvation"]]
+    return "\n\n".join([
+        "### 7. A quick check while 300 hang (uptime every 1 s in `live`; 300 `http` checks "
+        "every 5 s, timeout 3 s, against a port that accepts and never answers; default "
+        "`workers`)",
+        table(["build", "quick check's runs", "lag p50 ms", "lag p99 ms", "lag max ms",
+               "agent threads, max", "/health/live not 200"], body),
+        "Lag: how much later than one interval after the run before each run of the quick "
+        "check started, from its `?history`."])
+
+
 def footprint(results):
     rows = results["footprint"]
     startup = results.get("startup_ms", {})
@@ -190,6 +205,11 @@ def targets(results):
         add("10,000 checks: schedule lag p99", f"{ms(r['lag_p99_ms'])} ms", "≤ 5 ms",
             r["lag_p99_ms"] is not None and r["lag_p99_ms"] <= 5)
         add("10,000 checks: RSS", f"{mb(r['rss_bytes'])} MB", "≤ 64 MB", r["rss_bytes"] <= 64e6)
+    for r in results.get("starvation", []):
+        if r["build"] != "after":
+            continue
+        add("quick check's lag p99 while 300 checks hang", f"{ms(r['lag_p99_ms'])} ms",
+            "≤ 50 ms", r["lag_p99_ms"] is not None and r["lag_p99_ms"] <= 50)
     idle = results.get("footprint", {}).get("vitals_default")
     if idle:
         add("idle RSS, default conf.d", f"{mb(idle['rss_bytes'])} MB", "≤ 8 MB",

@@ -78,7 +78,9 @@ TEST_CASE("an isolated plugin that hangs for ever is killed at its timeout") {
 }
 
 TEST_CASE("in process, a hung call holds its thread but the others stay on time") {
-    // Three hung checks on a pool of two: each timeout replaces its stuck thread.
+    // Three hung checks, in the live group as the healthy ones are: each holds its place
+    // (of the probe reserve first, then of the two `workers`) and its thread, stuck, and
+    // the healthy checks run in the places left.
     std::string checks{healthy_checks};
     for (const char *name : {"hung1", "hung2", "hung3"})
         checks += fault_check(

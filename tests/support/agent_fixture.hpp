@@ -68,6 +68,14 @@ private:
 
 // ---------------------------------------------------------------- JSON and HTTP
 
+/// The value of a sample in a Prometheus exposition, named with its labels as written
+/// (`name{label="x"}`), or -1 if there is none.
+inline double sample_value(const std::string &body, const std::string &name) {
+    const auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(body.substr(at + name.size() + 2));
+}
+
 inline Object::Ptr parse(const std::string &body) {
     Poco::JSON::Parser parser;
     return parser.parse(body).extract<Object::Ptr>();
