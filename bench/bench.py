@@ -74,6 +74,9 @@ def parse_args(argv):
     args.duration = args.duration or (2 if args.quick else 5)
     args.window = args.window or (10 if args.quick else 60)
     args.scale = [int(n) for n in args.scale.split(",") if n.strip()]
+    args.build_dir = os.path.abspath(args.build_dir)
+    if args.before_build:
+        args.before_build = os.path.abspath(args.before_build)
     if args.quick:
         args.scale = [min(n, 1000) for n in args.scale]
     return args
@@ -403,20 +406,23 @@ class Bench:
 
     def starvation(self):
         window = max(self.args.window // 2, 10)
-        builds = [("after", self.vitalsd)]
+        builds = [("after", self.args.build_dir)]
         if self.args.before_build:
-            builds.insert(0, ("before", os.path.join(self.args.before_build, "agent", "vitalsd")))
+            builds.insert(0, ("before", self.args.before_build))
         log(f"scenario 7: a 1 s live check beside {starvation.HUNG_CHECKS} http checks that "
             f"hang, {window} s window")
         hole = starvation.BlackHole(self.port(14))
         rows = []
         try:
-            for label, binary in builds:
+            for label, build in builds:
+                binary = os.path.join(build, "agent", "vitalsd")
                 directory = os.path.join(self.work, f"vitals_starvation_{label}")
                 conf_d = vitals.write_conf_d(os.path.join(directory, "conf.d"),
                                              starvation.conf_files(self.port(14)))
-                config = vitals.agent_toml(directory, self.port(13), self.plugin_dirs[:1],
-                                           conf_d, "history = 200\n")
+                # Each build with its own plugins: the http plugin's threads count too.
+                config = vitals.agent_toml(directory, self.port(13),
+                                           [os.path.join(build, "plugins")], conf_d,
+                                           "history = 200\n")
                 agent = self.start(procs.Service(f"vitals_starvation_{label}",
                                                  [binary, "--config", config], self.port(13),
                                                  "/metrics", log_dir=self.work))

@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 
 from . import load, procs
@@ -78,10 +79,32 @@ def _parse(text):
 
 def quick_starts(port):
     """The quick check's recent run start times (Unix seconds), oldest first."""
-    with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/health/checks/quick?history", timeout=10) as reply:
-        body = json.loads(reply.read())
+    url = f"http://127.0.0.1:{port}/health/checks/quick?history"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            body = json.loads(reply.read())
+    except urllib.error.HTTPError as error:  # 503 while it is pending or stale: same body
+        body = json.loads(error.read())
     return sorted(_parse(entry["time"]) for entry in body.get("history", []))
+
+
+def cadence_lags(starts):
+    """How late each run started against the check's steady cadence (a run is due one
+    interval after the one before was due), the most punctual run taken as on time. A
+    gap of more than an interval (a run skipped, the cadence reset) counts in full."""
+    lags, phase = [], None
+    for before, start in zip([None] + starts, starts):
+        if before is not None and start - before >= 2 * QUICK_INTERVAL_S:
+            lags.append(start - before - QUICK_INTERVAL_S)
+            phase = None
+            continue
+        offset = start % QUICK_INTERVAL_S
+        phase = offset if phase is None else phase
+        # Signed, so a run earlier in the interval than the first one is not a wrap.
+        half = QUICK_INTERVAL_S / 2
+        lags.append((offset - phase + half) % QUICK_INTERVAL_S - half)
+    punctual = min(lags, default=0.0)
+    return [lag - punctual for lag in lags]
 
 
 def measure(service, window, since):
@@ -95,8 +118,7 @@ def measure(service, window, since):
             live_failures += 1
         time.sleep(0.5)
     starts = [t for t in quick_starts(service.port) if t >= since]
-    # How much later than its interval each run came after the one before it.
-    lags = [max(b - a - QUICK_INTERVAL_S, 0.0) * 1e3 for a, b in zip(starts, starts[1:])]
+    lags = [lag * 1e3 for lag in cadence_lags(starts)]
     expected = window / QUICK_INTERVAL_S
     return {
         "quick_runs": len(starts),

@@ -142,8 +142,9 @@ def starvation(results):
         "`workers`)",
         table(["build", "quick check's runs", "lag p50 ms", "lag p99 ms", "lag max ms",
                "agent threads, max", "/health/live not 200"], body),
-        "Lag: how much later than one interval after the run before each run of the quick "
-        "check started, from its `?history`."])
+        "Lag: how late each run of the quick check started against its steady cadence "
+        "(the most punctual run taken as on time), from its `?history` (millisecond "
+        "timestamps)."])
 
 
 def footprint(results):
