@@ -11,6 +11,7 @@
 
 #include "checks/host_context.hpp"
 #include "checks/param_values.hpp"
+#include "checks/plugin_text.hpp"
 #include "core/log.hpp"
 
 namespace vitals {
@@ -18,6 +19,8 @@ namespace {
 
 constexpr int param_ok = 0;
 constexpr int param_failed = -1;
+/// A log line is one line, like a result message, but may say more.
+constexpr std::size_t max_log_line_bytes = 16 * 1024;
 
 template <class Body> auto guarded(auto failure, Body &&body) noexcept -> decltype(failure) {
     try {
@@ -86,9 +89,10 @@ void host_log(vitals_context *ctx, int32_t level, const char *message) {
                                : level == VITALS_LOG_INFO    ? LogLevel::info
                                : level == VITALS_LOG_WARNING ? LogLevel::warning
                                                              : LogLevel::error;
-        const std::string text = message ? message : "";
+        // Cleaned as result messages are: ESC sequences and invalid UTF-8 never reach the log.
         log(log_level, "plugin", "{}: {}", ctx ? ctx->check_name : "?",
-            ctx && ctx->secrets ? ctx->secrets->redact(text) : text);
+            clean_plugin_text(message ? message : "", max_log_line_bytes,
+                              ctx ? ctx->secrets.get() : nullptr));
         return 0;
     });
 }

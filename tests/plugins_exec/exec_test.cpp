@@ -483,6 +483,19 @@ TEST_CASE("exec: the command gets a controlled environment, not the agent's") {
     CHECK_FALSE(contains(agent.log(), "s3cr3t-t0ken"));
 }
 
+TEST_CASE("exec: a command's ESC sequences and invalid UTF-8 reach the log only cleaned") {
+    TempDir dir;
+    // The perfdata item is not label=value, so the plugin logs it (at debug) as it skips it.
+    const auto painter = script(dir, "painter.sh", "printf 'OK | \\033[31mred\\377\\n'\n");
+    Agent agent{exec_check("painter", {painter.string()}), "", {"--log-level", "debug"}};
+    CHECK(text(first_result(agent, "painter"), "status") == "ok");
+    REQUIRE(eventually([&] { return contains(agent.log(), "is not label=value"); }));
+    const std::string log = agent.log();
+    CHECK(contains(log, "'[31mred\xEF\xBF\xBD' is not label=value"));
+    CHECK_FALSE(contains(log, "\x1b"));
+    CHECK_FALSE(contains(log, "\xff"));
+}
+
 TEST_CASE("exec: without shell, semicolons, $() and backticks are plain text, with shell = true sh "
           "-c runs them") {
     TempDir dir;

@@ -150,7 +150,10 @@ typedef struct vitals_host_api {
 
     /* ---- 1.0 ---- */
 
-    /* [any call] Log one line, prefixed by the host with the check name. */
+    /* [any call] Log one line, prefixed by the host with the check name.
+     * The host cleans it as it does result messages: line breaks become
+     * spaces, ESC and other control characters go, invalid UTF-8 becomes
+     * U+FFFD, secrets are redacted. */
     void (*log)(vitals_context *ctx, int32_t level, const char *message);
 
     /* [create] 1 if the check sets `key` (or the table gives it a default). */
