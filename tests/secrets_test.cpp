@@ -36,6 +36,19 @@ TEST_CASE("secrets: passwords inside connection strings") {
     CHECK(embedded_credentials("user=app password='with space'") == list{"with space"});
 }
 
+TEST_CASE("secrets: variable names that mean a secret, and their assignments anywhere") {
+    for (const char *name : {"DB_PASS", "MYSQL_PWD", "API_KEY", "aws-secret-access-key",
+                             "PGPASSWORD", "GITHUB_TOKEN", "X_AUTH", "ssh.passphrase"})
+        CHECK_MESSAGE(is_secret_variable(name), name);
+    for (const char *name : {"PATH", "LANG", "HOME", "PASSIVE_MODE", "KEYSPACE", "MONKEY"})
+        CHECK_FALSE_MESSAGE(is_secret_variable(name), name);
+    using list = std::vector<std::string>;
+    CHECK(embedded_credentials("DB_PASS=x1y2z3 check_db -H db") == list{"x1y2z3"});
+    CHECK(embedded_credentials("https://h/p?api_key=k3y&page=2;API-TOKEN = t0k") ==
+          list{"k3y", "t0k"});
+    CHECK(embedded_credentials("PATH=/bin HOME=/root") == list{});
+}
+
 TEST_CASE("secrets: plugin messages lose control characters and stay one line") {
     RunContext run{"c", nullptr, std::chrono::steady_clock::now() + 1s};
     host_api().set_result(&run, VITALS_STATUS_OK, "line one\nline\ttwo\r\x1b[31mred\x07\x7f end");

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
+#include <utility>
 
 #include "loader/plugin_library.hpp"
 
@@ -35,30 +37,71 @@ void add_url_password(std::string_view value, std::vector<std::string> &found) {
     }
 }
 
-void add_conninfo_password(std::string_view value, std::vector<std::string> &found) {
-    const std::string lower = lowercase(value);
-    for (auto key = lower.find("password"); key != std::string::npos;
-         key = lower.find("password", key + 1)) {
-        auto at = key + 8;
-        while (at < value.size() && value[at] == ' ')
-            ++at;
-        if (at >= value.size() || value[at] != '=') continue;
-        ++at;
-        while (at < value.size() && value[at] == ' ')
-            ++at;
-        std::string secret;
-        if (at < value.size() && value[at] == '\'') {
-            for (++at; at < value.size() && value[at] != '\''; ++at) {
-                if (value[at] == '\\' && at + 1 < value.size()) ++at;
-                secret.push_back(value[at]);
-            }
-        } else {
-            for (; at < value.size() && value[at] != ' ' && value[at] != '&' && value[at] != ';';
-                 ++at)
-                secret.push_back(value[at]);
+/// A value's words: "DB_PASS" is "db" and "pass", "api-token" "api" and "token".
+std::vector<std::string> words_of(std::string_view name) {
+    std::vector<std::string> words;
+    std::string word;
+    for (const char c : name) {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+            word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        } else if (!word.empty()) {
+            words.push_back(std::exchange(word, {}));
         }
-        found.push_back(std::move(secret));
     }
+    if (!word.empty()) words.push_back(std::move(word));
+    return words;
+}
+
+bool is_name_character(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+}
+
+/// The value of an assignment starting at `at`: quoted libpq-style ('it\'s'), or up to the
+/// next space, '&' or ';' (a query string, a shell command line).
+std::string assigned_value(std::string_view text, std::size_t at) {
+    std::string value;
+    if (at < text.size() && text[at] == '\'') {
+        for (++at; at < text.size() && text[at] != '\''; ++at) {
+            if (text[at] == '\\' && at + 1 < text.size()) ++at;
+            value.push_back(text[at]);
+        }
+        return value;
+    }
+    for (; at < text.size() && text[at] != ' ' && text[at] != '&' && text[at] != ';'; ++at)
+        value.push_back(text[at]);
+    return value;
+}
+
+/// Every "NAME=value" (spaces allowed around '=') whose name says secret: libpq's
+/// "password=...", a shell's "DB_PASS=... cmd", a query's "api_key=...".
+void add_secret_assignments(std::string_view text, std::vector<std::string> &found) {
+    for (auto equals = text.find('='); equals != std::string_view::npos;
+         equals = text.find('=', equals + 1)) {
+        auto name_end = equals;
+        while (name_end > 0 && text[name_end - 1] == ' ')
+            --name_end;
+        auto name_start = name_end;
+        while (name_start > 0 && is_name_character(text[name_start - 1]))
+            --name_start;
+        if (!is_secret_variable(text.substr(name_start, name_end - name_start))) continue;
+        auto at = equals + 1;
+        while (at < text.size() && text[at] == ' ')
+            ++at;
+        found.push_back(assigned_value(text, at));
+    }
+}
+
+/// The value part of a secret list item written "NAME=value" (an environment entry) or
+/// "Name: value" (a header): plugins and the programs they run repeat the value alone.
+std::optional<std::string> entry_value(std::string_view item) {
+    const auto separator = item.find_first_of("=:");
+    if (separator == std::string_view::npos || separator == 0) return std::nullopt;
+    const auto name = item.substr(0, separator);
+    if (!std::all_of(name.begin(), name.end(), is_name_character)) return std::nullopt;
+    auto value = item.substr(separator + 1);
+    while (!value.empty() && value.front() == ' ')
+        value.remove_prefix(1);
+    return std::string{value};
 }
 
 /// Every string in a parameter's value: the string itself or a list's items.
@@ -83,10 +126,22 @@ bool is_secret_name(std::string_view key) {
     });
 }
 
+bool is_secret_variable(std::string_view name) {
+    // Words that are secret on their own in a variable name, though too common inside a
+    // parameter key ("keyspace", "passive") for is_secret_name.
+    static constexpr std::array<std::string_view, 6> words{"pass", "pwd",    "key",
+                                                           "auth", "apikey", "passphrase"};
+    if (is_secret_name(name)) return true;
+    const auto parts = words_of(name);
+    return std::any_of(parts.begin(), parts.end(), [&](const std::string &part) {
+        return std::find(words.begin(), words.end(), part) != words.end();
+    });
+}
+
 std::vector<std::string> embedded_credentials(std::string_view value) {
     std::vector<std::string> found;
     add_url_password(value, found);
-    add_conninfo_password(value, found);
+    add_secret_assignments(value, found);
     return found;
 }
 
@@ -105,7 +160,9 @@ std::shared_ptr<const Secrets> Secrets::of(const CheckDefinition &check,
                 !credentials.empty() || value.find("://") != std::string::npos;
             for (auto &credential : credentials)
                 secrets->add(std::move(credential));
-            if (secret && !connection_string) secrets->add(std::move(value));
+            if (!secret || connection_string) continue;
+            if (auto part = entry_value(value)) secrets->add(std::move(*part));
+            secrets->add(std::move(value));
         }
     }
     std::sort(secrets->values_.begin(), secrets->values_.end(),

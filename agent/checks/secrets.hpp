@@ -16,13 +16,19 @@ class PluginLibrary;
 /// A key that names a secret whatever the plugin declares: password, token, ...
 bool is_secret_name(std::string_view key);
 
-/// Passwords embedded in a value: "scheme://user:PASSWORD@host" and libpq's
-/// "password=PASSWORD" (quoted or not).
+/// A variable or query-parameter name that names a secret: DB_PASS, MYSQL_PWD, API_KEY,
+/// plus everything is_secret_name() accepts.
+bool is_secret_variable(std::string_view name);
+
+/// Passwords embedded in a value: "scheme://user:PASSWORD@host", and the value of every
+/// assignment to a secret-looking name: libpq's "password=PASSWORD" (quoted or not),
+/// "DB_PASS=x cmd" in a command line, "?api_key=x" in a URL.
 std::vector<std::string> embedded_credentials(std::string_view value);
 
 /// What must never reach a log line, a result message or a configuration
 /// error: the values of parameters the plugin marks secret or whose names say
-/// so, and passwords inside connection strings of any parameter.
+/// so (and, for their "NAME=value" or "Name: value" items, the value alone),
+/// and the passwords and secret assignments inside any parameter.
 class Secrets {
 public:
     static std::shared_ptr<const Secrets> of(const CheckDefinition &check,

@@ -470,9 +470,10 @@ TEST_CASE("exec: the command gets a controlled environment, not the agent's") {
           "HOME=[] LEAK=[] PATH=[/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin] "
           "LANG=[C] MINE=[] TOKEN=[] PWD=[/]");
 
+    // env is secret: each value the command repeats is redacted, which also proves it arrived.
     const auto given = first_result(agent, "env_given");
     CHECK(text(given, "message") ==
-          "HOME=[] LEAK=[] PATH=[/bin] LANG=[C] MINE=[hello world] TOKEN=[set] PWD=[/tmp]");
+          "HOME=[] LEAK=[] PATH=[<redacted>] LANG=[C] MINE=[<redacted>] TOKEN=[set] PWD=[/tmp]");
 
     const auto bad_dir = first_result(agent, "env_bad_dir");
     CHECK(text(bad_dir, "status") == "error");
@@ -481,6 +482,45 @@ TEST_CASE("exec: the command gets a controlled environment, not the agent's") {
 
     // Secret values never reach the log, even at debug level.
     CHECK_FALSE(contains(agent.log(), "s3cr3t-t0ken"));
+}
+
+TEST_CASE("exec: env values and secret-looking variables never show, wherever they are repeated") {
+    const std::string env_secret = "ExecEnvSecret22";
+    const std::string neutral_secret = "plain-name-but-secret";
+    const std::string command_secret = "CmdLineTok3n99";
+    TempDir secrets;
+    const auto token_file = secrets.write_secret("token", "nested-t0ken\n");
+    Agent agent{
+        // The value alone, not "DB_PASS=...", is what a command prints.
+        exec_check("env_echo", {"echo \"pass=$DB_PASS conn=$CONN\"; exit 2"},
+                   R"(, shell = true, env = ["DB_PASS=)" + env_secret + R"(", "CONN=)" +
+                       neutral_secret + R"("])") +
+            // A secret-looking assignment in a parameter that is not secret: the command line.
+            exec_check(
+                "command_echo",
+                {"API_TOKEN=" + command_secret + " sh -c 'echo \"token $API_TOKEN\"'; exit 2"},
+                ", shell = true"),
+        R"(
+[[endpoint]]
+path = "/api/health/<token>/"
+style = "nested"
+token_file = ")" +
+            token_file.string() + "\"\n",
+        {"--log-level", "debug"}};
+
+    CHECK(text(first_result(agent, "env_echo"), "message") == "pass=<redacted> conn=<redacted>");
+    CHECK(text(first_result(agent, "command_echo"), "message") == "token <redacted>");
+    for (const std::string route :
+         {"/health", "/", "/health/checks/env_echo?history", "/health/checks/command_echo?history",
+          "/metrics", "/api/health/nested-t0ken/?format=json"}) {
+        const auto reply = http_get(agent.port(), route);
+        CAPTURE(route);
+        CHECK(reply.status != 404);
+        for (const auto &secret : {env_secret, neutral_secret, command_secret})
+            CHECK_FALSE_MESSAGE(contains(reply.body, secret), secret);
+    }
+    for (const auto &secret : {env_secret, neutral_secret, command_secret})
+        CHECK_FALSE_MESSAGE(contains(agent.log(), secret), secret);
 }
 
 TEST_CASE("exec: a command's ESC sequences and invalid UTF-8 reach the log only cleaned") {

@@ -131,7 +131,10 @@ typedef struct vitals_param_spec {
     const char *default_value; /* text form used when absent, or NULL; for
                                   lists, items separated by commas */
     const char *description;   /* one line, for generated documentation */
-    int32_t secret;            /* nonzero: never logged or shown */
+    int32_t secret;            /* nonzero: never logged or shown; the host
+                                  redacts the value (and, for a "NAME=value"
+                                  or "Name: value" list item, the value alone)
+                                  from all the plugin says */
 } vitals_param_spec;
 
 /*
