@@ -1,4 +1,5 @@
 // Vitals "http" checker: does a URL answer as expected, and how fast. SPDX-License-Identifier: MIT
+#include "deadline_reaper.hpp"
 #include "exception_words.hpp"
 #include "https_loader.hpp"
 #include "https_module.hpp"
@@ -8,10 +9,6 @@
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/text.hpp>
 #include <vitals_plugins/units.hpp>
-
-#include <fcntl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
@@ -27,18 +24,15 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <istream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -46,6 +40,7 @@ namespace {
 
 using namespace vitals::plugins;
 using std::chrono::nanoseconds;
+using vitals::http::DeadlineReaper;
 using vitals::http::exception_words;
 using namespace std::chrono_literals;
 
@@ -220,72 +215,21 @@ struct Header {
 
 // ---------------------------------------------------------------- deadline enforcement
 
-/// Shuts the connection down at the deadline. Poco's timeouts bound each socket read, not a
-/// whole response, so a server trickling its headers a byte at a time could otherwise hold
-/// the run far past its deadline.
-class Watchdog {
-public:
-    explicit Watchdog(Clock::time_point deadline)
-        : deadline_(deadline), thread_([this] { guard(); }) {}
-    Watchdog(const Watchdog &) = delete;
-    Watchdog &operator=(const Watchdog &) = delete;
-    ~Watchdog() {
-        {
-            const std::lock_guard lock{mutex_};
-            done_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-        if (fd_ >= 0) ::close(fd_);
-    }
-
-    /// Watches a freshly connected socket (replacing the previous one).
-    void watch(int fd) {
-        const std::lock_guard lock{mutex_};
-        if (fd_ >= 0) ::close(fd_);
-        // A duplicate keeps the socket itself alive after Poco closes its descriptor, so the
-        // shutdown below can never hit an unrelated socket that reused the number.
-        fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-        if (fired_ && fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
-    }
-
-    bool fired() const {
-        const std::lock_guard lock{mutex_};
-        return fired_;
-    }
-
-private:
-    void guard() {
-        std::unique_lock lock{mutex_};
-        if (wake_.wait_until(lock, deadline_, [this] { return done_; })) return;
-        fired_ = true;
-        if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR); // wakes any blocked read or write
-    }
-
-    const Clock::time_point deadline_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    bool done_ = false;
-    bool fired_ = false;
-    int fd_ = -1;
-    std::thread thread_; // last: it starts once everything it uses exists
-};
-
-/// One session's connection: handed to the watchdog as soon as it is up.
+/// One session's connection: handed to the run's deadline watch as soon as it is up.
 class SessionWatch final : public vitals::http::ConnectionObserver {
 public:
-    explicit SessionWatch(Watchdog &watchdog) : watchdog_(watchdog) {}
+    explicit SessionWatch(DeadlineReaper::Watch &deadline) : deadline_(deadline) {}
 
     void connected(int fd) override {
         connected_ = true;
-        watchdog_.watch(fd);
+        deadline_.watch(fd);
     }
 
     bool connected() const { return connected_; }
-    bool timed_out() const { return watchdog_.fired(); }
+    bool timed_out() const { return deadline_.fired(); }
 
 private:
-    Watchdog &watchdog_;
+    DeadlineReaper::Watch &deadline_;
     bool connected_ = false;
 };
 
@@ -379,12 +323,12 @@ public:
         }
         const auto start = Clock::now();
         try {
-            Watchdog watchdog{*deadline};
+            DeadlineReaper::Watch deadline_watch{*reaper_, *deadline};
             Poco::URI current = target_.uri;
             Response response;
             int redirects = 0;
             for (;;) {
-                response = exchange(current, watchdog, *deadline, start);
+                response = exchange(current, deadline_watch, *deadline, start);
                 if (!follow_redirects_ || !is_redirect(response.status)) break;
                 if (response.location.empty())
                     throw Failure{std::to_string(response.status) + " " + response.reason +
@@ -503,8 +447,8 @@ private:
         }
     }
 
-    Response exchange(const Poco::URI &uri, Watchdog &watchdog, Clock::time_point deadline,
-                      Clock::time_point start) {
+    Response exchange(const Poco::URI &uri, DeadlineReaper::Watch &deadline_watch,
+                      Clock::time_point deadline, Clock::time_point start) {
         if (Clock::now() >= deadline) throw Failure{timed_out(start, "before the request")};
         const bool send_credentials = origin(uri) == origin(target_.uri);
         Poco::Net::HTTPRequest request{
@@ -521,7 +465,7 @@ private:
                 request.set("Authorization",
                             "Basic " + base64(target_.user + ":" + target_.password));
         }
-        SessionWatch watch{watchdog};
+        SessionWatch watch{deadline_watch};
         if (is_https(uri)) {
             vitals::http::TlsClient &tls = tls_client();
             std::unique_ptr<Poco::Net::HTTPClientSession> session;
@@ -550,6 +494,8 @@ private:
             phase = "waiting for the response";
             Poco::Net::HTTPResponse reply;
             std::istream &body = session.receiveResponse(reply);
+            // Poco takes a shutdown in the middle of the headers for their end.
+            if (watch.timed_out()) throw Failure{timed_out(start, phase)};
             Response response;
             response.status = static_cast<int>(reply.getStatus());
             response.reason = printable(reply.getReason());
@@ -714,6 +660,8 @@ private:
     std::string ca_file_;
     std::unique_ptr<vitals::http::TlsClient> tls_; ///< made by the first https exchange
     std::vector<std::string> secrets_;             ///< scrubbed from every message
+    /// Enforces each run's deadline; held so that its thread outlives every run.
+    std::shared_ptr<DeadlineReaper> reaper_ = DeadlineReaper::shared();
 };
 
 } // namespace

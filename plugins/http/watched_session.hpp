@@ -1,5 +1,5 @@
 // A Poco client session that says when its connection is up, so that the http plugin's
-// deadline watchdog can take hold of the socket. Shared by http.so (plain HTTP) and its
+// deadline reaper can take hold of the socket. Shared by http.so (plain HTTP) and its
 // https module (HTTPS). SPDX-License-Identifier: MIT
 #pragma once
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -59,10 +60,12 @@ std::string quoted(const std::string &text) {
     return out + "'";
 }
 
-/// Runs each check once, in this order, in one plugin_host process that loads `plugin`.
-std::vector<HostRun> run_in_plain_host(const fs::path &plugin,
-                                       const std::vector<std::vector<std::string>> &checks) {
-    std::string command = quoted(VITALS_PLUGIN_HOST) + " " + quoted(plugin.string());
+/// What one plugin_host process that loads `plugin` prints for `checks` (see plugin_host.cpp).
+std::string plain_host_output(const fs::path &plugin,
+                              const std::vector<std::vector<std::string>> &checks,
+                              bool parallel = false) {
+    std::string command = quoted(VITALS_PLUGIN_HOST) + " " + quoted(plugin.string()) +
+                          (parallel ? " --parallel" : "");
     for (const auto &params : checks) {
         command += " --check";
         for (const auto &param : params)
@@ -77,6 +80,13 @@ std::vector<HostRun> run_in_plain_host(const fs::path &plugin,
     const int status = ::pclose(pipe);
     INFO(command << "\n" << output);
     REQUIRE(status == 0);
+    return output;
+}
+
+/// Runs each check once, in this order, in one plugin_host process that loads `plugin`.
+std::vector<HostRun> run_in_plain_host(const fs::path &plugin,
+                                       const std::vector<std::vector<std::string>> &checks) {
+    const std::string output = plain_host_output(plugin, checks);
     std::vector<HostRun> runs;
     std::istringstream lines{output};
     for (std::string line; std::getline(lines, line);) {
@@ -127,6 +137,27 @@ TEST_CASE("http: an http:// check maps no TLS library, and the first https one l
 
     // http:// goes on working beside the loaded module.
     CHECK(runs[2].status == "ok");
+}
+
+TEST_CASE("http: runs hung on a silent server share one deadline thread instead of one each") {
+    SilentServer silent;
+    constexpr std::size_t runs = 8;
+    const std::vector<std::vector<std::string>> checks(
+        runs, {"url=http://127.0.0.1:" + std::to_string(silent.port()) + "/"});
+    const std::string output = plain_host_output(shipped_http, checks, true);
+    INFO(output);
+    std::size_t timed_out = 0;
+    std::optional<std::size_t> threads;
+    std::istringstream lines{output};
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("result error ") && line.find("timed out") != std::string::npos)
+            ++timed_out;
+        if (line.starts_with("threads ")) threads = std::stoul(line.substr(8));
+    }
+    CHECK(timed_out == runs); // all of them waited for the deadline, in parallel
+    REQUIRE(threads.has_value());
+    // The host's main thread, one thread per run, and the plugin's one deadline thread.
+    CHECK(*threads <= 1 + runs + 1);
 }
 
 TEST_CASE("http: vitalsd loads the https module at the first https URL, a redirect's included") {

@@ -179,6 +179,19 @@ TEST_CASE("http: a body trickled byte by byte is still cut off at the deadline")
     WARN_FALSE(contains(agent.log(), "late result after timeout dropped")); // see tls_cert_test
 }
 
+TEST_CASE("http: response headers trickled byte by byte are still cut off at the deadline") {
+    TrickleHeadServer server;
+    // Poco reads headers through calls no per-read timeout reaches; only a deadline for the
+    // whole exchange stops a status line followed by a header that never ends.
+    Agent agent{check_toml("trickle_head", "http", url_param(server.url()), "1500ms", "5s")};
+    const auto check = first_result(agent, "trickle_head");
+    INFO(message_of(check));
+    CHECK(text(check, "status") == "error");
+    CHECK(message_of(check).starts_with("GET " + server.url() + ": timed out after"));
+    CHECK(contains(message_of(check), "waiting for the response"));
+    WARN_FALSE(contains(agent.log(), "late result after timeout dropped")); // see tls_cert_test
+}
+
 TEST_CASE("http: warning and error thresholds on the response time") {
     TestServer server;
     const std::string slow = server.url("/slow?ms=300");

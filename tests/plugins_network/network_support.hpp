@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -27,6 +29,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
@@ -331,6 +334,56 @@ private:
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::uint16_t port_ = 0;
     std::string scheme_;
+};
+
+/// Answers every connection with a status line, then trickles one header's value a byte every
+/// 100 ms for as long as the client listens: every read succeeds, the headers never end.
+class TrickleHeadServer {
+public:
+    TrickleHeadServer() : thread_([this] { serve(); }) {}
+    ~TrickleHeadServer() {
+        stopping_ = true;
+        thread_.join();
+    }
+    TrickleHeadServer(const TrickleHeadServer &) = delete;
+    TrickleHeadServer &operator=(const TrickleHeadServer &) = delete;
+
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+private:
+    static Poco::Net::ServerSocket listening() {
+        Poco::Net::ServerSocket socket;
+        socket.bind(Poco::Net::SocketAddress{"127.0.0.1", 0}, false, false);
+        socket.listen(16);
+        return socket;
+    }
+
+    void serve() {
+        while (!stopping_) {
+            if (!socket_.poll(Poco::Timespan{0, 50'000}, Poco::Net::Socket::SELECT_READ)) continue;
+            Poco::Net::StreamSocket client = socket_.acceptConnection();
+            trickle(client);
+        }
+    }
+
+    /// Until the client goes away (a send fails) or the server stops.
+    void trickle(Poco::Net::StreamSocket &client) {
+        const std::string head = "HTTP/1.1 200 OK\r\nX-Slow: ";
+        try {
+            client.sendBytes(head.data(), static_cast<int>(head.size()), MSG_NOSIGNAL);
+            while (!stopping_) {
+                client.sendBytes("x", 1, MSG_NOSIGNAL);
+                std::this_thread::sleep_for(100ms);
+            }
+        } catch (const Poco::Exception &) {
+            // The client hung up: what the test wants it to do at its deadline.
+        }
+    }
+
+    Poco::Net::ServerSocket socket_ = listening();
+    std::uint16_t port_ = socket_.address().port();
+    std::atomic<bool> stopping_{false};
+    std::thread thread_; // last: it starts once everything it uses exists
 };
 
 /// Accepts TCP connections (the kernel does, from the backlog) but never says a word: a TLS

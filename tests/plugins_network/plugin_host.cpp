@@ -2,13 +2,16 @@
 // this process maps once the plugin has run is the plugin's own doing. The http tests use it
 // to see which libraries an http:// check brings in. SPDX-License-Identifier: MIT
 //
-//   plugin_host PLUGIN.so --check KEY=VALUE... [--check KEY=VALUE...]...
+//   plugin_host PLUGIN.so [--parallel] --check KEY=VALUE... [--check KEY=VALUE...]...
 //
 // Loads PLUGIN.so, then creates and runs each check once, in order. After each run it prints
 //   result <ok|warning|error> <message>
 //   mapped <path>          (every file mapped into this process, once each)
 //   rss <kB>               (this process's resident memory, VmRSS)
 //   end
+// With --parallel it creates every check, runs them all at once, each on a thread of its own
+// with 2 s to go (the runs are meant to hang), and prints each result line, then
+//   threads <n>            (the most threads this process had while the runs went on)
 // Parameters are KEY=VALUE, list items separated by commas; the rest come from the plugin's
 // table. Exit status: 0 when every check ran, 2 for bad parameters or usage, 3 if the plugin
 // cannot be loaded.
@@ -16,16 +19,20 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/proc_maps.hpp"
@@ -49,6 +56,8 @@ namespace {
 
 /// How long each run may take.
 constexpr auto run_budget = std::chrono::seconds{10};
+/// How long each run may take with --parallel.
+constexpr auto parallel_run_budget = std::chrono::seconds{2};
 
 const vitals_param_spec *spec_of(vitals_context *ctx, const char *key) {
     for (const auto *spec = ctx->specs; spec && spec->key; ++spec)
@@ -200,6 +209,56 @@ std::string resident_kb() {
     return "?";
 }
 
+/// The number of threads this process has now.
+std::size_t thread_count() {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto &task : std::filesystem::directory_iterator{"/proc/self/task"})
+        ++count;
+    return count;
+}
+
+/// Creates every check, runs them all at once and reports the most threads seen meanwhile;
+/// false when parameters were refused.
+bool run_in_parallel(const vitals_plugin &plugin,
+                     const std::vector<std::map<std::string, std::string>> &checks) {
+    std::vector<vitals_context> contexts(checks.size());
+    std::vector<void *> instances;
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        contexts[i].specs = plugin.params;
+        contexts[i].given = checks[i];
+        void *instance = plugin.create(&host_api, &contexts[i]);
+        if (instance) instances.push_back(instance);
+        if (!instance || contexts[i].rejected) {
+            for (void *made : instances)
+                plugin.destroy(made);
+            return false;
+        }
+    }
+    std::atomic<std::size_t> running{checks.size()};
+    std::vector<std::thread> runners;
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        contexts[i].deadline = Clock::now() + parallel_run_budget;
+        runners.emplace_back([&, i] {
+            plugin.run(instances[i], &host_api, &contexts[i]);
+            --running;
+        });
+    }
+    std::size_t most = thread_count();
+    while (running > 0) {
+        most = std::max(most, thread_count());
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    for (auto &runner : runners)
+        runner.join();
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        plugin.destroy(instances[i]);
+        std::cout << "result " << status_name(contexts[i].status) << " " << contexts[i].message
+                  << "\n";
+    }
+    std::cout << "threads " << most << std::endl;
+    return true;
+}
+
 /// Creates, runs and destroys one check; false when its parameters were refused.
 bool run_check(const vitals_plugin &plugin, const std::map<std::string, std::string> &given) {
     vitals_context ctx;
@@ -223,12 +282,15 @@ bool run_check(const vitals_plugin &plugin, const std::map<std::string, std::str
 } // namespace
 
 int main(int argc, char **argv) {
-    if (argc < 3 || std::strcmp(argv[2], "--check") != 0) {
-        std::cerr << "usage: plugin_host PLUGIN.so --check KEY=VALUE... [--check ...]...\n";
+    const bool parallel = argc > 2 && std::strcmp(argv[2], "--parallel") == 0;
+    const int first_check = parallel ? 3 : 2;
+    if (argc <= first_check || std::strcmp(argv[first_check], "--check") != 0) {
+        std::cerr << "usage: plugin_host PLUGIN.so [--parallel] --check KEY=VALUE... "
+                     "[--check ...]...\n";
         return 2;
     }
     std::vector<std::map<std::string, std::string>> checks;
-    for (int i = 2; i < argc; ++i) {
+    for (int i = first_check; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--check") {
             checks.emplace_back();
@@ -253,6 +315,7 @@ int main(int argc, char **argv) {
         return 3;
     }
     const vitals_plugin &plugin = *entry();
+    if (parallel) return run_in_parallel(plugin, checks) ? 0 : 2;
     for (const auto &check : checks)
         if (!run_check(plugin, check)) return 2;
     return 0; // the plugin stays loaded, as in the agent, until the process ends
