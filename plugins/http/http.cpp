@@ -268,6 +268,7 @@ public:
                                  "https://...)");
         }
         secrets_ = {target_.raw_userinfo, target_.password};
+        add_query_secrets(target_.uri);
         const auto &uri = target_.uri;
         if (uri.getScheme() != "http" && uri.getScheme() != "https")
             params.reject("url", "must start with http:// or https://");
@@ -313,6 +314,9 @@ public:
             if (!verify_tls_) params.reject("ca_file", "has no effect with verify_tls = false");
         }
         what_ = method_ + " " + shown(uri);
+        // Longest first: a secret that holds another (the query, one of its values) goes whole.
+        std::sort(secrets_.begin(), secrets_.end(),
+                  [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
     }
 
     void run(vitals::Run &run) {
@@ -348,6 +352,30 @@ public:
 
 private:
     // ------------------------------------------------------------ validation
+
+    /// The query and each of its values, as written and decoded: any may be a token, and a
+    /// server may echo either form (in a reason phrase, a body, an error page).
+    void add_query_secrets(const Poco::URI &uri) {
+        const std::string &query = uri.getRawQuery();
+        if (query.empty()) return;
+        secrets_.push_back(query);
+        for (std::size_t start = 0; start <= query.size();) {
+            const auto end = std::min(query.find('&', start), query.size());
+            const std::string item = query.substr(start, end - start);
+            const auto equals = item.find('=');
+            // "?token" alone is a value too.
+            const std::string raw = equals == std::string::npos ? item : item.substr(equals + 1);
+            std::string decoded;
+            try {
+                Poco::URI::decode(raw, decoded, true);
+            } catch (const Poco::Exception &) {
+                decoded.clear(); // a bad %-escape: only the raw form can come back
+            }
+            secrets_.push_back(raw);
+            secrets_.push_back(decoded);
+            start = end + 1;
+        }
+    }
 
     void read_statuses(const vitals::Params &params) {
         for (const auto &item : params.strings("expected_status")) {
@@ -498,7 +526,8 @@ private:
             if (watch.timed_out()) throw Failure{timed_out(start, phase)};
             Response response;
             response.status = static_cast<int>(reply.getStatus());
-            response.reason = printable(reply.getReason());
+            // Scrubbed before printable() cuts it, or a secret cut in half would survive.
+            response.reason = printable(scrub(reply.getReason(), secrets_));
             response.location = reply.get("Location", "");
             if (method_ != "HEAD") {
                 phase = "reading the body";

@@ -188,7 +188,10 @@ TEST_CASE("http: vitalsd loads the https module at the first https URL, a redire
         INFO(message_of(check));
         CHECK(text(check, "status") == "ok");
         CHECK(contains(message_of(check), ": 200 OK in "));
-        CHECK(contains(message_of(check), "after 1 redirect to " + tls.url("/body")));
+        // The target came in the check's query (?url=...), so it is shown masked: every query
+        // value the check was given is kept out of its messages.
+        CHECK(contains(message_of(check), "after 1 redirect to ***"));
+        CHECK(tls.hits("/body") >= 1);
         const auto files = mapped_files(agent.process().pid());
         CHECK(files.count(shipped_module.string()) == 1);
         CHECK(maps(files, "libPocoNetSSL.so"));

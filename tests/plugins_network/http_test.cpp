@@ -404,3 +404,35 @@ TEST_CASE("http: passwords and tokens appear nowhere in /health or the agent log
     CHECK_FALSE(contains(health, "monitor:"));
     CHECK(contains(log, "listening on")); // the log really is this agent's
 }
+
+TEST_CASE("http: query values never show, though the server echoes them in its reason and body") {
+    TestServer server;
+    // "sig" looks like no secret by name, and "+" arrives decoded: only the query itself says
+    // what to hide. With 56 dots first, the token straddles the 80-byte cut of a reason phrase.
+    const auto echo = [&](int pad) {
+        return server.url("/echo?pad=" + std::to_string(pad) +
+                          "&api_key=QuerySecret%2B42&sig=Sig77Value");
+    };
+    Agent agent{check_toml("echoed", "http", url_param(echo(0))) +
+                    check_toml("straddling", "http", url_param(echo(56))),
+                "",
+                {"--log-level", "debug"}};
+    const std::vector<std::string> secrets{"QuerySecret", "QuerySec", "%2B42", "Sig77Value"};
+    for (const char *name : {"echoed", "straddling"}) {
+        const auto check = first_result(agent, name);
+        INFO(message_of(check));
+        CHECK(text(check, "status") == "ok");
+        CHECK(message_of(check).starts_with("GET " + server.url("/echo") + "?...: 200 "));
+        for (const auto &secret : secrets)
+            CHECK_FALSE_MESSAGE(contains(message_of(check), secret), secret);
+    }
+    for (const std::string route :
+         {"/health", "/", "/health/checks/echoed?history", "/health/checks/straddling?history"}) {
+        const auto body = http_get(agent.port(), route).body;
+        CAPTURE(route);
+        for (const auto &secret : secrets)
+            CHECK_FALSE_MESSAGE(contains(body, secret), secret);
+    }
+    for (const auto &secret : secrets)
+        CHECK_FALSE_MESSAGE(contains(agent.log(), secret), secret);
+}

@@ -155,6 +155,8 @@ inline CertFiles make_dated_cert(const TempDir &dir, const std::string &name,
 ///   /redirect-to?url=<u>  302 to u (an absolute URL: another server, another scheme)
 ///   /auth                 200 if Authorization is "Bearer <bearer_token>", else 401
 ///   /basic                200 if Authorization is Basic <basic_credentials>, else 401
+///   /echo?pad=<n>&...     200 whose reason phrase and body repeat the query, raw and decoded,
+///                         after n dots (to move it across a client's cut of the reason)
 ///   anything else         404
 class TestServer {
 public:
@@ -282,6 +284,15 @@ private:
                 for (const auto &[key, value] : uri.getQueryParameters())
                     if (key == "url") to = value;
                 redirect(response, to);
+            } else if (path == "/echo") {
+                std::size_t pad = 0;
+                for (const auto &[key, value] : uri.getQueryParameters())
+                    if (key == "pad") pad = Poco::NumberParser::parseUnsigned(value);
+                const std::string echo =
+                    std::string(pad, '.') + " " + uri.getRawQuery() + " " + uri.getQuery();
+                response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK, echo);
+                response.setContentLength(static_cast<std::streamsize>(echo.size()));
+                response.send() << echo;
             } else if (path == "/auth") {
                 authorize(request, response, "Bearer " + state_->bearer_token);
             } else if (path == "/basic") {
