@@ -356,6 +356,31 @@ plugin = "nosuch"
     CHECK_FALSE(contains(log, "listening on"));
 }
 
+TEST_CASE("agent: settings that parse but cannot serve are refused at file:line:key") {
+    // Each was accepted before: every request then got 414, a client was closed at once,
+    // and a 100 MB description was kept and served on every /health.
+    TempDir dir;
+    const auto config = write_agent_toml(dir, "[http]\nmax_header_size = \"0\"\n"
+                                              "request_timeout = \"0s\"\n"
+                                              "max_body_size = \"100GiB\"\n");
+    const auto checks = dir.write("conf.d/checks.toml", "[check.a]\nplugin = \"sleepy\"\n"
+                                                        "description = \"" +
+                                                            std::string(100000, 'd') + "\"\n");
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK(
+        contains(result.output,
+                 config.string() + ":5:19: http.max_header_size: must be at least 1KiB (got 0B)"));
+    CHECK(contains(result.output,
+                   config.string() + ":6:19: http.request_timeout: must be at least 1s (got 0s)"));
+    CHECK(contains(result.output, config.string() + ":7:17: http.max_body_size: must be at most "
+                                                    "64KiB (got 100GiB)"));
+    CHECK(contains(result.output, checks.string() + ":3:15: check.a.description: must be at "
+                                                    "most 1024 bytes long (got 100000)"));
+    CHECK(contains(result.output, "4 configuration error(s)"));
+}
+
 TEST_CASE("agent: --version, --help and an unknown option") {
     TempDir dir;
     const auto version = run_vitalsd(dir.path(), {"--version"});

@@ -156,7 +156,7 @@ TEST_CASE("config: a valid agent.toml sets every agent setting") {
     CHECK(agent.http.max_connections == 500);
     CHECK(agent.http.keep_alive_timeout == 5s);
     CHECK(agent.http.max_keep_alive_requests == 50);
-    CHECK(agent.http.request_timeout == 750ms);
+    CHECK(agent.http.request_timeout == 1500ms);
     CHECK(agent.http.max_header_size == 4096);
     CHECK(agent.http.max_headers == 50);
     CHECK(agent.http.max_body_size == 16384);
@@ -442,6 +442,126 @@ TEST_CASE("config: interval below 10ms") {
     check_location(error, check_case_file("interval_too_short"), 4, 12, "check.busy.interval");
     CHECK(contains(error.message, "at least 10ms"));
     CHECK(result.config.checks.empty());
+}
+
+/// A setting that parses but is out of its bounds, and what the error must say.
+struct OutOfBounds {
+    std::string table; ///< "" for a top-level key
+    std::string key;
+    std::string value; ///< as written in TOML
+    std::string message;
+};
+
+/// The setting alone in agent.toml (with a conf.d that exists), at line 3 or 4.
+ConfigReadResult read_agent_setting(const test::TempDir &dir, const OutOfBounds &setting) {
+    std::string text = "conf_d = \"conf.d\"\n\n";
+    if (!setting.table.empty()) text += "[" + setting.table + "]\n";
+    text += setting.key + " = " + setting.value + "\n";
+    dir.write("conf.d/.keep", "");
+    return read(dir.write("agent.toml", text));
+}
+
+TEST_CASE("config: every agent.toml number, duration and size has bounds, reported at its key") {
+    // Each of these parsed before, and some left the agent unable to serve: a 0-byte
+    // header limit answered every request, probes included, with 414.
+    const std::vector<OutOfBounds> cases{
+        {"", "workers", "0", "must be at least 1 (got 0)"},
+        {"", "workers", "1025", "must be at most 1024 (got 1025)"},
+        {"", "shutdown_delay", "\"1h\"", "must be at most 10m (got 1h)"},
+        {"", "history", "1001", "must be at most 1000 (got 1001)"},
+        {"http", "threads", "0", "must be at least 1 (got 0)"},
+        {"http", "max_connections", "8", "must be at least 16 (got 8)"},
+        {"http", "max_connections_per_client", "0", "must be at least 1 (got 0)"},
+        {"http", "keep_alive_timeout", "\"0s\"", "must be at least 100ms (got 0s)"},
+        {"http", "keep_alive_timeout", "\"2h\"", "must be at most 1h (got 2h)"},
+        {"http", "request_timeout", "\"0s\"", "must be at least 1s (got 0s)"},
+        {"http", "request_timeout", "\"1h\"", "must be at most 5m (got 1h)"},
+        {"http", "max_header_size", "\"0\"", "must be at least 1KiB (got 0B)"},
+        {"http", "max_header_size", "\"1MiB\"", "must be at most 64KiB (got 1MiB)"},
+        {"http", "max_headers", "1", "must be at least 32 (got 1)"},
+        {"http", "max_body_size", "\"100GiB\"", "must be at most 64KiB (got 100GiB)"},
+        {"http", "max_body_size", "\"10B\"", "must be at least 1KiB (got 10B)"},
+        {"http", "rate_burst", "0", "must be at least 1 (got 0)"},
+        {"isolation", "memory_limit", "\"1MiB\"", "must be 0B (none) or at least 32MiB (got 1MiB)"},
+        {"isolation", "memory_limit", "\"2TiB\"", "must be 0B (none) or at most 1TiB (got 2TiB)"},
+        {"isolation", "cpu_time_limit", "\"500ms\"",
+         "must be 0s (none) or at least 1s (got 500ms)"},
+        {"isolation", "cpu_time_limit", "\"2d\"", "must be 0s (none) or at most 24h (got 48h)"},
+        {"isolation", "respawn_backoff", "\"2h\"", "must be at most 1h (got 2h)"},
+    };
+    for (const auto &setting : cases) {
+        const std::string key =
+            setting.table.empty() ? setting.key : setting.table + "." + setting.key;
+        CAPTURE(key);
+        CAPTURE(setting.value);
+        const test::TempDir dir;
+        const auto result = read_agent_setting(dir, setting);
+        const ConfigError &error = only_error(result.errors);
+        check_location(error, dir.path() / "agent.toml", setting.table.empty() ? 3 : 4,
+                       static_cast<int>(setting.key.size()) + 4, key);
+        CHECK(error.message == setting.message);
+    }
+}
+
+TEST_CASE("config: the bounds of agent.toml settings admit their ends and 0 where it means none") {
+    const std::vector<OutOfBounds> admitted{
+        {"", "workers", "1024", ""},
+        {"http", "request_timeout", "\"1s\"", ""},
+        {"http", "max_header_size", "\"1KiB\"", ""},
+        {"http", "max_body_size", "\"64KiB\"", ""},
+        {"isolation", "memory_limit", "\"0\"", ""},
+        {"isolation", "cpu_time_limit", "\"0s\"", ""},
+        {"isolation", "respawn_backoff", "\"0s\"", ""},
+    };
+    for (const auto &setting : admitted) {
+        CAPTURE(setting.key);
+        CAPTURE(setting.value);
+        const test::TempDir dir;
+        const auto result = read_agent_setting(dir, setting);
+        INFO("errors:", describe(result.errors));
+        CHECK(result.errors.empty());
+    }
+}
+
+TEST_CASE("config: max_connections_per_client above max_connections") {
+    const test::TempDir dir;
+    dir.write("conf.d/.keep", "");
+    const auto file = dir.write("agent.toml", "conf_d = \"conf.d\"\n[http]\nmax_connections = 64\n"
+                                              "max_connections_per_client = 100\n");
+    const auto result = read(file);
+    const ConfigError &error = only_error(result.errors);
+    check_location(error, file, 4, 30, "http.max_connections_per_client");
+    CHECK(error.message == "must be at most max_connections (64, got 100)");
+}
+
+TEST_CASE("config: every check duration and its description have bounds, reported at the key") {
+    const std::vector<OutOfBounds> cases{
+        {"", "interval", "\"32d\"", "must be at most 744h (got 768h)"},
+        {"", "timeout", "\"0s\"", "must be at least 1ms (got 0s)"},
+        {"", "timeout", "\"2h\"", "must be at most 1h (got 2h)"},
+        {"", "failure_threshold", "0", "must be at least 1 (got 0)"},
+        {"", "success_threshold", "1001", "must be at most 1000 (got 1001)"},
+        {"", "description", "\"" + std::string(1025, 'd') + "\"",
+         "must be at most 1024 bytes long (got 1025)"},
+        {"push", "ttl", "\"10ms\"", "must be at least 100ms (got 10ms)"},
+        {"push", "ttl", "\"400d\"", "must be at most 8784h (got 9600h)"},
+    };
+    for (const auto &setting : cases) {
+        CAPTURE(setting.key);
+        const test::TempDir dir;
+        const std::string plugin = setting.table.empty() ? "disk" : setting.table;
+        const auto file =
+            dir.write("conf.d/10-checks.toml", "[check.c]\nplugin = \"" + plugin + "\"\n" +
+                                                   setting.key + " = " + setting.value + "\n");
+        AgentSettings defaults = test_defaults();
+        defaults.conf_d = dir.path() / "conf.d";
+        const auto result = read_configuration(std::nullopt, defaults);
+        const ConfigError &error = only_error(result.errors);
+        check_location(error, file, 3, static_cast<int>(setting.key.size()) + 4,
+                       "check.c." + setting.key);
+        CHECK(error.message == setting.message);
+        CHECK(result.config.checks.empty());
+    }
 }
 
 TEST_CASE("config: duplicate check name across two files") {

@@ -10,14 +10,18 @@
 
 #include "config/access_reader.hpp"
 #include "config/table_reader.hpp"
-#include "core/byte_size.hpp"
+#include "push/push_report.hpp"
 #include "push/push_rules.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
 namespace {
+using namespace std::chrono_literals;
 
 constexpr std::size_t max_name_length = 128;
+/// A description is shown with every check on every /health: a sentence, not a document.
+constexpr std::size_t max_description_bytes = 1024;
+constexpr std::uint64_t KiB = 1024, MiB = 1024 * KiB, TiB = MiB * MiB;
 
 /// Parses a file from disk, or `text` in its place when given; errors name `file` either way.
 std::optional<toml::table> parse_toml(const fs::path &file, const std::string *text,
@@ -37,14 +41,6 @@ fs::path resolve(const fs::path &base_dir, const std::string &path) {
     return given.is_absolute() ? given : (base_dir / given).lexically_normal();
 }
 
-std::optional<std::size_t> read_size(TableReader &reader, std::string_view key) {
-    auto text = reader.string(key);
-    if (!text) return std::nullopt;
-    if (auto bytes = parse_bytes(*text)) return static_cast<std::size_t>(*bytes);
-    reader.invalid(key, fmt::format("\"{}\" is not a size such as \"8KiB\"", *text));
-    return std::nullopt;
-}
-
 void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErrors &errors) {
     TableReader reader{table, "http", errors};
     if (auto v = reader.integer("threads", 1, 64)) http.threads = static_cast<unsigned>(*v);
@@ -52,35 +48,46 @@ void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErro
         http.max_connections = static_cast<std::size_t>(*v);
     if (auto v = reader.integer("max_connections_per_client", 1, 1000000))
         http.max_connections_per_client = static_cast<std::size_t>(*v);
-    if (auto v = reader.duration("keep_alive_timeout")) http.keep_alive_timeout = *v;
-    if (auto v = reader.duration("request_timeout")) http.request_timeout = *v;
+    if (auto v = reader.duration("keep_alive_timeout", {100ms, 1h})) http.keep_alive_timeout = *v;
+    // Below a second a client on a slow link is cut off mid-request or mid-reply.
+    if (auto v = reader.duration("request_timeout", {1s, 5min})) http.request_timeout = *v;
     if (auto v = reader.integer("max_keep_alive_requests", 0, 100000000))
         http.max_keep_alive_requests = static_cast<unsigned>(*v);
-    if (auto v = read_size(reader, "max_header_size")) http.max_header_size = *v;
-    if (auto v = reader.integer("max_headers", 1, 10000))
+    // A probe's request line and headers take a few hundred bytes; a browser's, with
+    // cookies and a token, a few KiB.
+    if (auto v = reader.size("max_header_size", {1 * KiB, 64 * KiB}))
+        http.max_header_size = static_cast<std::size_t>(*v);
+    // A browser sends about 20 header fields.
+    if (auto v = reader.integer("max_headers", 32, 1000))
         http.max_headers = static_cast<std::size_t>(*v);
-    if (auto v = read_size(reader, "max_body_size")) http.max_body_size = *v;
+    // Bodies are push reports, which are refused beyond max_push_body_bytes anyway.
+    if (auto v = reader.size("max_body_size", {1 * KiB, max_push_body_bytes}))
+        http.max_body_size = static_cast<std::size_t>(*v);
     if (auto v = reader.integer("rate_limit", 0, 10000000))
         http.rate_limit = static_cast<double>(*v);
     if (auto v = reader.integer("rate_burst", 1, 10000000))
         http.rate_burst = static_cast<unsigned>(*v);
     if (auto v = reader.boolean("rate_limit_loopback")) http.rate_limit_loopback = *v;
+    if (http.max_connections_per_client > http.max_connections)
+        reader.invalid("max_connections_per_client",
+                       fmt::format("must be at most max_connections ({}, got {})",
+                                   http.max_connections, http.max_connections_per_client));
     reader.reject_unknown_keys();
 }
 
 void read_isolation(const toml::table &table, IsolationSettings &isolation, ConfigErrors &errors) {
     TableReader reader{table, "isolation", errors};
     if (auto plugins = reader.strings("plugins")) isolation.plugins = *plugins;
-    if (auto limit = reader.string("memory_limit")) {
-        if (auto bytes = parse_bytes(*limit))
-            isolation.memory_limit = *bytes;
-        else
-            reader.invalid(
-                "memory_limit",
-                fmt::format("\"{}\" is not a size such as \"256MiB\" or \"1GiB\"", *limit));
-    }
-    if (auto cpu = reader.duration("cpu_time_limit")) isolation.cpu_time_limit = *cpu;
-    if (auto backoff = reader.duration("respawn_backoff")) isolation.respawn_backoff = *backoff;
+    // A worker takes about 12 MiB of address space before its plugin does anything.
+    if (auto limit =
+            reader.size("memory_limit", {.min = 32 * MiB, .max = TiB, .zero_means_none = true}))
+        isolation.memory_limit = *limit;
+    // RLIMIT_CPU counts whole seconds.
+    if (auto cpu =
+            reader.duration("cpu_time_limit", {.min = 1s, .max = 24h, .zero_means_none = true}))
+        isolation.cpu_time_limit = *cpu;
+    if (auto backoff = reader.duration("respawn_backoff", {0s, 1h}))
+        isolation.respawn_backoff = *backoff;
     reader.reject_unknown_keys();
 }
 
@@ -176,7 +183,7 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, const std::s
         agent.conf_d = resolve(base_dir, *conf_d);
         conf_d_where = location_of(document->get("conf_d")->source());
     }
-    if (auto workers = reader.integer("workers", 1, 256))
+    if (auto workers = reader.integer("workers", 1, 1024))
         agent.workers = static_cast<unsigned>(*workers);
     if (auto level = reader.string("log_level")) {
         if (*level == "debug" || *level == "info" || *level == "warning" || *level == "error")
@@ -188,7 +195,7 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, const std::s
     if (const auto *tls = reader.table("tls")) read_tls(*tls, base_dir, agent.tls, errors);
     if (const auto *access = reader.table("access"))
         read_access(*access, base_dir, agent.access, errors);
-    if (auto delay = reader.duration("shutdown_delay")) agent.shutdown_delay = *delay;
+    if (auto delay = reader.duration("shutdown_delay", {0s, 10min})) agent.shutdown_delay = *delay;
     if (const auto *isolation = reader.table("isolation"))
         read_isolation(*isolation, agent.isolation, errors);
     if (auto history = reader.integer("history", 0, 1000))
@@ -236,10 +243,7 @@ void apply_push_rules(CheckDefinition &check, TableReader &reader) {
         if (check.ttl) reader.invalid("ttl", "only push checks (plugin = \"push\") have a ttl");
         return;
     }
-    if (!table.contains("ttl"))
-        reader.missing("ttl");
-    else if (check.ttl && *check.ttl < std::chrono::milliseconds{100})
-        reader.invalid("ttl", "must be at least 100ms");
+    if (!table.contains("ttl")) reader.missing("ttl");
     for (const char *key : {"params", "interval", "timeout", "isolation", "depends_on"})
         if (table.contains(key))
             reader.invalid(key, fmt::format("push checks take no {}: they are reported to, not "
@@ -295,18 +299,14 @@ private:
         } else if (!table.contains("plugin")) {
             reader.missing("plugin");
         }
-        if (auto description = reader.string("description")) check.description = *description;
-        const auto interval = reader.duration("interval");
-        if (interval) check.interval = *interval;
-        if (interval && *interval < std::chrono::milliseconds{10})
-            reader.invalid("interval", "must be at least 10ms");
-        const auto timeout = reader.duration("timeout");
-        if (timeout)
+        if (auto description = reader.text("description", max_description_bytes))
+            check.description = *description;
+        if (auto interval = reader.duration("interval", {10ms, 31 * 24h}))
+            check.interval = *interval;
+        if (auto timeout = reader.duration("timeout", {1ms, 1h}))
             check.timeout = *timeout;
         else
             check.timeout = std::min(check.timeout, check.interval);
-        if (timeout && *timeout < std::chrono::milliseconds{1})
-            reader.invalid("timeout", "must be at least 1ms");
         if (auto groups = reader.strings("groups")) {
             for (const auto &group : *groups)
                 if (!is_valid_name(group))
@@ -333,7 +333,8 @@ private:
             else if (*isolation != "in_process")
                 reader.invalid("isolation", "expected \"in_process\" or \"process\"");
         }
-        check.ttl = reader.duration("ttl");
+        // A push check's ttl may cover a yearly job.
+        check.ttl = reader.duration("ttl", {100ms, 366 * 24h});
         apply_push_rules(check, reader);
         reader.reject_unknown_keys();
 

@@ -4,7 +4,28 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/byte_size.hpp"
+
 namespace vitals {
+namespace {
+
+/// Records why `value` is outside `bounds`, shown with `show`; true when it is inside.
+template <class T, class Show>
+bool within(TableReader &reader, std::string_view key, const T &value, const Bounds<T> &bounds,
+            Show show) {
+    if (bounds.admits(value)) return true;
+    const std::string none =
+        bounds.zero_means_none ? fmt::format("{} (none) or ", show(T{})) : std::string{};
+    if (value < bounds.min)
+        reader.invalid(key, fmt::format("must be {}at least {} (got {})", none, show(bounds.min),
+                                        show(value)));
+    else
+        reader.invalid(
+            key, fmt::format("must be {}at most {} (got {})", none, show(bounds.max), show(value)));
+    return false;
+}
+
+} // namespace
 
 SourceLocation location_of(const toml::source_region &region) {
     return SourceLocation{region.path ? *region.path : std::string{},
@@ -73,6 +94,13 @@ std::optional<std::string> TableReader::string(std::string_view key) {
     return std::nullopt;
 }
 
+std::optional<std::string> TableReader::text(std::string_view key, std::size_t max_bytes) {
+    auto value = string(key);
+    if (!value || value->size() <= max_bytes) return value;
+    invalid(key, fmt::format("must be at most {} bytes long (got {})", max_bytes, value->size()));
+    return std::nullopt;
+}
+
 std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int64_t min,
                                                  std::int64_t max) {
     const toml::node *node = find(key);
@@ -82,10 +110,9 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, std::int6
         wrong_type(key, *node, "an integer");
         return std::nullopt;
     }
-    if (value->get() < min || value->get() > max) {
-        invalid(key, fmt::format("{} is out of range {}..{}", value->get(), min, max));
+    const auto as_is = [](std::int64_t v) { return std::to_string(v); };
+    if (!within(*this, key, value->get(), Bounds<std::int64_t>{min, max}, as_is))
         return std::nullopt;
-    }
     return value->get();
 }
 
@@ -97,7 +124,8 @@ std::optional<bool> TableReader::boolean(std::string_view key) {
     return std::nullopt;
 }
 
-std::optional<Duration> TableReader::duration(std::string_view key) {
+std::optional<Duration> TableReader::duration(std::string_view key,
+                                              const Bounds<Duration> &bounds) {
     const toml::node *node = find(key);
     if (!node) return std::nullopt;
     const auto *text = node->as_string();
@@ -110,7 +138,30 @@ std::optional<Duration> TableReader::duration(std::string_view key) {
         invalid(key, fmt::format("\"{}\" is not {}", text->get(), duration_syntax_hint));
         return std::nullopt;
     }
+    // "0s" rather than format_duration's exact "0ns": how anyone writes "none".
+    const auto show = [](Duration d) { return d == Duration::zero() ? "0s" : format_duration(d); };
+    if (!within(*this, key, *parsed, bounds, show)) return std::nullopt;
     return parsed;
+}
+
+std::optional<std::uint64_t> TableReader::size(std::string_view key,
+                                               const Bounds<std::uint64_t> &bounds) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    const auto *text = node->as_string();
+    if (!text) {
+        wrong_type(key, *node, "a size such as \"64KiB\"");
+        return std::nullopt;
+    }
+    const auto bytes = parse_bytes(text->get());
+    if (!bytes) {
+        invalid(key, fmt::format("\"{}\" is not a size such as \"64KiB\" or \"256MiB\" (units B, "
+                                 "KB, MB, GB, TB, KiB, MiB, GiB, TiB)",
+                                 text->get()));
+        return std::nullopt;
+    }
+    if (!within(*this, key, *bytes, bounds, format_bytes)) return std::nullopt;
+    return bytes;
 }
 
 std::optional<std::vector<std::string>> TableReader::strings(std::string_view key) {

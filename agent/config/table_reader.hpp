@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_error.hpp"
+#include "config/setting_bounds.hpp"
 #include "core/duration.hpp"
 
 namespace vitals {
@@ -20,15 +21,21 @@ SourceLocation location_of(const toml::source_region &region);
 /// Reads keys of one table, recording a located error for every wrong type or
 /// value, and remembering which keys were asked for so the rest can be
 /// reported as unknown. Getters return nullopt when the key is absent or bad.
+/// Every number, duration, size and free text takes the bounds it must keep, so each
+/// setting's range is declared where the setting is read (and in the docs beside it).
 class TableReader {
 public:
     /// key_prefix is the dotted path of the table, e.g. "check.disk".
     TableReader(const toml::table &table, std::string key_prefix, ConfigErrors &errors);
 
     std::optional<std::string> string(std::string_view key);
+    /// Free text a person writes, such as a description: at most `max_bytes`.
+    std::optional<std::string> text(std::string_view key, std::size_t max_bytes);
     std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max);
     std::optional<bool> boolean(std::string_view key);
-    std::optional<Duration> duration(std::string_view key);
+    std::optional<Duration> duration(std::string_view key, const Bounds<Duration> &bounds);
+    /// A size such as "64KiB" (see parse_bytes), in bytes.
+    std::optional<std::uint64_t> size(std::string_view key, const Bounds<std::uint64_t> &bounds);
     std::optional<std::vector<std::string>> strings(std::string_view key);
     const toml::table *table(std::string_view key);
     const toml::array *array(std::string_view key);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace vitals {
 
 std::optional<std::uint64_t> parse_bytes(std::string_view text) {
@@ -35,6 +37,18 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
     const double bytes = std::round(value * scale);
     if (!(bytes >= 0 && bytes < 0x1p64)) return std::nullopt; // also refuses NaN
     return static_cast<std::uint64_t>(bytes);
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+    static constexpr std::array<std::string_view, 4> units{"KiB", "MiB", "GiB", "TiB"};
+    if (bytes == 0) return "0B";
+    std::string_view unit = "B";
+    for (const auto next : units) {
+        if (bytes % 1024 != 0) break;
+        bytes /= 1024;
+        unit = next;
+    }
+    return fmt::format("{}{}", bytes, unit);
 }
 
 } // namespace vitals
