@@ -267,7 +267,9 @@ TEST_CASE("push inbox: a report is recorded at once, an expiry once per silence"
     CHECK(results.find("job")->last->message == "slow");
     inbox.expire_if_due(); // within the ttl
     CHECK(results.history("job").size() == 1);
-    std::this_thread::sleep_for(200ms);
+    // Noticed long after the ttl: a busy machine may delay the report's own date by as
+    // much as it likes short of that, and the two dates stay told apart.
+    std::this_thread::sleep_for(600ms);
     inbox.expire_if_due();
     inbox.expire_if_due(); // the same silence: recorded once
     const auto history = results.history("job");
@@ -276,7 +278,7 @@ TEST_CASE("push inbox: a report is recorded at once, an expiry once per silence"
     CHECK(history[0].message == "no report for 150ms");
     // Dated when the ttl ran out, not when it was noticed.
     CHECK(history[0].started - history[1].started >= 150ms);
-    CHECK(history[0].started - history[1].started < 200ms);
+    CHECK(history[0].started - history[1].started < 600ms);
     inbox.accept(report);
     CHECK(results.find("job")->reported == Status::warning);
 }

@@ -3,8 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <fstream>
+#include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
@@ -18,12 +22,14 @@ public:
     explicit RawConnection(std::uint16_t port)
         : socket_(Poco::Net::SocketAddress{"127.0.0.1", port}) {
         socket_.setNoDelay(true);
+        remember_ports();
     }
     /// From another loopback address (127.0.0.2, ...): another client, as the agent counts.
     RawConnection(std::uint16_t port, const std::string &source) {
         socket_.impl()->bind(Poco::Net::SocketAddress{source, 0});
         socket_.connect(Poco::Net::SocketAddress{"127.0.0.1", port});
         socket_.setNoDelay(true);
+        remember_ports();
     }
 
     /// False when the server has already closed or reset the connection.
@@ -73,8 +79,48 @@ public:
     /// Whether the last receive() saw the server close the connection.
     bool closed() const { return closed_; }
 
+    /// Waits until the server has read every byte sent so far (its socket's receive queue in
+    /// /proc/net/tcp is empty), for up to `limit`. What a test may then rely on, where a
+    /// sleep of some milliseconds only hopes, and fails on a busy machine.
+    bool wait_until_read_by_server(std::chrono::milliseconds limit) const {
+        const auto give_up = std::chrono::steady_clock::now() + limit;
+        // No row: the server has closed the connection already, with nothing left to read.
+        while (server_receive_queue().value_or(0) != 0) {
+            if (std::chrono::steady_clock::now() >= give_up) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds{1});
+        }
+        return true;
+    }
+
 private:
+    // Asked at the start: once the server has closed the connection they cannot be.
+    void remember_ports() {
+        server_port_ = socket_.peerAddress().port();
+        client_port_ = socket_.address().port();
+    }
+
+    /// Bytes the server's end of this connection holds unread; nullopt if it is not listed.
+    std::optional<unsigned long> server_receive_queue() const {
+        // Rows: "sl local_address rem_address st tx_queue:rx_queue ...", ports in hex.
+        const auto port_of = [](const std::string &address) {
+            return std::stoul(address.substr(address.find(':') + 1), nullptr, 16);
+        };
+        std::ifstream tcp{"/proc/net/tcp"};
+        std::string line;
+        std::getline(tcp, line); // the header
+        while (std::getline(tcp, line)) {
+            std::istringstream fields{line};
+            std::string slot, local, remote, state, queues;
+            fields >> slot >> local >> remote >> state >> queues;
+            if (port_of(local) == server_port_ && port_of(remote) == client_port_)
+                return std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16);
+        }
+        return std::nullopt;
+    }
+
     Poco::Net::StreamSocket socket_;
+    std::uint16_t server_port_ = 0;
+    std::uint16_t client_port_ = 0;
     bool closed_ = false;
 };
 
