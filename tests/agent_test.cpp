@@ -2,8 +2,11 @@
 // spoken to over HTTP. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -380,6 +383,67 @@ TEST_CASE("agent: settings that parse but cannot serve are refused at file:line:
     CHECK(contains(result.output, checks.string() + ":3:15: check.a.description: must be at "
                                                     "most 1024 bytes long (got 100000)"));
     CHECK(contains(result.output, "4 configuration error(s)"));
+}
+
+namespace {
+
+/// conf.d entries named *.toml that cannot be read as files, each beside a good one.
+void write_unreadable_entries(const TempDir &dir) {
+    const auto conf_d = dir.path() / "conf.d";
+    std::filesystem::create_symlink(dir.path() / "nowhere.toml", conf_d / "20-dangling.toml");
+    std::filesystem::create_symlink(conf_d / "30-loop.toml", conf_d / "30-loop.toml");
+    REQUIRE(::mkfifo((conf_d / "40-fifo.toml").c_str(), 0600) == 0);
+    std::filesystem::create_directory(conf_d / "50-dir.toml");
+}
+
+void check_each_unreadable_entry_named(const std::string &output, const TempDir &dir) {
+    const auto conf_d = dir.path() / "conf.d";
+    CHECK(contains(output, (conf_d / "20-dangling.toml").string() +
+                               ": not read: a symbolic link to '" +
+                               (dir.path() / "nowhere.toml").string() + "', which does not exist"));
+    CHECK(
+        contains(output, (conf_d / "30-loop.toml").string() + ": not read: a symbolic link loop"));
+    CHECK(contains(output, (conf_d / "40-fifo.toml").string() + ": not read: a FIFO, not a file"));
+    CHECK(contains(output,
+                   (conf_d / "50-dir.toml").string() + ": not read: a directory, not a file"));
+}
+
+} // namespace
+
+TEST_CASE("agent: --check-config names each conf.d entry it cannot read as a file") {
+    // They were passed over without a word: a check in a dangling symlink just vanished.
+    TempDir dir;
+    const auto config = write_agent_toml(dir);
+    dir.write("conf.d/10-checks.toml", "[check.a]\nplugin = \"sleepy\"\n");
+    write_unreadable_entries(dir);
+    // Never opened: a FIFO nobody writes to would block the agent (and this run) for good.
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.exit_code == 0); // warnings: the rest of the configuration is good
+    check_each_unreadable_entry_named(result.output, dir);
+    CHECK(contains(result.output, "configuration OK"));
+    CHECK(contains(result.output, "1 check(s)"));
+}
+
+TEST_CASE("agent: a running agent logs conf.d entries it cannot read, at start and reload") {
+    TempDir dir;
+    const auto config = write_agent_toml(dir);
+    dir.write("conf.d/10-checks.toml", "[check.a]\nplugin = \"sleepy\"\n");
+    write_unreadable_entries(dir);
+    AgentProcess agent{dir.path(), {"--config", config.string()}};
+    const auto port = agent.wait_for_port(15s);
+    check_each_unreadable_entry_named(agent.log(), dir);
+    wait_until_not_pending(port, "a"); // the readable file's check runs
+
+    const auto later = dir.path() / "conf.d" / "60-later.toml";
+    std::filesystem::create_symlink(dir.path() / "also-nowhere.toml", later);
+    agent.signal(SIGHUP);
+    const auto give_up = Clock::now() + 15s;
+    while (!contains(agent.log(), later.string() + ": not read") && Clock::now() < give_up)
+        std::this_thread::sleep_for(50ms);
+    CHECK(contains(agent.log(), later.string() + ": not read: a symbolic link to '" +
+                                    (dir.path() / "also-nowhere.toml").string() + "'"));
+    CHECK(http_get(port, "/health/live").status == 200); // still serving
 }
 
 TEST_CASE("agent: --version, --help and an unknown option") {

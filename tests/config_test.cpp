@@ -299,6 +299,10 @@ TEST_CASE("config: dot-files, non-.toml files and directories in conf.d are igno
     INFO("errors:", describe(result.errors));
     CHECK(result.errors.empty());
     CHECK(check_names(result.config) == std::vector<std::string>{"real"});
+    // Not read, but not in silence: a directory named like a drop-in is a warning.
+    const ConfigError &skipped = only_error(result.skipped);
+    CHECK(same_file(skipped.where.file, dir.path() / "conf.d" / "50-dir.toml"));
+    CHECK(skipped.message == "not read: a directory, not a file");
 }
 
 TEST_CASE("config: relative conf_d and plugin_dirs resolve against agent.toml's directory") {

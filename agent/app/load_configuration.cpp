@@ -8,6 +8,7 @@
 #include "checks/check_builder.hpp"
 #include "config/config_reader.hpp"
 #include "config/dependencies.hpp"
+#include "core/log.hpp"
 #include "http/health_routes.hpp"
 
 namespace vitals {
@@ -39,6 +40,9 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
                                        const AgentSettings &defaults, ParkedChecks parked) {
     auto read = read_configuration(agent_file, defaults);
+    // Startup, reload and --check-config all come through here: each says it once.
+    for (const auto &skipped : read.skipped)
+        log(LogLevel::warning, "config", "{}", skipped.to_string());
     auto plugins = PluginCatalog::lazy(read.config.agent.plugin_dirs);
     return validate_configuration(std::move(read), std::move(plugins), parked);
 }

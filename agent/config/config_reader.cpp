@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config/access_reader.hpp"
+#include "config/conf_d_listing.hpp"
 #include "config/table_reader.hpp"
 #include "push/push_report.hpp"
 #include "push/push_rules.hpp"
@@ -217,23 +218,6 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, const std::s
     return conf_d_where;
 }
 
-std::vector<fs::path> conf_d_files(const fs::path &dir, ConfigErrors &errors) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
-        const fs::path &path = it->path();
-        // Editors leave dot-files (".x.toml.swp", ".#x.toml") next to the real one.
-        if (path.extension() == ".toml" && !path.filename().string().starts_with('.') &&
-            it->is_regular_file(ec))
-            files.push_back(path);
-    }
-    if (ec)
-        errors.push_back(
-            {{dir.string()}, "conf_d", fmt::format("cannot read directory: {}", ec.message())});
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
 /// A push check is not run but reported to, so it has a ttl and none of the
 /// keys that only mean something for a plugin the agent runs. Its interval
 /// becomes how often the agent looks at the ttl, and is not the user's to set.
@@ -381,7 +365,7 @@ ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
     }
     std::map<std::string, SourceLocation> seen;
     CheckFileReader reader{result.errors, seen};
-    for (const auto &file : conf_d_files(conf_d, result.errors))
+    for (const auto &file : conf_d_files(conf_d, result.errors, result.skipped))
         reader.read(file, nullptr, result.config.checks);
     return result;
 }

@@ -13,6 +13,10 @@ namespace vitals {
 struct ConfigReadResult {
     Configuration config;
     ConfigErrors errors; ///< every problem found; the config is usable only when empty
+    /// conf.d entries named *.toml that could not be read as files, and why: warnings,
+    /// since the rest of the configuration is good (a stray dangling symlink must not keep
+    /// the agent from starting), but never passed over in silence.
+    ConfigErrors skipped;
 };
 
 /// Reads agent.toml (when given; otherwise `defaults` stand) and then every
