@@ -134,9 +134,16 @@ int run(const Options &options) {
     }
     const auto source = agent_file ? agent_file->string() : std::string{"built-in defaults"};
     if (options.check_config) {
+        // Listing the plugins loads every library in the plugin directories, and one the
+        // loader refuses is logged as an error: then the answer is no, as it says.
+        const std::size_t plugins = loaded.plugins.names().size();
+        if (const std::size_t logged = errors_logged(); logged > 0) {
+            std::fprintf(stderr, "%zu error(s) logged; configuration is invalid\n", logged);
+            return exit_config;
+        }
         std::printf("configuration OK: %s, conf.d %s, %zu check(s), %zu plugin(s)\n",
                     source.c_str(), loaded.config.agent.conf_d.c_str(), loaded.checks.size(),
-                    loaded.plugins.names().size());
+                    plugins);
         return exit_ok;
     }
     log(LogLevel::info, "agent", "configuration from {}, conf.d {}", source,

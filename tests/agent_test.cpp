@@ -446,6 +446,22 @@ TEST_CASE("agent: a running agent logs conf.d entries it cannot read, at start a
     CHECK(http_get(port, "/health/live").status == 200); // still serving
 }
 
+TEST_CASE("agent: --check-config that printed an error does not call the configuration OK") {
+    // A plugin directory holding libraries the loader refuses (wrong ABI, no entry, not a
+    // library): listing the plugins logged "error [loader] refused ..." and then said
+    // "configuration OK" with exit 0. Whether the dry run loads unused plugins at all is
+    // the loader's choice; what it prints and how it exits must agree either way.
+    TempDir dir;
+    const auto config = write_agent_toml(dir, "", "127.0.0.1:0",
+                                         {VITALS_SHIPPED_PLUGIN_DIR, VITALS_BAD_PLUGIN_DIR});
+    dir.write("conf.d/10-checks.toml", "[check.up]\nplugin = \"uptime\"\n");
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    const bool printed_errors = contains(result.output, " error [");
+    CHECK(result.exit_code == (printed_errors ? 78 : 0));
+    CHECK(contains(result.output, "configuration OK") == !printed_errors);
+}
+
 TEST_CASE("agent: --version, --help and an unknown option") {
     TempDir dir;
     const auto version = run_vitalsd(dir.path(), {"--version"});

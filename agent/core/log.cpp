@@ -13,6 +13,7 @@ namespace vitals {
 namespace {
 
 std::atomic<LogLevel> threshold{LogLevel::info};
+std::atomic<std::size_t> error_lines{0};
 std::mutex output_mutex;
 
 std::string_view level_name(LogLevel level) {
@@ -65,9 +66,14 @@ void log_line(LogLevel level, std::string_view component, std::string_view messa
     const std::string line =
         fmt::format("{} {} [{}] {}\n", format_utc(std::chrono::system_clock::now()),
                     level_name(level), component, single_line(message));
+    if (level == LogLevel::error) ++error_lines;
     const std::lock_guard lock{output_mutex};
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
+}
+
+std::size_t errors_logged() {
+    return error_lines.load();
 }
 
 } // namespace vitals

@@ -1,6 +1,7 @@
 // One-line structured log to stderr. SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -16,6 +17,10 @@ bool log_enabled(LogLevel level);
 
 /// Writes "<time> <level> [<component>] <message>" as one line, atomically.
 void log_line(LogLevel level, std::string_view component, std::string_view message);
+
+/// How many error lines have been written so far: a dry run that printed an error must
+/// not then call the configuration good.
+std::size_t errors_logged();
 
 template <class... Args>
 void log(LogLevel level, std::string_view component, fmt::format_string<Args...> format,
