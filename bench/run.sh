@@ -37,7 +37,7 @@ peers=(
   wrk monitoring-plugins-basic rt-tests
 )
 if [ "$install" = 1 ]; then
-  "$repo/packaging/install-deps.sh"
+  "$repo/packaging/install-deps.sh" run
   missing=()
   for package in "${peers[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -2,7 +2,7 @@
 # Builds the Debian package in a build directory of its own and prints its path:
 #   packaging/build-deb.sh [BUILD_DIR] [DEBIAN_REVISION]
 # BUILD_DIR defaults to build-deb, DEBIAN_REVISION to 1 (vitals_<version>-1_<arch>.deb).
-# Needs the build dependencies and dpkg-dev (packaging/install-deps.sh).
+# Needs the build dependencies and dpkg-dev (packaging/install-deps.sh package).
 set -euo pipefail
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${1:-$source_dir/build-deb}

@@ -1,42 +1,127 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Vitals builds and tests with. Idempotent: when
+# Installs the Debian packages one of packaging/dev.sh's commands needs. Idempotent: when
 # everything is present it changes nothing and needs no network.
+#   packaging/install-deps.sh run               build and run the agent: compilers and libraries
+#   packaging/install-deps.sh package           also what packaging/build-deb.sh needs
+#   packaging/install-deps.sh test              also what the tests run against (services,
+#                                               Chromium, clang...), none of them started
+#   packaging/install-deps.sh test-sanitizers   the same as test
+#   packaging/install-deps.sh COMMAND --list    print that set, one package a line; install nothing
 set -euo pipefail
 
-packages=(
-  # build
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+
+# Building and running the agent and its shipped plugins; nothing here runs a daemon.
+run_packages=(
   cmake make g++ binutils pkg-config
   libpoco-dev
   libboost-dev libboost-filesystem-dev
   libtomlplusplus-dev
   libfmt-dev
-  # service clients for the shipped plugins
+  # service clients the shipped plugins link
   libpq-dev libhiredis-dev librabbitmq-dev libssl-dev
-  # tests: doctest, and the real services and clients the tests run against
+)
+
+# The Debian package: cpack's dependency scan (file, dpkg-shlibdeps).
+package_packages=(dpkg-dev file)
+
+# Servers the tests start instances of their own of, on loopback ports. Installing them on
+# a systemd host would start them and enable them at boot (RabbitMQ, epmd and Prometheus
+# on every interface): they are installed apart, held back from starting, and disabled.
+test_services=(postgresql redis-server rabbitmq-server prometheus)
+
+test_packages=(
   doctest-dev
-  postgresql redis-server rabbitmq-server
   monitoring-plugins-basic monitoring-plugins-standard liburiparser1
-  prometheus openssl procps
+  openssl procps
   python3-jsonschema python3-yaml
-  # the Debian package: cpack's dependency scan (file, dpkg-shlibdeps), what its
-  # maintainer scripts run, and the package test's tools (systemd-analyze, curl)
-  dpkg-dev file adduser systemd curl
+  # the package test: what the .deb's maintainer scripts run, and its tools
+  # (systemd-analyze, curl)
+  adduser systemd curl
   # the status page's browser tests: headless Chromium driven through chromedriver
   chromium chromium-driver
   # fuzzing (tests/fuzz/run.sh): clang with its libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
 )
 
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ $# -ge 1 ] || usage
+case $1 in
+  run) wanted=("${run_packages[@]}"); services=() ;;
+  package) wanted=("${run_packages[@]}" "${package_packages[@]}"); services=() ;;
+  test | test-sanitizers)
+    wanted=("${run_packages[@]}" "${package_packages[@]}" "${test_packages[@]}")
+    services=("${test_services[@]}") ;;
+  *) usage ;;
+esac
+if [ "${2:-}" = --list ]; then
+  printf '%s\n' "${wanted[@]}" "${services[@]}"
+  exit 0
+fi
+[ $# -eq 1 ] || usage
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+missing_of() {
+  local package
+  for package in "$@"; do installed "$package" || echo "$package"; done
+}
+mapfile -t missing < <(missing_of "${wanted[@]}")
+mapfile -t missing_services < <(missing_of "${services[@]}")
+[ ${#missing[@]} -eq 0 ] && [ ${#missing_services[@]} -eq 0 ] && exit 0
 
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+apt_install() { "${as_root[@]}" apt-get install -y -qq --no-install-recommends "$@"; }
 "${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  apt_install "${missing[@]}"
+fi
+[ ${#missing_services[@]} -eq 0 ] && exit 0
+
+# policy-rc.d is how Debian keeps a package's service from starting: invoke-rc.d and
+# deb-systemd-invoke ask it before every start, and 101 means "not now". One already
+# there (a container image's) is put back as it was, whatever happens meanwhile.
+policy=/usr/sbin/policy-rc.d
+saved=""
+restore_policy() {
+  if [ -n "$saved" ]; then
+    "${as_root[@]}" mv -f "$saved" "$policy"
+  else
+    "${as_root[@]}" rm -f "$policy"
+  fi
+}
+if [ -e "$policy" ]; then
+  saved=$("${as_root[@]}" mktemp "$policy.vitals.XXXXXX")
+  "${as_root[@]}" cp -p "$policy" "$saved"
+fi
+trap restore_policy EXIT
+trap 'exit 130' INT TERM # through the EXIT trap too
+printf '#!/bin/sh\n# packaging/install-deps.sh: the test services are not started\nexit 101\n' |
+  "${as_root[@]}" tee "$policy" >/dev/null
+"${as_root[@]}" chmod 755 "$policy"
+
+echo "installing, not starting: ${missing_services[*]}" >&2
+installed_packages() { dpkg-query -W -f='${db:Status-Abbrev}${binary:Package}\n' | sed -n 's/^ii *//p' | sort; }
+before=$(installed_packages)
+apt_install "${missing_services[@]}"
+after=$(installed_packages)
+
+# policy-rc.d stops the start, not the enabling: undo that for every service and socket
+# unit of the packages this step brought in (epmd comes with erlang-base, for one), so
+# none starts at the next boot either. (Timers are left: they do housekeeping, and listen
+# on nothing.) Debian's units all have native systemd units; a sysvinit host is not covered.
+units=()
+for package in $(comm -13 <(echo "$before") <(echo "$after")); do
+  while read -r file; do
+    case $file in
+      /lib/systemd/system/*.service | /lib/systemd/system/*.socket | \
+        /usr/lib/systemd/system/*.service | /usr/lib/systemd/system/*.socket)
+        [[ $file == *@.* ]] || units+=("$(basename "$file")") ;; # templates: instances only
+    esac
+  done < <(dpkg-query -L "$package")
+done
+for unit in "${units[@]}"; do
+  "${as_root[@]}" deb-systemd-helper disable "$unit"
+done
+[ ${#units[@]} -eq 0 ] || echo "disabled (the tests start their own): ${units[*]}" >&2
