@@ -19,8 +19,11 @@ namespace {
 
 const auto recent = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 5s;
 
-CheckInfo info(std::string name) {
-    return CheckInfo{std::move(name), "sleepy", "", {"live"}, 30s, 5s};
+/// Results dated `recent` stay fresh (2 x interval + timeout) for as long as any run of this
+/// binary takes: with a 30 s interval they turned stale 65 s after it started, and every
+/// style test after that failed when the suite ran as one process.
+CheckInfo info(std::string name, Duration interval = 1h) {
+    return CheckInfo{std::move(name), "sleepy", "", {"live"}, interval, 5s};
 }
 
 CheckResult result(Status status, std::string message, Duration duration = 120ms) {
@@ -243,7 +246,7 @@ TEST_CASE("styles: the same state gives the same bytes") {
 }
 
 TEST_CASE("styles: a result older than 2 x interval + timeout is stale, reported as error") {
-    ResultStore store{{info("old")}};
+    ResultStore store{{info("old", 30s)}};
     CheckResult ancient = result(Status::ok, "was fine");
     ancient.started = std::chrono::system_clock::now() - 66s; // limit: 2 x 30s + 5s
     store.record("old", ancient);
@@ -259,7 +262,7 @@ TEST_CASE("styles: a result older than 2 x interval + timeout is stale, reported
           std::string::npos);
 
     // Just inside the limit it is still the plugin's word.
-    ResultStore fresh{{info("young")}};
+    ResultStore fresh{{info("young", 30s)}};
     CheckResult recent_enough = result(Status::ok, "fine");
     recent_enough.started = std::chrono::system_clock::now() - 60s;
     fresh.record("young", recent_enough);
