@@ -109,8 +109,10 @@ after=$(installed_packages)
 
 # policy-rc.d stops the start, not the enabling: undo that for every service and socket
 # unit of the packages this step brought in (epmd comes with erlang-base, for one), so
-# none starts at the next boot either. (Timers are left: they do housekeeping, and listen
-# on nothing.) Debian's units all have native systemd units; a sysvinit host is not covered.
+# none starts at the next boot either. Timers are left: they do housekeeping and listen
+# on nothing. Every other package (systemd among them) was installed in the step above, so
+# only what the servers brought is touched. Each of these servers has a native systemd
+# unit; the rc links a sysvinit host would start them from are not covered.
 units=()
 for package in $(comm -13 <(echo "$before") <(echo "$after")); do
   while read -r file; do
