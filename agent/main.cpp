@@ -67,9 +67,10 @@ int wait_for_signal(const sigset_t &signals, std::optional<Duration> limit) {
 /// SIGTERM: readiness turns 503 at once while liveness stays 200, for
 /// shutdown_delay, so load balancers stop sending traffic; then runs in
 /// flight get their timeout, plugins are destroyed, and the agent exits 0.
-/// A second SIGTERM or SIGINT at any point exits at once.
+/// A second SIGTERM or SIGINT at any point exits at once. A reload still going is
+/// given up (AgentRuntime::stop), however long its plugins would take.
 int shut_down(AgentRuntime &runtime, const sigset_t &signals, int signal) {
-    const Duration delay = runtime.settings().shutdown_delay;
+    const Duration delay = runtime.shutdown_delay();
     log(LogLevel::info, "agent", "received {}: draining for {}", strsignal(signal),
         format_duration(delay));
     runtime.drain();
@@ -98,14 +99,16 @@ int serve(LoadedConfiguration loaded, const std::optional<std::filesystem::path>
           std::chrono::system_clock::time_point started) {
     const std::size_t checks = loaded.checks.size();
     AgentRuntime runtime{std::move(loaded), agent_file, options.listen, started};
+    const std::string host = runtime.settings().listen.host; // before a reload may run
     runtime.start();
     log(LogLevel::info, "agent", "vitalsd {} listening on {}:{} with {} check(s)", VITALS_VERSION,
-        runtime.settings().listen.host, runtime.port(), checks);
+        host, runtime.port(), checks);
+    // This thread only takes signals: a reload runs on a thread of its own, since one that
+    // waits for a plugin must not keep SIGTERM waiting.
     while (true) {
         const int signal = wait_for_signal(signals, std::nullopt);
         if (signal == SIGHUP) {
-            log(LogLevel::info, "agent", "reloading the configuration");
-            runtime.reload();
+            runtime.request_reload();
             continue;
         }
         return shut_down(runtime, signals, signal);

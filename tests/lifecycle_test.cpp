@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <fstream>
 #include <set>
@@ -11,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/reload_thread.hpp"
 #include "support/agent_fixture.hpp"
 #include "support/proc_maps.hpp"
 #include "support/versioned_plugin.hpp"
@@ -750,4 +752,46 @@ TEST_CASE("lifecycle: plugins no check names are never loaded, so OpenSSL is not
     reload(agent);
     wait_until_not_pending(agent.port(), "db");
     CHECK(maps_library(agent, "postgres.so"));
+}
+
+TEST_CASE("lifecycle: reload requests coalesce, one made during a reload is one more") {
+    std::mutex mutex;
+    std::condition_variable_any changed;
+    int started = 0;      // guarded by mutex
+    bool release = false; // guarded by mutex
+    bool gave_up = false; // guarded by mutex
+    const auto started_is = [&](int count) {
+        const std::lock_guard lock{mutex};
+        return started == count;
+    };
+    // Each reload holds until released, or until stop() tells it to give up.
+    vitals::ReloadThread reloads{[&](std::stop_token stop) {
+        std::unique_lock lock{mutex};
+        ++started;
+        changed.wait(lock, stop, [&] { return release; });
+        gave_up = stop.stop_requested();
+    }};
+    reloads.request();
+    REQUIRE(eventually([&] { return started_is(1); }));
+
+    SUBCASE("requests made while one runs: one reload after it") {
+        for (int i = 0; i < 3; ++i) // SIGHUPs and the watcher's own, say
+            reloads.request();
+        {
+            const std::lock_guard lock{mutex};
+            release = true;
+        }
+        changed.notify_all();
+        REQUIRE(eventually([&] { return started_is(2); }));
+        std::this_thread::sleep_for(300ms); // a third one would start at once
+        reloads.stop();
+        CHECK(started_is(2));
+    }
+    SUBCASE("stop() gives up the reload in progress and starts no other") {
+        reloads.request();
+        reloads.stop();
+        const std::lock_guard lock{mutex};
+        CHECK(gave_up);
+        CHECK(started == 1);
+    }
 }

@@ -61,6 +61,7 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
     current_.plugins.release_libraries();
     if (listen_override_) current_.config.agent.listen = *listen_override_;
     const AgentSettings &agent = current_.config.agent;
+    shutdown_delay_ = agent.shutdown_delay;
     for (const auto &check : current_.checks)
         fingerprints_[check->name()] = fingerprint(*check, agent.isolation);
     results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
@@ -89,6 +90,17 @@ void AgentRuntime::start() {
     scheduler_->start();
     server_->start();
     watch();
+    reloader_ = std::make_unique<ReloadThread>([this](std::stop_token stop) {
+        try {
+            reload(stop);
+        } catch (const std::exception &e) {
+            refuse({{{}, "", fmt::format("reload failed: {}", e.what())}});
+        }
+    });
+}
+
+void AgentRuntime::request_reload() {
+    if (reloader_) reloader_->request();
 }
 
 std::uint16_t AgentRuntime::port() const {
@@ -124,23 +136,29 @@ std::string AgentRuntime::fingerprint(const Check &check, const IsolationSetting
                        params.str());
 }
 
-void AgentRuntime::reload() {
-    auto next =
-        load_configuration(agent_file_, default_settings(agent_file_), ParkedChecks::in_worker);
-    if (!next.errors.empty()) {
-        for (const auto &error : next.errors)
-            log(LogLevel::error, "reload", "{}", error.to_string());
-        log(LogLevel::error, "reload", "{} error(s); the running configuration stays in force",
-            next.errors.size());
-        status_.update([&](AgentFacts &facts) {
-            facts.config_ok = false;
-            facts.config_errors = error_lines(next.errors);
-            facts.config_loaded = std::chrono::system_clock::now();
-            ++facts.config_reloads;
-            ++facts.config_reload_failures;
-        });
+void AgentRuntime::refuse(const ConfigErrors &errors) {
+    for (const auto &error : errors)
+        log(LogLevel::error, "reload", "{}", error.to_string());
+    log(LogLevel::error, "reload", "{} error(s); the running configuration stays in force",
+        errors.size());
+    status_.update([&](AgentFacts &facts) {
+        facts.config_ok = false;
+        facts.config_errors = error_lines(errors);
+        facts.config_loaded = std::chrono::system_clock::now();
+        ++facts.config_reloads;
+        ++facts.config_reload_failures;
+    });
+}
+
+void AgentRuntime::reload(std::stop_token stop) {
+    log(LogLevel::info, "reload", "reloading the configuration");
+    auto next = load_configuration(agent_file_, default_settings(agent_file_),
+                                   ParkedChecks::in_worker, stop);
+    if (stop.stop_requested()) {
+        log(LogLevel::info, "reload", "given up: the agent is stopping");
         return;
     }
+    if (!next.errors.empty()) return refuse(next.errors);
     const AgentSettings &before = current_.config.agent;
     AgentSettings &after = next.config.agent;
     if (listen_override_) after.listen = *listen_override_;
@@ -203,6 +221,7 @@ void AgentRuntime::reload() {
     // Plugins no check uses any more unload once their last run ends.
     next.plugins.release_libraries();
     current_ = std::move(next);
+    shutdown_delay_ = current_.config.agent.shutdown_delay;
     fingerprints_ = std::move(fingerprints);
     watch();
 }
@@ -223,6 +242,7 @@ void AgentRuntime::drain() {
 }
 
 void AgentRuntime::stop() {
+    reloader_.reset(); // gives up a reload in progress and joins it: nothing else changes now
     watcher_.reset();
     if (scheduler_) scheduler_->stop(longest_timeout(current_.checks));
     if (server_) server_->stop();

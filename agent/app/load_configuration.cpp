@@ -38,20 +38,22 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 }
 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
-                                       const AgentSettings &defaults, ParkedChecks parked) {
+                                       const AgentSettings &defaults, ParkedChecks parked,
+                                       std::stop_token stop) {
     auto read = read_configuration(agent_file, defaults);
     // Startup, reload and --check-config all come through here: each says it once.
     for (const auto &skipped : read.skipped)
         log(LogLevel::warning, "config", "{}", skipped.to_string());
     auto plugins = PluginCatalog::lazy(read.config.agent.plugin_dirs);
-    return validate_configuration(std::move(read), std::move(plugins), parked);
+    return validate_configuration(std::move(read), std::move(plugins), parked, std::move(stop));
 }
 
 LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins,
-                                           ParkedChecks parked) {
+                                           ParkedChecks parked, std::stop_token stop) {
     LoadedConfiguration loaded{
         std::move(read.config), std::move(plugins), {}, std::move(read.errors)};
-    loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors, parked);
+    loaded.checks =
+        build_checks(loaded.config, loaded.plugins, loaded.errors, parked, std::move(stop));
     validate_endpoints(loaded.config, loaded.errors);
     validate_dependencies(loaded.config.checks, loaded.errors);
     // Report in reading order (toml++ iterates keys alphabetically, not by line).

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <vector>
 
 #include "checks/check.hpp"
@@ -22,16 +23,19 @@ struct LoadedConfiguration {
     ConfigErrors errors; ///< the configuration is usable only when empty
 };
 
-/// The one validation path, shared by startup, reload and `--check-config`.
+/// The one validation path, shared by startup, reload and `--check-config`. `stop` gives
+/// up waiting for plugins' create() (a reload the agent's shutdown overtakes).
 LoadedConfiguration load_configuration(const std::optional<std::filesystem::path> &agent_file,
                                        const AgentSettings &defaults,
-                                       ParkedChecks parked = ParkedChecks::in_process);
+                                       ParkedChecks parked = ParkedChecks::in_process,
+                                       std::stop_token stop = {});
 
 /// The second half of load_configuration, for a configuration read some other way
 /// (from memory, when fuzzing): checks built against `plugins`, then what only the
 /// whole configuration can tell (endpoints, dependencies).
 LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins,
-                                           ParkedChecks parked = ParkedChecks::in_process);
+                                           ParkedChecks parked = ParkedChecks::in_process,
+                                           std::stop_token stop = {});
 
 /// Built-in settings: the packaged locations, or, for a source build
 /// without /etc/vitals/agent.toml, the repository's conf.d and the build's

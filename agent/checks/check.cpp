@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "checks/in_process_runner.hpp"
+#include "checks/bounded_create.hpp"
 #include "isolation/process_runner.hpp"
 #include "push/push_runner.hpp"
 
@@ -20,13 +20,14 @@ Isolation effective_isolation(const CheckDefinition &definition,
 
 std::unique_ptr<Check> Check::create(const CheckDefinition &definition,
                                      std::shared_ptr<const PluginLibrary> plugin,
-                                     ConfigErrors &errors, const IsolationSettings &isolation) {
+                                     ConfigErrors &errors, const IsolationSettings &isolation,
+                                     std::stop_token stop) {
     std::unique_ptr<PluginRunner> runner;
     std::string identity = plugin->identity();
     if (effective_isolation(definition, isolation) == Isolation::process)
         runner = ProcessRunner::create(definition, std::move(plugin), errors, isolation);
     else
-        runner = InProcessRunner::create(definition, std::move(plugin), errors);
+        runner = create_within_limit(definition, std::move(plugin), errors, std::move(stop));
     if (!runner) return nullptr;
     return std::unique_ptr<Check>(new Check(definition, std::move(identity), std::move(runner)));
 }

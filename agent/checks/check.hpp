@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <stop_token>
 
 #include "checks/plugin_runner.hpp"
 #include "config/configuration.hpp"
@@ -21,10 +22,13 @@ public:
     /// Validates the check's params against the plugin's declared table, then
     /// creates the plugin instance, in process or in a worker as the
     /// definition and `isolation` say. Returns nullptr after adding to `errors`.
+    /// In process, create() gets a time limit (checks/bounded_create.hpp), and `stop`
+    /// gives up the wait for it at once.
     static std::unique_ptr<Check> create(const CheckDefinition &definition,
                                          std::shared_ptr<const PluginLibrary> plugin,
                                          ConfigErrors &errors,
-                                         const IsolationSettings &isolation = {});
+                                         const IsolationSettings &isolation = {},
+                                         std::stop_token stop = {});
     /// A push check (plugin = "push", built in): reported to through its inbox,
     /// its scheduled runs only watch the ttl. The definition must have a ttl.
     static std::unique_ptr<Check> create_push(const CheckDefinition &definition);

@@ -13,7 +13,8 @@ namespace {
 
 /// The check, or nullptr when it cannot be created (the reasons are in `errors`).
 std::shared_ptr<Check> create_check(const CheckDefinition &definition, const Configuration &config,
-                                    const PluginCatalog &plugins, ConfigErrors &errors) {
+                                    const PluginCatalog &plugins, ConfigErrors &errors,
+                                    std::stop_token stop) {
     if (definition.plugin == push_plugin_name) return Check::create_push(definition);
     auto plugin = plugins.find(definition.plugin);
     if (!plugin) {
@@ -25,18 +26,19 @@ std::shared_ptr<Check> create_check(const CheckDefinition &definition, const Con
                          push_plugin_name)});
         return nullptr;
     }
-    return Check::create(definition, std::move(plugin), errors, config.agent.isolation);
+    return Check::create(definition, std::move(plugin), errors, config.agent.isolation,
+                         std::move(stop));
 }
 
 } // namespace
 
 std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
                                                  const PluginCatalog &plugins, ConfigErrors &errors,
-                                                 ParkedChecks parked) {
+                                                 ParkedChecks parked, std::stop_token stop) {
     std::vector<std::shared_ptr<Check>> checks;
     for (const auto &definition : config.checks)
         if (definition.enabled)
-            if (auto check = create_check(definition, config, plugins, errors))
+            if (auto check = create_check(definition, config, plugins, errors, stop))
                 checks.push_back(std::move(check));
 
     // A disabled check is still created, so a typo in a parked drop-in is caught now
@@ -50,7 +52,7 @@ std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
                 to_worker.push_back({&definition, std::move(*file)});
                 continue;
             }
-        create_check(definition, config, plugins, errors);
+        create_check(definition, config, plugins, errors, stop);
     }
     validate_in_worker(to_worker, config.agent.isolation, errors);
     return checks;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <stop_token>
 #include <vector>
 
 #include "checks/check.hpp"
@@ -17,9 +18,11 @@ enum class ParkedChecks { in_process, in_worker };
 
 /// Creates every configured check; problems (unknown plugin, rejected
 /// parameters) are appended to `errors` and the check is left out. Disabled
-/// checks are validated the same way, and left out.
+/// checks are validated the same way, and left out. `stop` gives up waiting for
+/// in-process create() calls (Check::create).
 std::vector<std::shared_ptr<Check>> build_checks(const Configuration &config,
                                                  const PluginCatalog &plugins, ConfigErrors &errors,
-                                                 ParkedChecks parked = ParkedChecks::in_process);
+                                                 ParkedChecks parked = ParkedChecks::in_process,
+                                                 std::stop_token stop = {});
 
 } // namespace vitals

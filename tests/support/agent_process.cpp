@@ -123,6 +123,16 @@ std::string AgentProcess::log() const {
     return read_file(log_file_);
 }
 
+std::size_t AgentProcess::wait_for_log(const std::string &text, std::size_t from,
+                                       std::chrono::milliseconds limit) const {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (true) {
+        const auto at = log().find(text, from);
+        if (at != std::string::npos || std::chrono::steady_clock::now() >= give_up) return at;
+        std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+}
+
 CommandResult run_vitalsd(const std::filesystem::path &work_dir, std::vector<std::string> args) {
     const auto log_file = work_dir / "command.log";
     const pid_t pid = spawn(args, log_file);

@@ -30,6 +30,10 @@ public:
     int wait_for_exit(std::chrono::milliseconds limit = std::chrono::seconds{10});
     void signal(int signal_number) const;
     std::string log() const;
+    /// Waits for `text` in the log at or after offset `from`; returns where it starts, or
+    /// std::string::npos when it did not come within `limit`.
+    std::size_t wait_for_log(const std::string &text, std::size_t from = 0,
+                             std::chrono::milliseconds limit = std::chrono::seconds{10}) const;
     pid_t pid() const { return pid_; }
 
 private:

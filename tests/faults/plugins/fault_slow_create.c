@@ -1,4 +1,5 @@
 /* Fault plugin: create() sleeps (2 s by default), breaking the rule that it must not block.
+ * It logs "sleeping in create()" first, so a test can tell when the agent is waiting on it.
  * SPDX-License-Identifier: MIT */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@ static const vitals_param_spec params[] = {
 static void *create(const vitals_host_api *host, vitals_context *ctx) {
     int64_t ns = 0;
     if (host->param_duration_ns(ctx, "sleep", &ns) != 0) return NULL;
+    host->log(ctx, VITALS_LOG_INFO, "sleeping in create()");
     const struct timespec pause = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
     nanosleep(&pause, NULL);
     return malloc(1);
