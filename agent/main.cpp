@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "app/agent_runtime.hpp"
+#include "app/exit_guard.hpp"
 #include "app/load_configuration.hpp"
 #include "app/run_once.hpp"
 #include "cli/options.hpp"
@@ -155,12 +156,8 @@ int run(const Options &options) {
     return serve(std::move(loaded), agent_file, options, signals, started);
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-    // isolation = "process": the agent starts this same binary as a plugin worker.
-    if (argc >= 3 && argv[1] == vitals::plugin_worker_flag)
-        return vitals::run_plugin_worker(std::atoi(argv[2]));
+/// Everything but the plugin worker.
+int agent_main(int argc, char **argv) {
     // `vitalsd run --plugin PATH ...`: one check once, for plugin authors; its own options.
     if (argc > 1 && std::string_view{argv[1]} == "run")
         return vitals::run_once_command({argv + 2, argv + argc});
@@ -193,4 +190,19 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "vitalsd: %s\n", e.what());
         return 1;
     }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    // isolation = "process": the agent starts this same binary as a plugin worker. Not
+    // guarded: a worker's exit status is for its agent to read ("worker exited with code 3").
+    if (argc >= 3 && argv[1] == vitals::plugin_worker_flag)
+        return vitals::run_plugin_worker(std::atoi(argv[2]));
+    // From here on only main ends the process with a status of its choosing: a plugin's
+    // exit(0) must not pass for a clean stop.
+    vitals::guard_exit();
+    const int code = agent_main(argc, argv);
+    vitals::allow_exit();
+    return code;
 }

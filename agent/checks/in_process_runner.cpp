@@ -8,6 +8,7 @@
 
 #include "checks/host_context.hpp"
 #include "checks/param_validation.hpp"
+#include "checks/plugin_call.hpp"
 #include "core/log.hpp"
 
 namespace vitals {
@@ -37,6 +38,7 @@ InProcessRunner::create(const CheckDefinition &definition,
     if (context.has_errors()) return nullptr;
     void *instance = nullptr;
     try {
+        const PluginCallScope call{definition.name, "create"};
         instance = plugin->descriptor().create(&host_api(), &context);
     } catch (...) {
         context.error("", escaped("create"));
@@ -69,6 +71,7 @@ InProcessRunner::~InProcessRunner() {
 void InProcessRunner::destroy_instance(const PluginLibrary &plugin, const std::string &check,
                                        void *instance) noexcept {
     try {
+        const PluginCallScope call{check, "destroy"};
         plugin.descriptor().destroy(instance);
     } catch (...) {
         log(LogLevel::error, "check", "{}: {}", check, escaped("destroy"));
@@ -80,6 +83,7 @@ CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline)
     const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     try {
+        const PluginCallScope call{check_, "run"};
         plugin_->descriptor().run(instance_, &host_api(), &context);
     } catch (...) {
         context.set_result(VITALS_STATUS_ERROR, escaped("run").c_str());

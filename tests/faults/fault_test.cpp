@@ -66,6 +66,25 @@ TEST_CASE("a plugin that calls exit() is reported with its exit code") {
                      history_has(agent.port(), "faulty", "worker exited with code 3"));
 }
 
+TEST_CASE("an in-process plugin that calls exit(0) ends the agent with 70 and names its check") {
+    std::string params = "code = 0";
+    std::string call = "exit()";
+    SUBCASE("exit(0)") {}
+    SUBCASE("quick_exit(0)") {
+        params += ", quick = true";
+        call = "quick_exit()";
+    }
+    FaultAgent agent{healthy_checks};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
+    // Dropped in once the agent runs, so it cannot exit before the test knows its port.
+    agent.dir().write(
+        "conf.d/exit.toml",
+        fault_check("fault_exit", "interval = \"200ms\"\nparams = { " + params + " }"));
+    agent.process().signal(SIGHUP);
+    CHECK(agent.process().wait_for_exit(30s) == 70); // EX_SOFTWARE: systemd restarts it
+    CHECK(agent.log().find("called " + call + " in check 'faulty' (run())") != std::string::npos);
+}
+
 TEST_CASE("an isolated plugin that hangs for ever is killed at its timeout") {
     FaultAgent agent{std::string{healthy_checks} +
                      fault_check("fault_hang", "interval = \"1s\"\ntimeout = \"500ms\"\n"
