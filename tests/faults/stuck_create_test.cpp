@@ -13,10 +13,10 @@ namespace {
 using namespace vitals::test;
 using namespace std::chrono_literals;
 
-/// A drop-in whose check's create() sleeps for an hour, with the check's own timeout.
-std::string stuck_check(const std::string &timeout) {
+/// A drop-in whose check's create() sleeps that long, with the check's own timeout.
+std::string stuck_check(const std::string &timeout, const std::string &sleep = "1h") {
     return "[check.stuck]\nplugin = \"fault_slow_create\"\ninterval = \"" + timeout +
-           "\"\ntimeout = \"" + timeout + "\"\nparams = { sleep = \"1h\" }\n";
+           "\"\ntimeout = \"" + timeout + "\"\nparams = { sleep = \"" + sleep + "\" }\n";
 }
 
 /// Drops `stuck.toml` in and waits until the agent is inside its create(); returns the log
@@ -71,6 +71,28 @@ TEST_CASE("a create() that never returns refuses the reload at its limit, and la
 
     agent.process().signal(SIGTERM);
     CHECK(agent.process().wait_for_exit(30s) == 0);
+}
+
+TEST_CASE("a create() that returns after its limit has its instance destroyed, unused") {
+    FaultAgent agent{healthy_checks};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
+    // Written once, so the watcher reloads once: a second reload in the 6 s would find the
+    // first call still going and be refused at once, and later ones wait their turn.
+    agent.dir().write("conf.d/stuck.toml", stuck_check("1s", "6s"));
+    const auto refused =
+        agent.process().wait_for_log("the running configuration stays in force", 0, 30s);
+    REQUIRE(refused != std::string::npos);
+    REQUIRE(agent.process().wait_for_log("stuck: create() returned after", refused, 30s) !=
+            std::string::npos);
+    CHECK(agent.log().find("too late: its instance was destroyed unused") != std::string::npos);
+    CHECK(http_get(agent.port(), "/health/checks/stuck").status == 404);
+
+    // Once that call has returned, the check's create() is called again.
+    const auto fixed = agent.log().size();
+    agent.dir().write("conf.d/stuck.toml", stuck_check("1s", "0s"));
+    REQUIRE(agent.process().wait_for_log("configuration reloaded", fixed, 30s) !=
+            std::string::npos);
+    wait_until(agent.port(), "stuck", message_starts_with("created at last"));
 }
 
 TEST_CASE("SIGTERM while a reload waits in create() drains at once and stops the agent") {
