@@ -11,6 +11,8 @@
 #include "support/versioned_plugin.hpp"
 
 using namespace vitals;
+using vitals::test::versioned_bytes;
+using vitals::test::write_in_place;
 
 namespace {
 
@@ -148,4 +150,42 @@ TEST_CASE("loader opens a replaced file's new build while the old one is still l
     const auto again = PluginLibrary::open(file);
     CHECK((again->descriptor().run == new_build->descriptor().run));
     CHECK(again->identity() == new_build->identity());
+}
+
+TEST_CASE("loader: a plugin file rewritten in place leaves the loaded build as it was") {
+    vitals::test::TempDir dir;
+    const auto file = dir.path() / "versioned.so";
+    vitals::test::install_versioned(1, file);
+    const auto old_build = PluginLibrary::open(file);
+
+    // The dynamic linker maps a file page by page: had it mapped this one, the old build's
+    // strings and code would now read the new file's bytes (or fault past its end).
+    write_in_place(file, versioned_bytes(2).substr(0, 4096));
+    CHECK(std::string{old_build->descriptor().version} == "1.0.0");
+    write_in_place(file, versioned_bytes(2));
+    CHECK(std::string{old_build->descriptor().version} == "1.0.0");
+
+    const auto new_build = PluginLibrary::open(file);
+    CHECK(std::string{new_build->descriptor().version} == "2.0.0");
+    CHECK(new_build->identity() != old_build->identity());
+}
+
+TEST_CASE("loader refuses a half-written plugin file, naming it and why") {
+    vitals::test::TempDir dir;
+    const auto file = dir.path() / "versioned.so";
+    const auto bytes = versioned_bytes(2);
+    for (const std::size_t size : {std::size_t{0}, std::size_t{10}, bytes.size() / 2}) {
+        CAPTURE(size);
+        write_in_place(file, bytes.substr(0, size));
+        try {
+            PluginLibrary::open(file);
+            FAIL("a half-written file was loaded");
+        } catch (const PluginLoadError &e) {
+            const std::string why = e.what();
+            CHECK(why.starts_with(file.string() + ": incomplete: it "));
+            CHECK(why.find("refused until the file changes again") != std::string::npos);
+        }
+    }
+    write_in_place(file, bytes);
+    CHECK(std::string{PluginLibrary::open(file)->descriptor().version} == "2.0.0");
 }

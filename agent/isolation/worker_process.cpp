@@ -23,6 +23,8 @@
 
 #include <fmt/format.h>
 
+#include "core/fd.hpp"
+
 extern char **environ;
 
 namespace vitals {
@@ -39,26 +41,6 @@ constexpr auto exit_poll_tick = 10ms;
 [[noreturn]] void throw_errno(int error, const std::string &what) {
     throw std::system_error{error, std::generic_category(), what};
 }
-
-/// Owns a descriptor until released, so every early exit closes it.
-class Fd {
-public:
-    explicit Fd(int fd = -1) noexcept : fd_(fd) {}
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const noexcept { return fd_; }
-    int release() noexcept { return std::exchange(fd_, -1); }
-    void reset(int fd) noexcept {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = fd;
-    }
-
-private:
-    int fd_;
-};
 
 class SpawnSetup {
 public:

@@ -1,34 +1,27 @@
 // SPDX-License-Identifier: MIT
 #include "loader/build_registry.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <dlfcn.h>
-#include <sys/stat.h>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/log.hpp"
-#include "loader/plugin_library.hpp"
 
 namespace vitals {
-
-std::string file_identity(const std::filesystem::path &file) {
-    struct stat info {};
-    if (::stat(file.c_str(), &info) != 0)
-        throw PluginLoadError{fmt::format("{}: {}", file.string(), std::strerror(errno))};
-    return fmt::format("{}:{}:{}:{}.{}", info.st_dev, info.st_ino, info.st_size,
-                       info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
-}
 
 BuildRegistry &BuildRegistry::instance() {
     static BuildRegistry registry;
     return registry;
 }
 
-std::string BuildRegistry::name_for(const std::filesystem::path &file,
-                                    const std::string &identity) {
-    const std::string path = file.string();
+std::optional<std::string> BuildRegistry::loaded_name(const std::string &identity) const {
+    for (const auto &[handle, build] : builds_)
+        if (build.identity == identity) return build.name;
+    return std::nullopt;
+}
+
+std::string BuildRegistry::fresh_name(const std::string &path) {
     // RTLD_NOLOAD only asks which library dlopen(path) would return: one loaded under
     // that name, or else one loaded from the same device and inode.
     void *loaded = ::dlopen(path.c_str(), RTLD_NOLOAD | RTLD_LAZY | RTLD_LOCAL);
@@ -36,29 +29,28 @@ std::string BuildRegistry::name_for(const std::filesystem::path &file,
         ::dlerror(); // "not loaded" is the answer, not an error to report later
         return path;
     }
-    const auto known = builds_.find(loaded);
-    const bool current = known != builds_.end() && known->second.identity == identity;
     ::dlclose(loaded); // the question counted a reference
-    if (current) return path;
-    // The same file under a name the dynamic linker has not seen: it compares names as
-    // strings, and each spelling is used once. After the name, it compares the file's
-    // device and inode, so an unchanged file still ends up as the library already loaded.
+    // The dynamic linker compares names as strings, and each spelling is used once.
     // Spelling needs no writable directory (the packaged Kubernetes manifests mount the
     // root file system read-only); PATH_MAX allows some two thousand per path.
+    const std::filesystem::path file{path};
     const std::size_t spelling = ++respellings_[path];
-    std::string name = (file.has_parent_path() ? file.parent_path() : ".").string() + "/";
+    std::string name = file.parent_path().string() + "/";
     for (std::size_t i = 0; i < spelling; ++i)
         name += "./";
     name += file.filename().string();
-    log(LogLevel::info, "loader",
-        "{} was replaced while its previous build is still in use; loading it as {}", path, name);
+    log(LogLevel::debug, "loader", "{} names a library still loaded; loading the new copy as {}",
+        path, name);
     return name;
 }
 
-void BuildRegistry::hold(void *handle, const std::string &identity) {
+void BuildRegistry::hold(void *handle, const std::string &identity, const std::string &name,
+                         Fd copy) {
     Build &build = builds_[handle];
+    if (build.handles++ > 0) return;
     build.identity = identity;
-    ++build.handles;
+    build.name = name;
+    build.copy = std::move(copy);
 }
 
 void BuildRegistry::release(void *handle) {

@@ -3,44 +3,51 @@
 #pragma once
 
 #include <cstddef>
-#include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+
+#include "core/fd.hpp"
 
 namespace vitals {
 
-/// The identity of `file` as it is now: device, inode, size and modification time. A
-/// new build renamed into place differs; throws PluginLoadError if it cannot be read.
-std::string file_identity(const std::filesystem::path &file);
-
-/// glibc's dlopen() hands back the library it already has loaded under the same name
-/// (it compares the name before it opens the file), so reloading a plugin whose file
-/// was replaced while a check still holds the old build would run the old code again.
-/// The registry remembers which build (file identity) each loaded library is, and names
-/// a file so that dlopen() loads it as it is now. The library handle is the key: dlopen
-/// returns the same one for the same loaded object, under any name.
+/// Plugins are loaded from private copies (PluginImage) through "/proc/self/fd/<n>". glibc's
+/// dlopen() hands back the library it already has loaded under the same name (it compares
+/// the name before it opens the file), and descriptor numbers are reused: a library that
+/// stays loaded after its copy is closed (NODELETE) would be handed back for whatever
+/// copy gets its number next. The registry remembers which build (file identity) each
+/// loaded library is and the name it goes by, so an unchanged file loads as the library
+/// already loaded, and a changed one as a new library. The library handle is the key:
+/// dlopen returns the same one for the same loaded object, under any name.
 class BuildRegistry {
 public:
     /// The process's one registry, as the dynamic linker's table of loaded objects is.
     static BuildRegistry &instance();
 
-    /// Held from name_for() through dlopen() and hold(), and around dlclose() and
-    /// release(), so no other load or unload comes between.
+    /// Held from loaded_name() or fresh_name() through dlopen() and hold(), and around
+    /// dlclose() and release(), so no other load or unload comes between.
     [[nodiscard]] std::unique_lock<std::mutex> lock() { return std::unique_lock{mutex_}; }
 
-    /// The name to dlopen() `file` by so that the result is the build `identity`: the
-    /// path itself when no library is loaded under it, or the one loaded is that build;
-    /// otherwise the same path spelled anew ("dir/./name"), a name dlopen has not seen.
-    std::string name_for(const std::filesystem::path &file, const std::string &identity);
-    /// One more handle on the library `handle`, loaded as build `identity`.
-    void hold(void *handle, const std::string &identity);
+    /// The name the library of build `identity` was loaded under, while it is loaded:
+    /// dlopen() of that name hands it back. nullopt when no such build is loaded.
+    std::optional<std::string> loaded_name(const std::string &identity) const;
+    /// The name to dlopen() a new copy at `path` by: the path itself, unless the dynamic
+    /// linker has a library loaded under it already; then the same path spelled anew
+    /// ("/proc/self/fd/./7"), a name it has not seen.
+    std::string fresh_name(const std::string &path);
+    /// One more handle on the library `handle`, build `identity`, loaded as `name`. The
+    /// first one keeps `copy` open for as long as the library is held, so that `name`
+    /// names its copy and no other.
+    void hold(void *handle, const std::string &identity, const std::string &name, Fd copy);
     /// One handle fewer on `handle`, which the caller has just closed.
     void release(void *handle);
 
 private:
     struct Build {
         std::string identity;
+        std::string name;
+        Fd copy;
         std::size_t handles = 0;
     };
 

@@ -3,12 +3,14 @@
 
 #include <cstddef>
 #include <cstring>
+#include <utility>
 
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 
 #include "config/config_reader.hpp"
 #include "loader/build_registry.hpp"
+#include "loader/plugin_image.hpp"
 
 namespace vitals {
 namespace {
@@ -43,21 +45,41 @@ struct PluginLibrary::Handle {
 
 namespace {
 
+/// `text` with every `name` spelled `file`: the dynamic linker's words name the copy.
+std::string naming_file(std::string text, const std::string &name,
+                        const std::filesystem::path &file) {
+    for (auto at = text.find(name); at != std::string::npos;
+         at = text.find(name, at + file.string().size()))
+        text.replace(at, name.size(), file.string());
+    return text;
+}
+
+/// Loads the build of `file` as it is now, from its private copy (see PluginImage), or
+/// the library already loaded for that build.
 std::unique_ptr<PluginLibrary::Handle> load_library(const std::filesystem::path &file) {
     auto handle = std::make_unique<PluginLibrary::Handle>();
-    handle->identity = file_identity(file);
+    const PluginImage image{file};
+    handle->identity = image.identity();
     auto &builds = BuildRegistry::instance();
     const auto lock = builds.lock();
+    Fd copy;
+    std::string name;
+    if (auto loaded = builds.loaded_name(handle->identity)) {
+        name = std::move(*loaded);
+    } else {
+        copy = image.copy();
+        name = builds.fresh_name(copy_path(copy));
+    }
     try {
         // RTLD_LOCAL keeps one plugin's symbols from resolving another's;
         // RTLD_NOW reports missing dependencies here instead of mid-run.
-        handle->library.load(builds.name_for(file, handle->identity),
+        handle->library.load(name,
                              boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
     } catch (const std::exception &e) {
-        throw PluginLoadError{
-            fmt::format("{}: not a loadable shared library: {}", file.string(), e.what())};
+        throw PluginLoadError{fmt::format("{}: not a loadable shared library: {}", file.string(),
+                                          naming_file(e.what(), name, file))};
     }
-    builds.hold(handle->library.native(), handle->identity);
+    builds.hold(handle->library.native(), handle->identity, name, std::move(copy));
     return handle;
 }
 

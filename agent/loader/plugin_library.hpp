@@ -35,7 +35,7 @@ public:
     const vitals_param_spec *find_param(std::string_view key) const noexcept;
     const std::string &name() const noexcept { return name_; }
     const std::filesystem::path &file() const noexcept { return file_; }
-    /// The file as loaded (device, inode, size, mtime): a replaced .so differs.
+    /// The file as read (device, inode, size, mtime): a replaced or rewritten .so differs.
     const std::string &identity() const noexcept { return identity_; }
 
     struct Handle; ///< the OS library handle, opaque here to keep Boost.DLL in the .cpp

@@ -2,10 +2,13 @@
 #include "https_loader.hpp"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace vitals::http {
 
@@ -53,13 +56,28 @@ const HttpsModule &https_module() {
 
 std::string https_module_path() {
     Dl_info info{};
-    // The name this http.so was loaded under, which the agent may spell "dir/./http.so".
     if (::dladdr(reinterpret_cast<const void *>(&https_module_path), &info) == 0 || !info.dli_fname)
         throw HttpsModuleError{"cannot find where http.so was loaded from (dladdr failed)"};
-    const std::string self = info.dli_fname;
+    const std::string self = own_file(info.dli_fname);
     const auto slash = self.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : self.substr(0, slash);
     return dir + "/http.d/https.so";
+}
+
+std::string own_file(const std::string &loaded_as) {
+    // vitalsd loads a private copy of the file, a memfd it names after the file, through
+    // "/proc/self/fd/<n>" (which it may spell "/proc/self/fd/./<n>"); the link reads
+    // "/memfd:<file> (deleted)". Any other name is the file itself.
+    constexpr std::string_view fd_dir = "/proc/self/fd/", memfd = "/memfd:", gone = " (deleted)";
+    if (!loaded_as.starts_with(fd_dir)) return loaded_as;
+    std::array<char, 4096> target{};
+    const ssize_t length = ::readlink(loaded_as.c_str(), target.data(), target.size() - 1);
+    if (length <= 0) return loaded_as;
+    std::string_view link{target.data(), static_cast<std::size_t>(length)};
+    if (!link.starts_with(memfd)) return std::string{link};
+    link.remove_prefix(memfd.size());
+    if (link.ends_with(gone)) link.remove_suffix(gone.size());
+    return std::string{link};
 }
 
 } // namespace vitals::http

@@ -23,4 +23,9 @@ const HttpsModule &https_module();
 /// Not a *.so of the plugin directory itself, which the agent would take for a plugin.
 std::string https_module_path();
 
+/// The file a library the dynamic linker knows as `loaded_as` (dladdr()'s name) came from.
+/// vitalsd maps a private copy of each plugin file, through /proc/self/fd, named after the
+/// file (docs/plugin-guide.md); any other name is returned as it is.
+std::string own_file(const std::string &loaded_as);
+
 } // namespace vitals::http

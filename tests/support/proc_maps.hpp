@@ -15,9 +15,12 @@
 
 namespace vitals::test {
 
-/// Every file mapped into process `pid` ("self": this one). Throws when the maps
-/// cannot be read, so "not mapped" can never hold for a process that is gone.
+/// Every file mapped into process `pid` ("self": this one). vitalsd maps each plugin from
+/// a private copy named after its file ("/memfd:<file> (deleted)"): listed as that file.
+/// Throws when the maps cannot be read, so "not mapped" can never hold for a process that
+/// is gone.
 inline std::set<std::string> mapped_files(const std::string &pid = "self") {
+    constexpr std::string_view private_copy = "/memfd:";
     const std::string path = "/proc/" + pid + "/maps";
     std::ifstream maps{path};
     if (!maps) throw std::runtime_error{"cannot read " + path};
@@ -26,6 +29,7 @@ inline std::set<std::string> mapped_files(const std::string &pid = "self") {
         std::istringstream fields{line};
         std::string address, perms, offset, device, inode, file;
         fields >> address >> perms >> offset >> device >> inode >> file;
+        if (file.starts_with(private_copy)) file.erase(0, private_copy.size());
         if (file.starts_with("/")) files.insert(file);
     }
     return files;
