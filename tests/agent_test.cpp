@@ -347,7 +347,7 @@ plugin = "nosuch"
     const std::string file = checks.string();
     CHECK(contains(result.output, file + ":3:1: check.typo.bogus: unknown key 'bogus'"));
     CHECK(contains(result.output,
-                   file + ":6:10: check.missing.plugin: unknown plugin 'nosuch' (loaded: "));
+                   file + ":6:10: check.missing.plugin: unknown plugin 'nosuch' (plugin files: "));
     CHECK(contains(result.output, config.string() + ":4:1: colour: unknown key 'colour'"));
     CHECK(contains(result.output, "3 configuration error(s)"));
     CHECK_FALSE(contains(result.output, "configuration OK"));

@@ -41,6 +41,7 @@ TEST_CASE("plugin drop-in: a build written over a loaded plugin in place, half a
     INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
     wait_until(agent.port(), "v",
                [](const Object::Ptr &json) { return text(json, "message") == "generation 1"; });
+    const auto checks = agent.dir().path() / "conf.d" / "checks.toml";
     const auto build = versioned_bytes(2);
 
     // Half a new build, as a copy in progress leaves it: the agent maps its own copy of
@@ -48,6 +49,10 @@ TEST_CASE("plugin drop-in: a build written over a loaded plugin in place, half a
     write_in_place(file, build.substr(0, build.size() / 2));
     wait_for_refused_reload(agent);
     CHECK(contains(agent.log(), "[loader] refused " + file.string() + ": incomplete: it holds "));
+    CHECK(contains(agent.log(), checks.string() +
+                                    ":2:10: check.v.plugin: plugin 'versioned' "
+                                    "refused: " +
+                                    file.string() + ": incomplete: it holds "));
     const auto last_run = text(parse(http_get(agent.port(), "/health/checks/v").body), "last_run");
     wait_until(agent.port(), "v", [&](const Object::Ptr &json) {
         return text(json, "last_run") != last_run && text(json, "message") == "generation 1";
@@ -60,4 +65,64 @@ TEST_CASE("plugin drop-in: a build written over a loaded plugin in place, half a
         agent.port(), "v",
         [](const Object::Ptr &json) { return text(json, "message") == "generation 2"; }, 15s);
     CHECK(still_running(agent));
+}
+
+TEST_CASE("plugin drop-in: a mistyped plugin name at reload loads no other library") {
+    // crash_on_load.so ends whatever process loads it: a reload that looked for the
+    // mistyped name in every .so of the plugin directories killed the agent.
+    Agent agent{"[check.up]\nplugin = \"uptime\"\ninterval = \"1h\"\n",
+                "",
+                {},
+                {VITALS_HOSTILE_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR}};
+    INFO("vitalsd's log:\n" << agent.log());
+    wait_until_not_pending(agent.port(), "up");
+
+    const auto checks = agent.dir().write("conf.d/checks.toml",
+                                          "[check.up]\nplugin = \"uptme\"\ninterval = \"1h\"\n");
+    wait_for_refused_reload(agent);
+    // The files there are listed, read from the directories alone.
+    const auto error = checks.string() + ":2:10: check.up.plugin: unknown plugin 'uptme' (plugin "
+                                         "files: ";
+    CHECK(contains(agent.log(), error));
+    CHECK(contains(agent.log(), ", crash_on_load, disk, "));
+    CHECK(still_running(agent));
+    // The running configuration stays.
+    const auto up = parse(http_get(agent.port(), "/health/checks/up").body);
+    CHECK(text(up, "plugin") == "uptime");
+    CHECK(text(up, "status") == "ok");
+}
+
+TEST_CASE("plugin drop-in: a check naming a refused plugin gets the refusal, at start and reload") {
+    TempDir dir;
+    const auto config = write_agent_toml(dir, "", "127.0.0.1:0",
+                                         {VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
+    const std::string refusal =
+        "plugin 'wrong_abi' refused: " + std::string{VITALS_BAD_PLUGIN_DIR} +
+        "/wrong_abi.so: incompatible plugin ABI: agent ABI 1.0, plugin "
+        "ABI 2.0";
+    const auto checks = dir.write("conf.d/checks.toml", "[check.old]\nplugin = \"wrong_abi\"\n");
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output, checks.string() + ":2:10: check.old.plugin: " + refusal));
+
+    // A disabled check's plugin is loaded in a plugin worker, which words it the same.
+    dir.write("conf.d/checks.toml", "[check.parked]\nplugin = \"wrong_abi\"\nenabled = false\n");
+    AgentProcess started{dir.path(), {"--config", config.string()}};
+    CHECK(started.wait_for_exit(15s) == 78);
+    INFO(started.log());
+    CHECK(contains(started.log(), checks.string() + ":2:10: check.parked.plugin: " + refusal));
+
+    Agent agent{"[check.up]\nplugin = \"uptime\"\ninterval = \"1h\"\n",
+                "",
+                {},
+                {VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR}};
+    INFO("vitalsd's log:\n" << agent.log());
+    wait_until_not_pending(agent.port(), "up");
+    const auto reloaded = agent.dir().write("conf.d/checks.toml",
+                                            "[check.up]\nplugin = \"uptime\"\ninterval = \"1h\"\n\n"
+                                            "[check.old]\nplugin = \"wrong_abi\"\n");
+    wait_for_refused_reload(agent);
+    CHECK(contains(agent.log(), reloaded.string() + ":6:10: check.old.plugin: " + refusal));
+    CHECK(http_get(agent.port(), "/health/checks/old").status == 404);
 }

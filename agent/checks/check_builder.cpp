@@ -11,6 +11,17 @@ namespace vitals {
 
 namespace {
 
+/// Why no plugin `name` could be loaded: its file's refusal, or the files there are (read
+/// from the directories; none of them is loaded to find a plugin by another name).
+std::string plugin_not_found(const std::string &name, const PluginCatalog &plugins) {
+    if (auto refusal = plugins.refusal_of(name))
+        return fmt::format("plugin '{}' refused: {}", name, *refusal);
+    const auto files = plugins.names();
+    return fmt::format("unknown plugin '{}' (plugin files: {}; built in: {})", name,
+                       files.empty() ? "none" : fmt::format("{}", fmt::join(files, ", ")),
+                       push_plugin_name);
+}
+
 /// The check, or nullptr when it cannot be created (the reasons are in `errors`).
 std::shared_ptr<Check> create_check(const CheckDefinition &definition, const Configuration &config,
                                     const PluginCatalog &plugins, ConfigErrors &errors,
@@ -18,12 +29,8 @@ std::shared_ptr<Check> create_check(const CheckDefinition &definition, const Con
     if (definition.plugin == push_plugin_name) return Check::create_push(definition);
     auto plugin = plugins.find(definition.plugin);
     if (!plugin) {
-        const auto known = plugins.names();
-        errors.push_back(
-            {definition.plugin_where, "check." + definition.name + ".plugin",
-             fmt::format("unknown plugin '{}' (loaded: {}; built in: {})", definition.plugin,
-                         known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", ")),
-                         push_plugin_name)});
+        errors.push_back({definition.plugin_where, "check." + definition.name + ".plugin",
+                          plugin_not_found(definition.plugin, plugins)});
         return nullptr;
     }
     return Check::create(definition, std::move(plugin), errors, config.agent.isolation,

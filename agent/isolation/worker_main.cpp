@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <poll.h>
@@ -150,7 +151,10 @@ std::unique_ptr<InProcessRunner> create_instance(const wire::CreateRequest &requ
     try {
         plugin = PluginLibrary::open(request.plugin_file);
     } catch (const PluginLoadError &e) {
-        problems.push_back({check_key + ".plugin", e.what()});
+        // Worded as the agent words a refusal it meets itself (check_builder.cpp).
+        const auto name = std::filesystem::path{request.plugin_file}.stem().string();
+        problems.push_back(
+            {check_key + ".plugin", fmt::format("plugin '{}' refused: {}", name, e.what())});
         return nullptr;
     }
     definition.plugin = plugin->name();

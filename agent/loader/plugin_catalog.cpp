@@ -4,25 +4,12 @@
 #include <algorithm>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "core/log.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
-namespace {
-
-std::vector<fs::path> shared_objects_in(const fs::path &dir) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec))
-        if (it->path().extension() == ".so" && it->is_regular_file(ec)) files.push_back(it->path());
-    if (ec)
-        log(LogLevel::warning, "loader", "cannot read plugin directory {}: {}", dir.string(),
-            ec.message());
-    std::sort(files.begin(), files.end());
-    return files;
-}
-
-} // namespace
 
 PluginCatalog PluginCatalog::lazy(std::vector<fs::path> dirs) {
     PluginCatalog catalog;
@@ -30,23 +17,17 @@ PluginCatalog PluginCatalog::lazy(std::vector<fs::path> dirs) {
     return catalog;
 }
 
-PluginCatalog PluginCatalog::scan(const std::vector<fs::path> &dirs) {
-    auto catalog = lazy(dirs);
-    catalog.scan_all();
-    return catalog;
-}
-
-void PluginCatalog::open(const fs::path &file) const {
+void PluginCatalog::open(const fs::path &file, std::string_view name) const {
     if (std::find(tried_.begin(), tried_.end(), file) != tried_.end()) return;
     tried_.push_back(file);
     try {
         auto plugin = PluginLibrary::open(file);
-        const auto [existing, inserted] = plugins_.emplace(plugin->name(), plugin);
-        if (!inserted) {
-            log(LogLevel::warning, "loader", "{}: plugin '{}' already loaded from {}; ignored",
-                file.string(), plugin->name(), existing->second->file().string());
-            return;
-        }
+        // Found by its file's name alone, a plugin must answer to it: a file that calls
+        // itself otherwise would shadow, or stand in for, another plugin.
+        if (plugin->name() != name)
+            throw PluginLoadError{fmt::format("{}: the plugin in it calls itself '{}', not '{}'",
+                                              file.string(), plugin->name(), name)};
+        plugins_.emplace(plugin->name(), plugin);
         const char *version = plugin->descriptor().version;
         found_.push_back({plugin->name(), version ? version : ""});
         log(LogLevel::info, "loader", "loaded plugin '{}' {} from {}", plugin->name(),
@@ -54,15 +35,8 @@ void PluginCatalog::open(const fs::path &file) const {
     } catch (const PluginLoadError &e) {
         log(LogLevel::error, "loader", "refused {}", e.what());
         refusals_.emplace_back(e.what());
+        refused_.emplace(std::string{name}, e.what());
     }
-}
-
-void PluginCatalog::scan_all() const {
-    if (scanned_all_ || released_) return;
-    scanned_all_ = true;
-    for (const auto &dir : dirs_)
-        for (const auto &file : shared_objects_in(dir))
-            open(file);
 }
 
 std::shared_ptr<const PluginLibrary> PluginCatalog::loaded(std::string_view name) const {
@@ -94,19 +68,31 @@ std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) 
     if (released_) return nullptr;
     if (auto plugin = loaded(name)) return plugin;
     for (const auto &file : files_named(name)) {
-        open(file);
+        open(file, name);
         if (auto plugin = loaded(name)) return plugin;
     }
-    scan_all(); // a plugin whose file is named otherwise
-    return loaded(name);
+    return nullptr;
+}
+
+std::optional<std::string> PluginCatalog::refusal_of(std::string_view name) const {
+    const auto refused = refused_.find(name);
+    if (refused == refused_.end()) return std::nullopt;
+    return refused->second;
 }
 
 std::vector<std::string> PluginCatalog::names() const {
-    scan_all();
     std::vector<std::string> names;
-    for (const auto &plugin : found_)
-        names.push_back(plugin.name);
+    for (const auto &dir : dirs_) {
+        std::error_code ec;
+        for (fs::directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec))
+            if (it->path().extension() == ".so" && it->is_regular_file(ec))
+                names.push_back(it->path().stem().string());
+        if (ec)
+            log(LogLevel::warning, "loader", "cannot read plugin directory {}: {}", dir.string(),
+                ec.message());
+    }
     std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
 }
 

@@ -1,4 +1,4 @@
-// Every usable plugin found in the plugin directories. SPDX-License-Identifier: MIT
+// The plugins the checks name, found in the plugin directories. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <filesystem>
@@ -20,25 +20,29 @@ struct PluginInfo {
 
 class PluginCatalog {
 public:
-    /// Opens nothing yet: find() loads `<dir>/<name>.so` when a check asks for
-    /// `name`. Loading every plugin up front would map what none of the checks use,
-    /// and OpenSSL and p11-kit (amqp, postgres, tls_cert) mark themselves NODELETE:
-    /// loaded once, they stay mapped, about 2 MB, even after the plugin is closed.
+    /// Opens nothing yet: find() loads `<dir>/<name>.so` when a check asks for `name`,
+    /// and nothing else ever. Loading a library runs its constructors in the agent, so
+    /// only a file the configuration names is loaded: a typo in a plugin name once loaded
+    /// every .so in the directories, and one whose constructor crashed took the agent
+    /// down. Loading every plugin up front would also map what none of the checks use
+    /// (OpenSSL and p11-kit mark themselves NODELETE: loaded once, they stay mapped).
     static PluginCatalog lazy(std::vector<std::filesystem::path> dirs);
-    /// Loads every *.so in `dirs` at once, as --check-config does.
-    static PluginCatalog scan(const std::vector<std::filesystem::path> &dirs);
 
-    /// The plugin called `name`: `<dir>/<name>.so` in the first directory that has
-    /// one, else (a file named otherwise) whichever file declares that name, which
-    /// takes a full scan. Directories are searched in order; the first of a name wins.
+    /// The plugin called `name`: the first `<dir>/<name>.so`, in directory order, that is a
+    /// plugin calling itself `name`. nullptr if none is (see refusal_of()).
     std::shared_ptr<const PluginLibrary> find(std::string_view name) const;
     /// The plugin called `name` if it is loaded already; loads nothing.
     std::shared_ptr<const PluginLibrary> loaded(std::string_view name) const;
     /// `<dir>/<name>.so` in the first directory that has one; opens nothing.
     std::optional<std::filesystem::path> file_named(std::string_view name) const;
-    /// Every plugin in the directories (a full scan, once).
+    /// Why `<dir>/<name>.so` was refused when find(name) tried it (wrong ABI, bad
+    /// descriptor, half-written file...), naming the file: the first refusal if several
+    /// directories have one. nullopt if none was refused.
+    std::optional<std::string> refusal_of(std::string_view name) const;
+    /// The names of the plugin files in the directories (`<name>.so`, sorted, each once),
+    /// read from the directories alone: no library is opened.
     std::vector<std::string> names() const;
-    /// The plugins loaded so far (all of them after names() or scan()).
+    /// The plugins loaded so far.
     const std::vector<PluginInfo> &found() const noexcept { return found_; }
     const std::vector<std::string> &refusals() const noexcept { return refusals_; }
 
@@ -53,9 +57,9 @@ public:
     }
 
 private:
-    /// Opens `file` unless it was tried before; logs and records what it found.
-    void open(const std::filesystem::path &file) const;
-    void scan_all() const;
+    /// Opens `file` for plugin `name` unless it was tried before; logs and records what it
+    /// found, or why it was refused.
+    void open(const std::filesystem::path &file, std::string_view name) const;
     /// `<dir>/<name>.so` of every directory that has one, in order.
     std::vector<std::filesystem::path> files_named(std::string_view name) const;
 
@@ -65,7 +69,8 @@ private:
     mutable std::vector<std::filesystem::path> tried_;
     mutable std::vector<PluginInfo> found_;
     mutable std::vector<std::string> refusals_;
-    mutable bool scanned_all_ = false;
+    /// The first refusal of each plugin name's file.
+    mutable std::map<std::string, std::string, std::less<>> refused_;
     bool released_ = false;
 };
 

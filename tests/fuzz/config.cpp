@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
-    static const PluginCatalog plugins = PluginCatalog::scan({VITALS_FUZZ_PLUGIN_DIR});
+    static const PluginCatalog plugins = PluginCatalog::lazy({VITALS_FUZZ_PLUGIN_DIR});
     const Input input = split({reinterpret_cast<const char *>(data), size});
 
     AgentSettings defaults;
