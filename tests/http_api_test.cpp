@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "http/prometheus.hpp"
 #include "support/agent_fixture.hpp"
 
 using namespace vitals::test;
@@ -92,6 +93,22 @@ interval = "200ms"
     CHECK(reply.body.find(R"(vitals_check_runs_total{check="odd",result="warning"} )") !=
           std::string::npos);
     CHECK(reply.body.find("vitals_config_load_success 1") != std::string::npos);
+}
+
+TEST_CASE("http api: label values that are not text still make an exposition promtool accepts") {
+    // The loader refuses such plugin strings; the exposition must hold even so.
+    vitals::AgentFacts facts;
+    facts.version = "0.1.0";
+    facts.abi = "1.0";
+    facts.plugins = {{"odd", "1.0\"} 1\nvitals_fake 1\xff\\"}};
+    const auto body = vitals::render_metrics({}, facts, std::chrono::system_clock::now());
+    CHECK(body.find(R"(vitals_plugin_info{plugin="odd",version="1.0\"} 1\nvitals_fake 1)"
+                    "\xEF\xBF\xBD"
+                    R"(\\"} 1)") != std::string::npos);
+    TempDir dir;
+    const auto lint = shell("promtool check metrics < '" + dir.write("m.txt", body).string() + "'");
+    INFO(lint.output, "\n", body);
+    CHECK(lint.exit_code == 0);
 }
 
 TEST_CASE("http api: /metrics carries the schedule lag and the agent's own CPU and memory") {

@@ -76,6 +76,12 @@ TEST_CASE("loader accepts a newer minor with a larger descriptor") {
     CHECK((plugin->descriptor().run != nullptr));
 }
 
+TEST_CASE("loader refuses a version string that is not text, naming the file and the field") {
+    const auto why = refusal_for("bad_version.so");
+    CHECK(why.find("bad_version.so: plugin 'bad_version' version is not valid UTF-8 text "
+                   "without control characters") != std::string::npos);
+}
+
 TEST_CASE("loader: a lazy catalog opens only the plugins it is asked for") {
     const auto catalog = PluginCatalog::lazy({VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
     CHECK(catalog.found().empty());

@@ -126,3 +126,19 @@ TEST_CASE("plugin drop-in: a check naming a refused plugin gets the refusal, at 
     CHECK(contains(agent.log(), reloaded.string() + ":6:10: check.old.plugin: " + refusal));
     CHECK(http_get(agent.port(), "/health/checks/old").status == 404);
 }
+
+TEST_CASE(
+    "plugin drop-in: a plugin whose version string is not text is refused, naming the field") {
+    TempDir dir;
+    const auto config = write_agent_toml(dir, "", "127.0.0.1:0",
+                                         {VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
+    const auto checks = dir.write("conf.d/checks.toml", "[check.odd]\nplugin = \"bad_version\"\n");
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK(contains(result.output, checks.string() + ":2:10: check.odd.plugin: plugin 'bad_version' "
+                                                    "refused: " VITALS_BAD_PLUGIN_DIR
+                                                    "/bad_version.so: plugin 'bad_version' version "
+                                                    "is not valid UTF-8 text without control "
+                                                    "characters"));
+}

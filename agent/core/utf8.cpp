@@ -36,4 +36,17 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
+bool is_plain_text(std::string_view text) {
+    while (!text.empty()) {
+        const auto length = utf8_sequence_length(text);
+        if (length == 0) return false;
+        const auto lead = static_cast<unsigned char>(text[0]);
+        const bool c0_or_del = length == 1 && (lead < 0x20 || lead == 0x7f);
+        const bool c1 = length == 2 && lead == 0xC2 && static_cast<unsigned char>(text[1]) < 0xA0;
+        if (c0_or_del || c1) return false;
+        text.remove_prefix(length);
+    }
+    return true;
+}
+
 } // namespace vitals

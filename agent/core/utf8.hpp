@@ -13,4 +13,8 @@ std::size_t utf8_sequence_length(std::string_view text);
 
 bool is_valid_utf8(std::string_view text);
 
+/// Valid UTF-8 without control characters (C0, DEL or C1): text that can go into a log
+/// line, a JSON string or a Prometheus label value as it is.
+bool is_plain_text(std::string_view text);
+
 } // namespace vitals

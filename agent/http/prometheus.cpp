@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
 #include "results/verdict.hpp"
 #include "scheduler/schedule_lag.hpp"
 #include "scheduler/scheduler_load.hpp"
@@ -225,15 +226,21 @@ void self_usage(Exposition &out, const AgentFacts &facts) {
 std::string escape_label_value(std::string_view value) {
     std::string out;
     out.reserve(value.size());
-    for (char c : value) {
-        if (c == '\\')
+    while (!value.empty()) {
+        // The exposition is UTF-8: one invalid byte would make the whole scrape unreadable.
+        const std::size_t length = utf8_sequence_length(value);
+        const char c = value.front();
+        if (length == 0)
+            out += "\xEF\xBF\xBD"; // U+FFFD
+        else if (c == '\\')
             out += "\\\\";
         else if (c == '"')
             out += "\\\"";
         else if (c == '\n')
             out += "\\n";
         else
-            out += c;
+            out += value.substr(0, length);
+        value.remove_prefix(length ? length : 1);
     }
     return out;
 }

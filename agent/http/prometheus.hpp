@@ -15,7 +15,8 @@ inline constexpr const char *prometheus_content_type = "text/plain; version=0.0.
 std::string render_metrics(const std::vector<CheckState> &checks, const AgentFacts &facts,
                            std::chrono::system_clock::time_point now);
 
-/// Escapes a label value: backslash, double quote and newline.
+/// Escapes a label value: backslash, double quote and newline; a byte that is not UTF-8
+/// becomes U+FFFD.
 std::string escape_label_value(std::string_view value);
 
 } // namespace vitals

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config/config_reader.hpp"
+#include "core/utf8.hpp"
 #include "loader/build_registry.hpp"
 #include "loader/plugin_image.hpp"
 
@@ -83,6 +84,29 @@ std::unique_ptr<PluginLibrary::Handle> load_library(const std::filesystem::path 
     return handle;
 }
 
+/// How a message names parameter `index` (from 0): by its key, unless that is not fit to print.
+std::string param_label(const vitals_param_spec &spec, std::size_t index) {
+    return is_plain_text(spec.key) ? fmt::format("parameter '{}'", spec.key)
+                                   : fmt::format("parameter #{}", index + 1);
+}
+
+/// Every string the plugin supplies, by what it is ("version", "parameter 'port' default
+/// value"). They end up in log lines, JSON and Prometheus label values as they are.
+std::vector<std::pair<std::string, const char *>>
+supplied_strings(const vitals_plugin &descriptor, const std::vector<vitals_param_spec> &params) {
+    std::vector<std::pair<std::string, const char *>> strings{
+        {"version", descriptor.version}, {"description", descriptor.description}};
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const auto &spec = params[i];
+        const std::string param = param_label(spec, i);
+        strings.emplace_back(param + " key", spec.key);
+        if (!is_plain_text(spec.key)) break; // what follows would be named by that key
+        strings.emplace_back(param + " default value", spec.default_value);
+        strings.emplace_back(param + " description", spec.description);
+    }
+    return strings;
+}
+
 } // namespace
 
 std::shared_ptr<const PluginLibrary> PluginLibrary::open(const std::filesystem::path &file) {
@@ -111,31 +135,40 @@ PluginLibrary::PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle>
     : file_(std::move(file)), handle_(std::move(handle)), identity_(handle_->identity) {
     // Copy at most what both sides know into a zeroed struct (OBS's rule).
     std::memcpy(&descriptor_, &raw, std::min<std::size_t>(raw.struct_size, sizeof descriptor_));
-    const auto refuse = [this](const std::string &why) {
-        return PluginLoadError{fmt::format("{}: {}", file_.string(), why)};
-    };
     if (!descriptor_.name || !is_valid_name(descriptor_.name))
-        throw refuse("descriptor has no valid name (letters, digits, '_', '-', '.')");
+        throw refusal("descriptor has no valid name (letters, digits, '_', '-', '.')");
     name_ = descriptor_.name;
     if (!descriptor_.create || !descriptor_.run || !descriptor_.destroy)
-        throw refuse(fmt::format("plugin '{}' lacks create, run or destroy", name_));
-    if (descriptor_.params) {
-        if (descriptor_.param_spec_size < min_param_spec_size)
-            throw refuse(fmt::format("plugin '{}' has param_spec_size {}, expected at least {}",
-                                     name_, descriptor_.param_spec_size, min_param_spec_size));
-        const auto *bytes = reinterpret_cast<const unsigned char *>(descriptor_.params);
-        for (std::size_t i = 0;; ++i) {
-            if (i == max_params)
-                throw refuse(fmt::format("plugin '{}' parameter table has no end marker", name_));
-            vitals_param_spec spec{};
-            std::memcpy(&spec, bytes + i * descriptor_.param_spec_size,
-                        std::min<std::size_t>(descriptor_.param_spec_size, sizeof spec));
-            if (spec.key == nullptr) break;
-            if (!is_known_param_type(spec.type))
-                throw refuse(fmt::format("plugin '{}' parameter '{}' has unknown type {}", name_,
-                                         spec.key, spec.type));
-            params_.push_back(spec);
-        }
+        throw refusal(fmt::format("plugin '{}' lacks create, run or destroy", name_));
+    if (descriptor_.params) read_params();
+    // A quote or a newline in a version string broke every /metrics scrape.
+    for (const auto &[what, text] : supplied_strings(descriptor_, params_))
+        if (text && !is_plain_text(text))
+            throw refusal(fmt::format("plugin '{}' {} is not valid UTF-8 text without control "
+                                      "characters",
+                                      name_, what));
+}
+
+PluginLoadError PluginLibrary::refusal(const std::string &why) const {
+    return PluginLoadError{fmt::format("{}: {}", file_.string(), why)};
+}
+
+void PluginLibrary::read_params() {
+    if (descriptor_.param_spec_size < min_param_spec_size)
+        throw refusal(fmt::format("plugin '{}' has param_spec_size {}, expected at least {}", name_,
+                                  descriptor_.param_spec_size, min_param_spec_size));
+    const auto *bytes = reinterpret_cast<const unsigned char *>(descriptor_.params);
+    for (std::size_t i = 0;; ++i) {
+        if (i == max_params)
+            throw refusal(fmt::format("plugin '{}' parameter table has no end marker", name_));
+        vitals_param_spec spec{};
+        std::memcpy(&spec, bytes + i * descriptor_.param_spec_size,
+                    std::min<std::size_t>(descriptor_.param_spec_size, sizeof spec));
+        if (spec.key == nullptr) break;
+        if (!is_known_param_type(spec.type))
+            throw refusal(fmt::format("plugin '{}' {} has unknown type {}", name_,
+                                      param_label(spec, i), spec.type));
+        params_.push_back(spec);
     }
 }
 

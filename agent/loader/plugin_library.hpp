@@ -43,6 +43,10 @@ public:
 private:
     PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle> handle,
                   const vitals_plugin &raw);
+    /// Why the file is refused, naming it.
+    PluginLoadError refusal(const std::string &why) const;
+    /// Copies the parameter table, refusing one it cannot read.
+    void read_params();
 
     std::filesystem::path file_;
     std::unique_ptr<Handle> handle_;
