@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include "sdk/sdk_fixture.hpp"
 #include "support/agent_process.hpp"
@@ -83,6 +85,64 @@ TEST_CASE("install: every component lands in the packaged layout") {
     const fs::path config = staged(root, VITALS_INSTALL_CONFIGDIR);
     CHECK(fs::exists(config / "agent.toml"));
     CHECK(file_names(config / "conf.d", ".toml") == file_names(VITALS_REPO_CONF_D, ".toml"));
+}
+
+namespace {
+
+/// The names of files written (created, modified or closed after writing) and renamed
+/// into `dir` while `action` runs, as a watching vitalsd would be told of them.
+struct DirectoryEvents {
+    std::set<std::string> written;
+    std::set<std::string> renamed_in;
+};
+
+template <class Action> DirectoryEvents watch(const fs::path &dir, Action action) {
+    const int inotify = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    REQUIRE(inotify >= 0);
+    REQUIRE(::inotify_add_watch(inotify, dir.c_str(),
+                                IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO) >= 0);
+    action();
+    DirectoryEvents seen;
+    alignas(inotify_event) char buffer[64 * 1024];
+    for (ssize_t n; (n = ::read(inotify, buffer, sizeof buffer)) > 0;)
+        for (ssize_t at = 0; at < n;) {
+            const auto *event = reinterpret_cast<const inotify_event *>(buffer + at);
+            if (event->len > 0 && !(event->mask & IN_ISDIR))
+                (event->mask & IN_MOVED_TO ? seen.renamed_in : seen.written).insert(event->name);
+            at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+        }
+    ::close(inotify);
+    return seen;
+}
+
+} // namespace
+
+TEST_CASE("install: a plugin installed again is renamed into place, never written there") {
+    TempDir dir;
+    const fs::path root = dir.path() / "root";
+    const auto install_plugins = [&] {
+        must_run("DESTDIR=" + quote(root.string()) + " " + quote(VITALS_CMAKE_COMMAND) +
+                 " --install " + quote(VITALS_BUILD_DIR) + " --component plugins");
+    };
+    install_plugins();
+    const fs::path plugins = staged(root, VITALS_INSTALL_PREFIX) / VITALS_PLUGIN_INSTALL_DIR;
+    // Older than the build's, so that no install takes them for up to date.
+    const auto age = [&] {
+        for (const auto &entry : fs::recursive_directory_iterator{plugins})
+            if (entry.is_regular_file()) fs::last_write_time(entry.path(), fs::file_time_type{});
+    };
+    // A running agent reloads when a plugin file changes: a file written at its own name
+    // may be caught half-written; one renamed over the old is whole from the start.
+    age();
+    const auto seen = watch(plugins, install_plugins);
+    CHECK(seen.written.empty());
+    CHECK(seen.renamed_in == file_names(plugins, ".so"));
+    age();
+    const auto module = watch(plugins / "http.d", install_plugins);
+    CHECK(module.written.empty());
+    CHECK(module.renamed_in == std::set<std::string>{"https.so"});
+    for (const auto &entry : fs::recursive_directory_iterator{plugins})
+        CHECK_FALSE(entry.path().filename().string().starts_with("."));
 }
 
 TEST_CASE("install: the packaged agent.toml names the install's paths and passes --check-config") {
