@@ -38,8 +38,10 @@ void DeadlineReaper::reap() {
             continue;
         }
         const auto first = pending_.begin();
-        if (Clock::now() < first->first) {
-            wake_.wait_until(lock, first->first);
+        // A copy: the wait lets go of the lock, and the run may end and erase its entry.
+        const Clock::time_point deadline = first->first;
+        if (Clock::now() < deadline) {
+            wake_.wait_until(lock, deadline);
             continue;
         }
         Watch &due = *first->second;
