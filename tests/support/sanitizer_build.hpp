@@ -12,6 +12,14 @@ inline constexpr bool shadow_memory_sanitizer = true;
 inline constexpr bool shadow_memory_sanitizer = false;
 #endif
 
+/// Threads the sanitizer's runtime adds to every process (ThreadSanitizer's background
+/// thread), for tests that count a process's threads.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr unsigned sanitizer_threads = 1;
+#else
+inline constexpr unsigned sanitizer_threads = 0;
+#endif
+
 /// How many times the few latency and deadline bounds that tests assert are stretched in
 /// this build. Those bounds are the agent's promises (the 100 ms for /health/live)
 /// and hold as written in the plain build, which `packaging/dev.sh test` runs. Instrumented
