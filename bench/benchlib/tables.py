@@ -132,8 +132,12 @@ def exec_cost(results):
 
 
 def starvation(results):
+    # ?history's timestamps are whole milliseconds: below one, the lag is not resolved.
+    def lag(value):
+        return "< 1" if value is not None and value < 1 else ms(value)
+
     body = [[r["build"], f"{r['quick_runs']} of {r['quick_runs_expected']:.0f}",
-             ms(r["lag_p50_ms"]), ms(r["lag_p99_ms"]), ms(r["lag_max_ms"]),
+             lag(r["lag_p50_ms"]), lag(r["lag_p99_ms"]), lag(r["lag_max_ms"]),
              num(r["threads_max"]), f"{r['live_non_200_share']:.0%}"]
             for r in results["starvation"]]
     return "\n\n".join([
