@@ -31,6 +31,17 @@ double metric(const CheckState &state, const std::string &name) {
     return 0;
 }
 
+/// `count` sleepy checks named prefix0, prefix1, ... with the same settings.
+std::vector<std::shared_ptr<Check>> numbered_checks(const std::string &prefix, int count,
+                                                    std::string_view params, Duration interval,
+                                                    Duration timeout) {
+    std::vector<std::shared_ptr<Check>> checks;
+    for (int i = 0; i < count; ++i)
+        checks.push_back(make_check(
+            definition(prefix + std::to_string(i), "sleepy", params, interval, timeout)));
+    return checks;
+}
+
 /// Polls until `done` holds or `limit` passes; returns whether it held.
 template <class Predicate> bool eventually(Predicate done, std::chrono::milliseconds limit = 5s) {
     const auto give_up = std::chrono::steady_clock::now() + limit;
@@ -185,10 +196,7 @@ TEST_CASE("scheduler: slow runs never hold up a quick check: the pool grows, the
     // Twelve checks whose runs take a second each, well inside their timeout (a server
     // that answers late), and a quick one every 20 ms, with the default options. Each
     // slow run holds a thread: the quick check must not wait for one of them to return.
-    std::vector<std::shared_ptr<Check>> checks;
-    for (int i = 0; i < 12; ++i)
-        checks.push_back(make_check(
-            definition("slow" + std::to_string(i), "sleepy", "sleep = \"1s\"", 50ms, 2s)));
+    auto checks = numbered_checks("slow", 12, "sleep = \"1s\"", 50ms, 2s);
     checks.push_back(make_check(definition("quick", "sleepy", "", 20ms, 1s)));
     ResultStore store{Running::infos(checks)};
     Scheduler scheduler{checks, store, {.max_splay = 0ms}};
@@ -218,10 +226,7 @@ TEST_CASE("scheduler: at `workers` runs, due checks wait for a place and threads
     // Six checks that hang past their timeout, two places and no probe reserve: the
     // stuck runs hold both places, and no thread is added for a third (a pool that
     // replaced each stuck thread would grow by two every 50 ms).
-    std::vector<std::shared_ptr<Check>> checks;
-    for (int i = 0; i < 6; ++i)
-        checks.push_back(make_check(
-            definition("hung" + std::to_string(i), "sleepy", "sleep = \"1500ms\"", 10ms, 50ms)));
+    auto checks = numbered_checks("hung", 6, "sleep = \"1500ms\"", 10ms, 50ms);
     ResultStore store{Running::infos(checks)};
     Scheduler scheduler{checks, store, {.workers = 2, .probe_reserve = 0, .max_splay = 0ms}};
     scheduler.start();
@@ -250,10 +255,7 @@ TEST_CASE("scheduler: at `workers` runs, due checks wait for a place and threads
 TEST_CASE("scheduler: checks in a probe group keep their schedule while others take every place") {
     // Two places, both held by slow checks that are always overdue; a check in the
     // "live" group every 20 ms runs on the probe reserve, on time.
-    std::vector<std::shared_ptr<Check>> checks;
-    for (int i = 0; i < 6; ++i)
-        checks.push_back(make_check(
-            definition("slow" + std::to_string(i), "sleepy", "sleep = \"500ms\"", 10ms, 2s)));
+    auto checks = numbered_checks("slow", 6, "sleep = \"500ms\"", 10ms, 2s);
     auto live = definition("live_check", "sleepy", "", 20ms, 1s);
     live.groups = {"live"};
     checks.push_back(make_check(live));
@@ -389,9 +391,7 @@ TEST_CASE("scheduler run plan: due times on a grid of a thousandth of the interv
 TEST_CASE("scheduler spreads checks that started together over their interval") {
     // 40 checks, all first due at once (no splay). Had they kept that phase,
     // every second run would start within a few milliseconds of the others.
-    std::vector<std::shared_ptr<Check>> checks;
-    for (int i = 0; i < 40; ++i)
-        checks.push_back(make_check(definition("c" + std::to_string(i), "sleepy", "", 1s, 1s)));
+    auto checks = numbered_checks("c", 40, "", 1s, 1s);
     Running running{checks, 4};
     const auto second_run_started = [&](const std::string &name) {
         const auto state = running.state(name);
@@ -445,9 +445,7 @@ TEST_CASE("scheduler: a run costs one wake-up, with no hand-over between threads
     // 100 checks at 250 ms: about 400 runs a second, each due at its own time. A
     // dispatcher handing each run to a worker sleeps and wakes twice per run; the
     // worker that wakes for a run and runs it itself, once.
-    std::vector<std::shared_ptr<Check>> checks;
-    for (int i = 0; i < 100; ++i)
-        checks.push_back(make_check(definition("w" + std::to_string(i), "sleepy", "", 250ms, 1s)));
+    auto checks = numbered_checks("w", 100, "", 250ms, 1s);
     const auto before = thread_ids();
     Running running{checks, 4};
     std::set<std::string> workers;
@@ -472,9 +470,7 @@ TEST_CASE("scheduler: quick checks due on the same step of the grid share one wa
     // 2,000 checks every 4 s on its grid of 4 ms steps: about two due per step. After
     // their first run (quick, so known to be) the worker that wakes for a step runs
     // all that is due on it, back to back: about 0.4 wake-ups per run, not one.
-    std::vector<std::shared_ptr<Check>> checks;
-    for (int i = 0; i < 2000; ++i)
-        checks.push_back(make_check(definition("g" + std::to_string(i), "sleepy", "", 4s, 1s)));
+    auto checks = numbered_checks("g", 2000, "", 4s, 1s);
     const auto before = thread_ids();
     Running running{checks, 4};
     std::set<std::string> workers;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -57,6 +58,9 @@ struct Scheduler::State {
     // entries; a slot is reused only once nothing refers to it any more.
     std::deque<Slot> slots;
     std::vector<std::size_t> free_slots;
+    /// Names of checks a reload removed while their run was in flight: a replacement
+    /// of one waits until that run returns.
+    std::set<std::string, std::less<>> retiring;
     RunPlan plan;       ///< checks outside the probe groups
     RunPlan probe_plan; ///< checks in live, ready or startup
     ResultStore *results = nullptr;
@@ -283,10 +287,7 @@ std::optional<std::size_t> take_due(State &state, TimePoint now) {
 /// Call with the state's mutex held.
 void plan_first_run(State &state, std::size_t id, TimePoint due) {
     State::Slot &slot = state.slots[id];
-    const std::string &name = slot.check->name();
-    slot.waiting = std::any_of(state.slots.begin(), state.slots.end(), [&](const State::Slot &s) {
-        return s.removed && s.in_flight && s.check && s.check->name() == name;
-    });
+    slot.waiting = state.retiring.contains(slot.check->name());
     if (!slot.waiting)
         plan_of(state, slot).add(id, RunPlan::on_grid(due, slot.check->definition().interval));
 }
@@ -395,7 +396,7 @@ void run_due(const std::shared_ptr<State> &shared, std::unique_lock<std::mutex> 
     if (slot.removed) {
         // A reload took it away while it ran: drop its result, and let a replacement go.
         free_slot(state, index);
-        release_successor(state, check->name(), now);
+        if (state.retiring.erase(check->name()) > 0) release_successor(state, check->name(), now);
     } else if (!state.stopping) {
         if (slot.timed_out)
             log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
@@ -558,11 +559,11 @@ void Scheduler::remove(const std::string &name) {
         slot.removed = true;
         if (slot.waiting) {
             free_slot(*state_, id); // a replacement that never ran: in no plan, no run
-        } else if (!slot.in_flight) {
-            // Freed when its plan entry comes up; the check itself goes now. One in
-            // flight keeps it until the run returns, so a replacement can find it by name.
-            slot.check.reset();
+            return;
         }
+        if (slot.in_flight) state_->retiring.insert(name);
+        // Freed when its run returns or its plan entry comes up; the check itself goes now.
+        slot.check.reset();
         return;
     }
 }
