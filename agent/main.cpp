@@ -9,23 +9,24 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sysexits.h>
 
 #include "app/agent_runtime.hpp"
 #include "app/exit_guard.hpp"
 #include "app/load_configuration.hpp"
 #include "app/run_once.hpp"
+#include "cli/notify_command.hpp"
+#include "cli/maintenance_commands.hpp"
 #include "cli/options.hpp"
+#include "cli/push_command.hpp"
 #include "core/log.hpp"
 #include "isolation/worker_main.hpp"
-#include "push/push_command.hpp"
 
 namespace {
 
 using namespace vitals;
 
 constexpr int exit_ok = 0;
-constexpr int exit_usage = 64;  // EX_USAGE
-constexpr int exit_config = 78; // EX_CONFIG
 
 /// Blocks the control signals in every thread created after this call, so
 /// the main thread alone receives them through sigwait().
@@ -61,6 +62,7 @@ int wait_for_signal(const sigset_t &signals, std::optional<Duration> limit) {
 }
 
 [[noreturn]] void exit_at_once(int signal) {
+    log_suppressed_summaries();
     log(LogLevel::warning, "agent", "second {}: exiting at once", strsignal(signal));
     std::_Exit(exit_ok);
 }
@@ -91,6 +93,7 @@ int shut_down(AgentRuntime &runtime, const sigset_t &signals, int signal) {
         if (next == SIGTERM || next == SIGINT) exit_at_once(next);
     }
     stopper.join();
+    log_suppressed_summaries(); // a flood's count is not lost with the last windows
     log(LogLevel::info, "agent", "stopped");
     return exit_ok;
 }
@@ -122,10 +125,7 @@ int run(const Options &options) {
     if (options.check_config) set_log_level(LogLevel::warning);
     if (options.log_level) set_log_level(*log_level_from_string(*options.log_level));
     const auto agent_file = locate_agent_file(options.config);
-    // A dry run may load every plugin; the agent keeps disabled checks' plugins out.
-    auto loaded = load_configuration(agent_file, default_settings(agent_file),
-                                     options.check_config ? ParkedChecks::in_process
-                                                          : ParkedChecks::in_worker);
+    auto loaded = load_configuration(agent_file, default_settings(agent_file));
     if (options.listen) loaded.config.agent.listen = *options.listen;
     if (!options.log_level && !options.check_config)
         set_log_level(*log_level_from_string(loaded.config.agent.log_level));
@@ -134,7 +134,7 @@ int run(const Options &options) {
         print_errors(loaded.errors);
         std::fprintf(stderr, "%zu configuration error(s); %s\n", loaded.errors.size(),
                      options.check_config ? "configuration is invalid" : "refusing to start");
-        return exit_config;
+        return EX_CONFIG;
     }
     const auto source = agent_file ? agent_file->string() : std::string{"built-in defaults"};
     if (options.check_config) {
@@ -143,7 +143,7 @@ int run(const Options &options) {
         const std::size_t plugins = loaded.plugins.names().size();
         if (const std::size_t logged = errors_logged(); logged > 0) {
             std::fprintf(stderr, "%zu error(s) logged; configuration is invalid\n", logged);
-            return exit_config;
+            return EX_CONFIG;
         }
         std::printf("configuration OK: %s, conf.d %s, %zu check(s), %zu plugin(s)\n",
                     source.c_str(), loaded.config.agent.conf_d.c_str(), loaded.checks.size(),
@@ -164,10 +164,18 @@ int agent_main(int argc, char **argv) {
     // `vitalsd push CHECK STATUS [MESSAGE]`: a report to a push check, for scripts.
     if (argc > 1 && std::string_view{argv[1]} == "push")
         return vitals::push_command({argv + 2, argv + argc});
+    // `vitalsd notify --test NAME`: a test alert through one notifier of agent.toml.
+    if (argc > 1 && std::string_view{argv[1]} == "notify")
+        return vitals::notify_command({argv + 2, argv + argc});
+    // `vitalsd silence NAME --for 2h` and `vitalsd maintenance on|off`: quieting, for scripts.
+    if (argc > 1 && std::string_view{argv[1]} == "silence")
+        return vitals::silence_command({argv + 2, argv + argc});
+    if (argc > 1 && std::string_view{argv[1]} == "maintenance")
+        return vitals::maintenance_command({argv + 2, argv + argc});
     const auto parsed = vitals::parse_options({argv + 1, argv + argc});
     if (const auto *problem = std::get_if<std::string>(&parsed)) {
         std::fprintf(stderr, "vitalsd: %s\n", problem->c_str());
-        return exit_usage;
+        return EX_USAGE;
     }
     const auto &options = std::get<vitals::Options>(parsed);
     if (options.show_help) {
@@ -181,7 +189,7 @@ int agent_main(int argc, char **argv) {
     }
     if (options.log_level && !vitals::log_level_from_string(*options.log_level)) {
         std::fprintf(stderr, "vitalsd: --log-level: expected debug, info, warning or error\n");
-        return exit_usage;
+        return EX_USAGE;
     }
     try {
         return run(options);

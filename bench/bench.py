@@ -35,6 +35,7 @@ SCENARIOS = {
     5: "exec cost",
     6: "footprint",
     7: "a quick check while 300 hang",
+    8: "state store cost",
 }
 
 
@@ -45,7 +46,7 @@ def parse_args(argv):
                         help="where run.sh built Vitals (default: build-bench/ in the repo)")
     parser.add_argument("--port-base", type=int, default=23000,
                         help="first of 20 loopback ports to use (default 23000; below 32768)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7",
+    parser.add_argument("--scenarios", default="1,2,3,4,5,6,7,8",
                         help="comma-separated scenario numbers: " +
                         ", ".join(f"{k} {v}" for k, v in SCENARIOS.items()))
     parser.add_argument("--quick", action="store_true",
@@ -53,7 +54,7 @@ def parse_args(argv):
     parser.add_argument("--repeat", type=int, help="wrk runs per row, median kept (default 3)")
     parser.add_argument("--duration", type=int, help="seconds per wrk run (default 5)")
     parser.add_argument("--window", type=int,
-                        help="seconds measured in scenarios 4-6 (default 60)")
+                        help="seconds measured in scenarios 4-6 and 8 (default 60)")
     parser.add_argument("--scale", default="1000,10000",
                         help="check counts for scenario 4 (default 1000,10000)")
     parser.add_argument("--before-build",
@@ -188,6 +189,8 @@ class Bench:
             self.exec_cost()
         if 7 in a.scenarios:
             self.starvation()
+        if 8 in a.scenarios:
+            self.state_cost()
         self.results["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
         self.results["loadavg_end"] = os.getloadavg()
 
@@ -214,6 +217,10 @@ class Bench:
                 "processes": len(procs.tree(s.pid)),
                 "cpu_s_per_min": (s.cpu_seconds() - before[s.name]) * 60 / self.args.window,
             }
+        for name, r in rows.items():
+            log(f"  {name}: private dirty {r['private_dirty_bytes'] / 1e6:.1f} MB, "
+                f"RSS {r['rss_bytes'] / 1e6:.1f} MB, {r['processes']} process(es), "
+                f"{r['cpu_s_per_min']:.3f} CPU s/min")
         rows["vitals_default"]["startup_ms_runs"] = startups
         rows["vitals_default"]["startup_ms"] = sorted(startups)[len(startups) // 2]
         self.stop(agent)
@@ -262,10 +269,13 @@ class Bench:
             ("FastAPI/uvicorn", self.fastapi, "/live", "/health"),
             ("Flask/gunicorn ×2", self.flask, "/live", "/health"),
         ]
+        # One address holding all 500, then (for Vitals and nginx) 50 addresses
+        # (127.0.0.2-.51) holding 10 each: what a per-address cap cannot refuse.
+        runs = [(1, target) for target in targets] + [(50, target) for target in targets[:2]]
         rows = []
-        for label, service, probe_path, load_path in targets:
+        for addresses, (label, service, probe_path, load_path) in runs:
             seconds = probes * 0.02 + 8
-            crowd = load.start_crowd(service.port, probe_path, idle, seconds)
+            crowd = load.start_crowd(service.port, probe_path, idle, seconds, addresses)
             background = load.start_wrk_background(service.port, load_path, 16, seconds)
             time.sleep(2)  # let the crowd connect and settle
             latencies = load.probe_fresh(service.port, probe_path, probes)
@@ -274,9 +284,9 @@ class Bench:
             stats = json.loads(crowd.communicate()[0] or "{}")
             summary = load.summarize_probes(latencies)
             summary.update(label=label, name=service.name, path=probe_path, crowd=stats,
-                           load_path=load_path)
+                           load_path=load_path, addresses=addresses)
             rows.append(summary)
-            log(f"  {label} {probe_path}: p50 {report.ms(summary['p50_ms'])} ms, "
+            log(f"  {label} {probe_path}, crowd from {addresses} address(es): p50 {report.ms(summary['p50_ms'])} ms, "
                 f"p99 {report.ms(summary['p99_ms'])} ms, failed {summary['failed']}, "
                 f"crowd {stats}")
             time.sleep(1)
@@ -422,7 +432,8 @@ class Bench:
                 # Each build with its own plugins: the http plugin's threads count too.
                 config = vitals.agent_toml(directory, self.port(13),
                                            [os.path.join(build, "plugins")], conf_d,
-                                           "history = 200\n")
+                                           "history = 200\n",
+                                           own_state=vitals.knows_state_dir(binary))
                 agent = self.start(procs.Service(f"vitals_starvation_{label}",
                                                  [binary, "--config", config], self.port(13),
                                                  "/metrics", log_dir=self.work))
@@ -441,6 +452,53 @@ class Bench:
             hole.close()
         self.results["starvation"] = rows
 
+    def state_cost(self):
+        """The same 1,000 checks in two agents side by side, one keeping state, one not:
+        whatever else loads the machine meanwhile loads both alike."""
+        count, window = 1000, self.args.window
+        probes = 200 if self.args.quick else 1000
+        log(f"scenario 8: {count} no-op checks at 10 s, state on beside state off, "
+            f"{window} s window, then {probes} fresh /health/live probes each")
+        files = split_checks(count, "noop")
+        state_dir = os.path.join(self.work, "vitals_state_on", vitals.OWN_STATE_DIR)
+        agents = {}
+        try:
+            for state, port, extra in (("off", self.port(13), 'state_dir = ""\n'),
+                                       ("on", self.port(15), "")):
+                agents[state] = self.start(self.vitals_service(f"vitals_state_{state}", port,
+                                                               files, extra))
+            time.sleep(15)  # every check has run once: the state holds all 1,000
+            rows = measure_side_by_side(agents, window)
+            rows["on"]["files"] = state_files(state_dir)
+            if not rows["on"]["files"].get("state.db") or not rows["on"]["state_ok"]:
+                raise RuntimeError(f"the state-on agent keeps no state in {state_dir} "
+                                   f"(vitals_state_ok {rows['on']['state_ok']}); not measuring "
+                                   "a store that does not write")
+            latencies = {state: [] for state in agents}
+            # In rounds of 10, alternating, so a stall of the machine hits both alike.
+            for _ in range(probes // 10):
+                for state, agent in agents.items():
+                    latencies[state] += load.probe_fresh(agent.port, "/health/live", 10)
+            for state in agents:
+                rows[state]["probe"] = load.summarize_probes(latencies[state])
+        finally:
+            for agent in agents.values():
+                self.stop(agent)
+        rows["on"]["files_after_stop"] = state_files(state_dir)
+        for state, row in rows.items():
+            log(f"  state {state}: {row['cpu_percent']:.2f}% CPU "
+                f"({report.num(row['cpu_us_per_run'], 1)} µs/run), "
+                f"{row['write_bytes_per_s'] / 1e3:.1f} kB/s written to disk, "
+                f"{row['syscw_per_s']:.1f} write calls/s, "
+                f"probe p50 {report.ms(row['probe']['p50_ms'])} "
+                f"p99 {report.ms(row['probe']['p99_ms'])} ms, "
+                f"failed {row['probe']['failed']}, "
+                f"vitals_state_errors_total {row['state_errors']}")
+        log(f"  state files at the end of the window: {rows['on']['files']}, "
+            f"after stop: {rows['on']['files_after_stop']}")
+        self.results["state"] = {"checks": count, "probes": probes, "rows": rows,
+                                 "loadavg": os.getloadavg()}
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -450,6 +508,48 @@ def log(message):
 
 def ms_or_none(seconds):
     return None if seconds is None else seconds * 1e3
+
+
+def measure_side_by_side(agents, window):
+    """CPU, disk writes and runs of each agent over one shared window."""
+    def sample():
+        return {state: (procs.cpu_seconds(agent.pid), procs.io_counters(agent.pid))
+                for state, agent in agents.items()}
+
+    # Scrapes outside the window: answering them costs CPU and socket writes.
+    before = {state: vitals.scrape(agent.port) for state, agent in agents.items()}
+    first, t0 = sample(), time.monotonic()
+    time.sleep(window)
+    last, t1 = sample(), time.monotonic()
+    after = {state: vitals.scrape(agent.port) for state, agent in agents.items()}
+    elapsed, rows = t1 - t0, {}
+    for state, agent in agents.items():
+        (cpu0, io0), (cpu1, io1) = first[state], last[state]
+        runs = vitals.runs_between(before[state], after[state])
+        rows[state] = {
+            "cpu_percent": (cpu1 - cpu0) / elapsed * 100,
+            "cpu_us_per_run": (cpu1 - cpu0) / runs * 1e6 if runs else None,
+            "runs_per_s": runs / elapsed,
+            "write_bytes_per_s": (io1["write_bytes"] - io0["write_bytes"]) / elapsed,
+            "wchar_per_s": (io1["wchar"] - io0["wchar"]) / elapsed,
+            "syscw_per_s": (io1["syscw"] - io0["syscw"]) / elapsed,
+            "rss_bytes": procs.rss_bytes(agent.pid),
+            "private_dirty_bytes": procs.private_dirty_bytes(agent.pid),
+            "startup_ms": agent.startup_seconds * 1e3,
+            "state_ok": after[state].get("vitals_state_ok"),
+            "state_errors": after[state].get("vitals_state_errors_total"),
+            "window_s": elapsed,
+        }
+    return rows
+
+
+def state_files(directory):
+    """Sizes in bytes of the SQLite files in a state_dir (the database and its WAL)."""
+    sizes = {}
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            sizes[name] = os.path.getsize(os.path.join(directory, name))
+    return sizes
 
 
 def split_checks(count, plugin, params=""):

@@ -7,7 +7,7 @@
 #   bench/run.sh [--no-install] [--no-build] [bench.py options...]
 #   bench/run.sh --help        # every option, e.g. --quick, --scenarios 1,4
 #
-# Long (about 15 minutes) and noisy by nature: never part of CTest or CI.
+# Long (about 17 minutes) and noisy by nature: never part of CTest or CI.
 set -euo pipefail
 
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -15,11 +15,19 @@ usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 run_packages=(
   cmake make g++ binutils pkg-config
   libpoco-dev
+  # maintenance windows' time zones (Abseil's, also gRPC's dependency)
+  libabsl-dev
   libboost-dev libboost-filesystem-dev
   libtomlplusplus-dev
   libfmt-dev
   # service clients the shipped plugins link
   libpq-dev libhiredis-dev librabbitmq-dev libssl-dev
+  # the grpc plugin: gRPC's C++ library; its CMake package also wants protobuf's and the
+  # protoc plugin's files present, though nothing here runs protoc
+  libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
+  # sd-bus, systemd's D-Bus client (the systemd plugin)
+  libsystemd-dev
+  libmemcached-dev libmariadb-dev libc-ares-dev
 )
 
 # The Debian package: cpack's dependency scan (file, dpkg-shlibdeps).
@@ -28,16 +36,30 @@ package_packages=(dpkg-dev file)
 # Servers the tests start instances of their own of, on loopback ports. Installing them on
 # a systemd host would start them and enable them at boot (RabbitMQ, epmd and Prometheus
 # on every interface): they are installed apart, held back from starting, and disabled.
-test_services=(postgresql redis-server rabbitmq-server prometheus)
+# chrony: the ntp plugin's tests run chronyd as an NTP server on a loopback port (-x: the
+# clock untouched). chrony and systemd-timesyncd both provide time-daemon, so installing it
+# removes timesyncd where that keeps the clock, and chrony's own unit is disabled like the
+# others: there, `systemctl enable --now chrony` has it keep the clock instead.
+test_services=(postgresql redis-server rabbitmq-server prometheus memcached mariadb-server dnsmasq chrony
+  # the alertmanager notifier's tests: Alertmanager forwarding to a webhook the test runs
+  prometheus-alertmanager)
 
 test_packages=(
   doctest-dev
   monitoring-plugins-basic monitoring-plugins-standard liburiparser1
   openssl procps
+  # the ntp plugin's tests: a chronyd serving a time it is told to get wrong
+  faketime
+  # the ping plugin's tests: ip(8) sets up the network namespaces they make
+  iproute2
   python3-jsonschema python3-yaml
+  # the mysql tests' SQL client, the smtp tests' server (run with Debian's python3)
+  mariadb-client python3-aiosmtpd
   # the package test: what the .deb's maintainer scripts run, and its tools
   # (systemd-analyze, curl)
   adduser systemd curl
+  # the systemd plugin's tests: a user session's bus (dbus.socket and dbus.service user units)
+  dbus-user-session
   # the status page's browser tests: headless Chromium driven through chromedriver
   chromium chromium-driver
   # fuzzing (tests/fuzz/run.sh): clang with its libFuzzer and sanitizer runtimes

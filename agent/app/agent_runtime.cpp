@@ -2,13 +2,16 @@
 #include "app/agent_runtime.hpp"
 
 #include <algorithm>
-#include <set>
-#include <sstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "alerts/make_notifier.hpp"
+#include "app/check_builder.hpp"
+#include "core/host_name.hpp"
 #include "core/log.hpp"
+#include "core/loopback.hpp"
 #include "http/health_routes.hpp"
 
 namespace vitals {
@@ -17,8 +20,15 @@ namespace {
 std::vector<CheckInfo> infos_of(const std::vector<std::shared_ptr<Check>> &checks) {
     std::vector<CheckInfo> infos;
     for (const auto &check : checks)
-        infos.push_back(check->info());
+        infos.push_back(check_info(check->definition()));
     return infos;
+}
+
+std::vector<CheckDefinition> definitions_of(const std::vector<std::shared_ptr<Check>> &checks) {
+    std::vector<CheckDefinition> definitions;
+    for (const auto &check : checks)
+        definitions.push_back(check->definition());
+    return definitions;
 }
 
 std::vector<std::string> error_lines(const ConfigErrors &errors) {
@@ -26,6 +36,30 @@ std::vector<std::string> error_lines(const ConfigErrors &errors) {
     for (const auto &error : errors)
         lines.push_back(error.to_string());
     return lines;
+}
+
+/// The running or the loaded configuration as plan_reload compares them.
+ReloadSide reload_side(const LoadedConfiguration &loaded) {
+    ReloadSide side{loaded.config.agent, {}};
+    for (const auto &check : loaded.checks)
+        side.checks.push_back({check->definition(), check->plugin_identity()});
+    return side;
+}
+
+state::Identities identities_of(const std::vector<std::shared_ptr<Check>> &checks,
+                                const IsolationSettings &isolation, std::string_view key) {
+    state::Identities identities;
+    for (const auto &check : checks)
+        identities.emplace(check->name(), restore_identity(check->definition(), isolation, key));
+    return identities;
+}
+
+std::map<std::string, std::vector<MaintenanceWindow>>
+windows_of(const std::vector<std::shared_ptr<Check>> &checks) {
+    std::map<std::string, std::vector<MaintenanceWindow>> windows;
+    for (const auto &check : checks)
+        windows.emplace(check->name(), check->definition().maintenance);
+    return windows;
 }
 
 Duration longest_timeout(const std::vector<std::shared_ptr<Check>> &checks) {
@@ -62,17 +96,39 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
     if (listen_override_) current_.config.agent.listen = *listen_override_;
     const AgentSettings &agent = current_.config.agent;
     shutdown_delay_ = agent.shutdown_delay;
-    for (const auto &check : current_.checks)
-        fingerprints_[check->name()] = fingerprint(*check, agent.isolation);
     results_ = std::make_unique<ResultStore>(infos_of(current_.checks), agent.history_size);
     push_board_ = std::make_unique<PushBoard>(*results_);
     push_board_->assign(current_.checks);
+    silences_ = std::make_unique<SilenceBoard>(real_clock());
+    silences_->set_windows(windows_of(current_.checks));
+    // A silenced check, or any in maintenance, runs no action.
+    actions_ = std::make_unique<FailureActions>(
+        *results_, real_clock(), [silences = silences_.get()](const std::string &check) {
+            const auto now = std::chrono::system_clock::now();
+            return silences->silenced(check, now) || silences->in_maintenance(now);
+        });
+    actions_->configure(definitions_of(current_.checks));
+    status_.update([&](AgentFacts &facts) { facts.actions = actions_->counts(); });
+    if (!agent.state_dir.empty()) keep_state(agent);
     // Bound before any check starts, so a busy port fails at once.
     server_ = std::make_unique<HttpServer>(
         agent.listen, agent.http, agent.tls,
-        health_router(*results_, agent.endpoints, status_, push_board_.get()),
+        health_router(*results_, agent.endpoints, status_, push_board_.get(), silences_.get()),
         AccessPolicy{agent.access});
     warn_if_exposed(agent);
+    if (!state_keeper_) forgetful_ledger_ = std::make_unique<ForgetfulLedger>();
+    alerts_ = std::make_unique<AlertEngine>(*results_,
+                                            state_keeper_ ? *state_keeper_ : *forgetful_ledger_,
+                                            make_notifier, real_clock());
+    // Silenced, in a window, or the agent in maintenance: no alert until that ends.
+    alerts_->quiet_when([silences = silences_.get()](const std::string &check, auto now) {
+        return silences->silenced(check, now) || silences->in_maintenance(now);
+    });
+    // Each alert says how the check's last on_failure action went.
+    alerts_->note_actions([actions = actions_.get()](const std::string &check) {
+        return actions->last_outcome(check);
+    });
+    configure_alerts(current_.config);
     scheduler_ = std::make_unique<Scheduler>(current_.checks, *results_,
                                              Scheduler::Options{.workers = agent.workers});
     status_.update([&](AgentFacts &facts) {
@@ -82,11 +138,39 @@ AgentRuntime::AgentRuntime(LoadedConfiguration loaded,
     });
 }
 
+void AgentRuntime::keep_state(const AgentSettings &agent) {
+    auto health = std::make_shared<StateHealth>();
+    state_keeper_ = std::make_unique<state::StateKeeper>(agent.state_dir, health);
+    status_.update([&](AgentFacts &facts) { facts.state = health; });
+    state::SavedState saved = state_keeper_->take_saved();
+    const auto identities =
+        identities_of(current_.checks, agent.isolation, state_keeper_->identity_key());
+    // Silences and maintenance survive restarts; what expired meanwhile is dropped.
+    silences_->restore(std::move(saved.silences), std::move(saved.maintenance));
+    state_keeper_->keep_silences(*silences_);
+    // Watching first: what is restored is written back with the gap in its uptime.
+    state_keeper_->start(*results_, *push_board_, identities);
+    std::size_t restored = 0;
+    for (const auto &[name, identity] : identities) {
+        const auto found = saved.checks.find(name);
+        // A check defined otherwise than when it was saved starts afresh.
+        if (found == saved.checks.end() || found->second.identity != identity) continue;
+        state::SavedCheck &check = found->second;
+        if (check.past && results_->restore(name, std::move(*check.past))) ++restored;
+        if (const auto inbox = check.deadline ? push_board_->find(name) : nullptr)
+            inbox->resume(*check.deadline);
+    }
+    log(LogLevel::info, "state", "{} of {} check(s) restored from the last run", restored,
+        identities.size());
+}
+
 AgentRuntime::~AgentRuntime() {
     stop();
 }
 
 void AgentRuntime::start() {
+    alerts_->start();  // before the first result, which it may have to tell
+    actions_->start(); // before the first result, so no failure goes uncounted
     scheduler_->start();
     server_->start();
     watch();
@@ -118,24 +202,6 @@ void AgentRuntime::watch() {
     watched_ = std::move(paths);
 }
 
-std::string AgentRuntime::fingerprint(const Check &check, const IsolationSettings &isolation) {
-    const CheckDefinition &d = check.definition();
-    std::ostringstream params;
-    params << *d.params;
-    // Where the plugin runs may come from agent.toml's [isolation] rather than the check,
-    // and a worker's limits only from there: a change to either restarts the check.
-    const bool worker = effective_isolation(d, isolation) == Isolation::process;
-    const std::string where =
-        worker ? fmt::format("process:{}:{}:{}", isolation.memory_limit,
-                             isolation.cpu_time_limit.count(), isolation.respawn_backoff.count())
-               : "in_process";
-    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", d.plugin, check.plugin_identity(),
-                       d.description, d.interval.count(), d.timeout.count(),
-                       fmt::join(d.groups, ","), d.failure_threshold, d.success_threshold,
-                       fmt::join(d.depends_on, ","), where, d.enabled, d.ttl ? d.ttl->count() : -1,
-                       params.str());
-}
-
 void AgentRuntime::refuse(const ConfigErrors &errors) {
     for (const auto &error : errors)
         log(LogLevel::error, "reload", "{}", error.to_string());
@@ -152,63 +218,57 @@ void AgentRuntime::refuse(const ConfigErrors &errors) {
 
 void AgentRuntime::reload(std::stop_token stop) {
     log(LogLevel::info, "reload", "reloading the configuration");
-    auto next = load_configuration(agent_file_, default_settings(agent_file_),
-                                   ParkedChecks::in_worker, stop);
+    auto next = load_configuration(agent_file_, default_settings(agent_file_), stop);
     if (stop.stop_requested()) {
         log(LogLevel::info, "reload", "given up: the agent is stopping");
         return;
     }
     if (!next.errors.empty()) return refuse(next.errors);
-    const AgentSettings &before = current_.config.agent;
-    AgentSettings &after = next.config.agent;
-    if (listen_override_) after.listen = *listen_override_;
-    if (after.listen.to_string() != before.listen.to_string() || after.workers != before.workers ||
-        after.http != before.http || after.tls != before.tls ||
-        after.history_size != before.history_size)
-        log(LogLevel::warning, "reload",
-            "listen, workers, [http], [tls] and history apply at the next restart");
-    after.listen = before.listen;
-    after.workers = before.workers;
-    after.http = before.http;
-    after.tls = before.tls;
-    after.history_size = before.history_size;
+    if (listen_override_) next.config.agent.listen = *listen_override_;
+    const ReloadPlan plan = plan_reload(reload_side(current_), reload_side(next));
+    if (!plan.restart_only_changes.empty())
+        log(LogLevel::warning, "reload", "changes to {} apply at the next restart",
+            fmt::join(plan.restart_only_changes, ", "));
+    keep_restart_only_settings(next.config.agent, current_.config.agent);
+    apply(plan, std::move(next));
+}
 
-    // Keep the running instance of every unchanged check.
+void AgentRuntime::apply(const ReloadPlan &plan, LoadedConfiguration next) {
+    const AgentSettings &after = next.config.agent;
+    // The running instance of every check kept, the loaded one of every other.
     std::map<std::string, std::shared_ptr<Check>> running;
     for (auto &check : current_.checks)
         running.emplace(check->name(), check);
-    std::map<std::string, std::string> fingerprints;
-    std::vector<std::shared_ptr<Check>> checks, added;
-    std::set<std::string> restarted;
+    std::vector<std::shared_ptr<Check>> checks, started;
     for (auto &check : next.checks) {
-        const std::string print = fingerprint(*check, after.isolation);
-        fingerprints[check->name()] = print;
-        const auto old = running.find(check->name());
-        if (old != running.end() && fingerprints_[check->name()] == print) {
-            checks.push_back(old->second);
-            running.erase(old);
+        if (plan.keep.contains(check->name())) {
+            checks.push_back(running.at(check->name()));
             continue;
         }
-        if (old != running.end()) {
-            restarted.insert(check->name());
-            scheduler_->remove(check->name());
-            running.erase(old);
-        }
         checks.push_back(check);
-        added.push_back(check);
+        started.push_back(check);
     }
-    for (const auto &[name, check] : running)
+    for (const auto &name : plan.restart)
         scheduler_->remove(name);
-    results_->reconcile(infos_of(checks), restarted);
+    for (const auto &name : plan.remove)
+        scheduler_->remove(name);
+    if (state_keeper_)
+        state_keeper_->track(identities_of(checks, after.isolation, state_keeper_->identity_key()));
+    results_->reconcile(infos_of(checks), plan.restart);
     push_board_->assign(checks);
-    for (auto &check : added)
+    silences_->set_windows(windows_of(checks));
+    // From the loaded definitions: a kept check's running instance has the old on_failure.
+    actions_->configure(definitions_of(next.checks));
+    for (auto &check : started)
         scheduler_->add(check);
-    server_->update(health_router(*results_, after.endpoints, status_, push_board_.get()),
-                    AccessPolicy{after.access});
+    server_->update(
+        health_router(*results_, after.endpoints, status_, push_board_.get(), silences_.get()),
+        AccessPolicy{after.access});
+    configure_alerts(next.config);
 
     log(LogLevel::info, "reload",
         "configuration reloaded: {} check(s), {} new or changed, {} removed", checks.size(),
-        added.size(), running.size());
+        started.size(), plan.remove.size());
     next.checks = std::move(checks);
     const AgentFacts fresh = facts_for(next, {});
     status_.update([&](AgentFacts &facts) {
@@ -222,14 +282,28 @@ void AgentRuntime::reload(std::stop_token stop) {
     next.plugins.release_libraries();
     current_ = std::move(next);
     shutdown_delay_ = current_.config.agent.shutdown_delay;
-    fingerprints_ = std::move(fingerprints);
     watch();
 }
 
+std::string AgentRuntime::link_base(const AgentSettings &agent) const {
+    if (!agent.external_url.empty()) return agent.external_url;
+    // Bound to every address: the host's name is the one a reader can reach it by.
+    const bool wildcard =
+        agent.listen.host.empty() || agent.listen.host == "0.0.0.0" || agent.listen.host == "::";
+    const std::string host = wildcard ? host_name() : agent.listen.host;
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return fmt::format("{}://{}{}{}:{}", agent.tls.enabled() ? "https" : "http", ipv6 ? "[" : "",
+                       host, ipv6 ? "]" : "", server_->port());
+}
+
+void AgentRuntime::configure_alerts(const Configuration &config) {
+    alerts_->configure(config, link_base(config.agent));
+    status_.update([&](AgentFacts &facts) { facts.notifiers = alerts_->health(); });
+}
+
 void AgentRuntime::warn_if_exposed(const AgentSettings &agent) {
-    const std::string &host = agent.listen.host;
-    const bool loopback = host == "localhost" || host.starts_with("127.") || host == "::1";
-    if (!loopback && agent.access.tokens.empty() && agent.access.anonymous > Scope::probe)
+    if (!is_loopback(agent.listen.host) && agent.access.tokens.empty() &&
+        agent.access.anonymous > Scope::probe)
         log(LogLevel::warning, "http",
             "listening on {} with no [access] token_file: anyone who can reach it sees every "
             "check's details{}",
@@ -245,6 +319,9 @@ void AgentRuntime::stop() {
     reloader_.reset(); // gives up a reload in progress and joins it: nothing else changes now
     watcher_.reset();
     if (scheduler_) scheduler_->stop(longest_timeout(current_.checks));
+    if (actions_) actions_->stop(); // kills actions still running; their notes go before state's
+    if (alerts_) alerts_->stop();   // after the last results and notes, which it may tell
+    if (state_keeper_) state_keeper_->stop(); // after the last results and alerts, which it writes
     if (server_) server_->stop();
 }
 

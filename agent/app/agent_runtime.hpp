@@ -5,20 +5,24 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
 
+#include "alerts/alert_engine.hpp"
+#include "alerts/silence_board.hpp"
+#include "alerts/failure_actions.hpp"
 #include "app/config_watcher.hpp"
 #include "app/load_configuration.hpp"
+#include "app/reload_plan.hpp"
 #include "app/reload_thread.hpp"
 #include "http/http_server.hpp"
 #include "push/push_board.hpp"
 #include "results/agent_status.hpp"
 #include "results/result_store.hpp"
 #include "scheduler/scheduler.hpp"
+#include "state/state_keeper.hpp"
 
 namespace vitals {
 
@@ -51,25 +55,35 @@ public:
 private:
     /// Validates the configuration on disk as a whole. Invalid: the running
     /// one stays untouched and the errors are logged and shown at /health and
-    /// /metrics. Valid: swapped in; unchanged checks keep their results,
-    /// history and schedule; changed ones restart; removed ones go. Once `stop` is
-    /// set it gives up, and the running configuration stays. On the reload thread.
+    /// /metrics. Valid: swapped in as plan_reload decides; unchanged checks keep their
+    /// results, history and schedule; changed ones restart; removed ones go. Once `stop`
+    /// is set it gives up, and the running configuration stays. On the reload thread.
     void reload(std::stop_token stop);
+    /// Swaps in `next` (valid, with the running restart-only settings) as `plan` says.
+    void apply(const ReloadPlan &plan, LoadedConfiguration next);
     void refuse(const ConfigErrors &errors);
-    /// What makes a check "the same" across a reload: every setting, its
-    /// params, the plugin file it runs, and where it runs it (with `isolation`,
-    /// agent.toml's [isolation], deciding for checks that do not say).
-    static std::string fingerprint(const Check &check, const IsolationSettings &isolation);
+    /// Opens agent.toml's state_dir, gives back to the checks what it kept of them, and
+    /// keeps their state from now on.
+    void keep_state(const AgentSettings &agent);
     static void warn_if_exposed(const AgentSettings &agent);
+    /// Where alerts link the status page: external_url, or this agent's own address.
+    std::string link_base(const AgentSettings &agent) const;
+    /// Takes `config`'s notifiers and routes, and shows them at /health and /metrics.
+    void configure_alerts(const Configuration &config);
     void watch();
 
     LoadedConfiguration current_;
     std::optional<std::filesystem::path> agent_file_;
     std::optional<ListenAddress> listen_override_;
-    std::map<std::string, std::string> fingerprints_;
     AgentStatus status_;
     std::unique_ptr<ResultStore> results_;
     std::unique_ptr<PushBoard> push_board_;
+    /// Silences, maintenance and each check's windows (before the keeper, which keeps it).
+    std::unique_ptr<SilenceBoard> silences_;
+    std::unique_ptr<FailureActions> actions_;          ///< on_failure: from start() until stop()
+    std::unique_ptr<state::StateKeeper> state_keeper_; ///< null with state_dir = ""
+    std::unique_ptr<AlertLedger> forgetful_ledger_;    ///< the alerts' ledger without state
+    std::unique_ptr<AlertEngine> alerts_;
     std::unique_ptr<HttpServer> server_;
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<ConfigWatcher> watcher_;

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+#include <utility>
 
 #include "core/log.hpp"
 
@@ -29,8 +30,12 @@ bool ConfigWatcher::matters(const Watch &watch, std::string_view name) {
     return name.ends_with(watch.extension);
 }
 
-ConfigWatcher::ConfigWatcher(Paths paths, std::chrono::milliseconds debounce)
-    : debounce_(debounce) {
+void ConfigWatcher::raise_sighup() {
+    ::kill(::getpid(), SIGHUP);
+}
+
+ConfigWatcher::ConfigWatcher(Paths paths, std::chrono::milliseconds debounce, OnChange on_change)
+    : debounce_(debounce), on_change_(std::move(on_change)) {
     inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (inotify_ < 0 || pipe2(stop_pipe_, O_CLOEXEC) != 0) {
         log(LogLevel::warning, "watcher", "cannot watch the configuration ({}); reload with SIGHUP",
@@ -77,7 +82,7 @@ void ConfigWatcher::watch_loop() {
         if (ready == 0 && pending) {
             pending = false;
             log(LogLevel::info, "watcher", "configuration changed on disk; reloading");
-            ::kill(::getpid(), SIGHUP);
+            on_change_();
             continue;
         }
         const ssize_t length = ::read(inotify_, buffer.data(), buffer.size());

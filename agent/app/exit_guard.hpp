@@ -1,11 +1,13 @@
 // exit() is main's alone to call. SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sysexits.h>
+
 namespace vitals {
 
-/// What the agent exits with when something other than main called exit():
-/// EX_SOFTWARE from <sysexits.h>, an internal software error.
-inline constexpr int exit_not_by_main = 70;
+/// What the agent exits with when something other than main called exit(): an internal
+/// software error.
+inline constexpr int exit_not_by_main = EX_SOFTWARE;
 
 /// Registers atexit() and at_quick_exit() handlers that let main's own exit through and
 /// nothing else. An exit() or quick_exit() from elsewhere — an in-process plugin, or a

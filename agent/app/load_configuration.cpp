@@ -5,9 +5,10 @@
 #include <system_error>
 #include <tuple>
 
-#include "checks/check_builder.hpp"
+#include "app/check_builder.hpp"
 #include "config/config_reader.hpp"
 #include "config/dependencies.hpp"
+#include "config/notify_targets.hpp"
 #include "core/log.hpp"
 #include "http/health_routes.hpp"
 
@@ -17,6 +18,7 @@ namespace fs = std::filesystem;
 AgentSettings default_settings(const std::optional<fs::path> &agent_file) {
     AgentSettings settings;
     settings.plugin_dirs = {VITALS_PACKAGED_PLUGIN_DIR};
+    settings.state_dir = VITALS_DEFAULT_STATE_DIR;
     if (agent_file) {
         settings.conf_d = fs::absolute(*agent_file).parent_path() / "conf.d";
         return settings;
@@ -38,24 +40,23 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 }
 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
-                                       const AgentSettings &defaults, ParkedChecks parked,
-                                       std::stop_token stop) {
+                                       const AgentSettings &defaults, std::stop_token stop) {
     auto read = read_configuration(agent_file, defaults);
     // Startup, reload and --check-config all come through here: each says it once.
     for (const auto &skipped : read.skipped)
         log(LogLevel::warning, "config", "{}", skipped.to_string());
     auto plugins = PluginCatalog::lazy(read.config.agent.plugin_dirs);
-    return validate_configuration(std::move(read), std::move(plugins), parked, std::move(stop));
+    return validate_configuration(std::move(read), std::move(plugins), std::move(stop));
 }
 
 LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins,
-                                           ParkedChecks parked, std::stop_token stop) {
+                                           std::stop_token stop) {
     LoadedConfiguration loaded{
         std::move(read.config), std::move(plugins), {}, std::move(read.errors)};
-    loaded.checks =
-        build_checks(loaded.config, loaded.plugins, loaded.errors, parked, std::move(stop));
+    loaded.checks = build_checks(loaded.config, loaded.plugins, loaded.errors, std::move(stop));
     validate_endpoints(loaded.config, loaded.errors);
     validate_dependencies(loaded.config.checks, loaded.errors);
+    validate_notify_targets(loaded.config, loaded.errors);
     // Report in reading order (toml++ iterates keys alphabetically, not by line).
     std::stable_sort(loaded.errors.begin(), loaded.errors.end(), [](const auto &a, const auto &b) {
         return std::tie(a.where.file, a.where.line, a.where.column) <

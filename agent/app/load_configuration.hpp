@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "checks/check.hpp"
-#include "checks/check_builder.hpp"
 #include "config/config_reader.hpp"
 #include "config/configuration.hpp"
 #include "loader/plugin_catalog.hpp"
@@ -26,15 +25,12 @@ struct LoadedConfiguration {
 /// The one validation path, shared by startup, reload and `--check-config`. `stop` gives
 /// up waiting for plugins' create() (a reload the agent's shutdown overtakes).
 LoadedConfiguration load_configuration(const std::optional<std::filesystem::path> &agent_file,
-                                       const AgentSettings &defaults,
-                                       ParkedChecks parked = ParkedChecks::in_process,
-                                       std::stop_token stop = {});
+                                       const AgentSettings &defaults, std::stop_token stop = {});
 
 /// The second half of load_configuration, for a configuration read some other way
 /// (from memory, when fuzzing): checks built against `plugins`, then what only the
 /// whole configuration can tell (endpoints, dependencies).
 LoadedConfiguration validate_configuration(ConfigReadResult read, PluginCatalog plugins,
-                                           ParkedChecks parked = ParkedChecks::in_process,
                                            std::stop_token stop = {});
 
 /// Built-in settings: the packaged locations, or, for a source build

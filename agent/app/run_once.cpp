@@ -8,11 +8,14 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sysexits.h>
 
-#include "checks/check.hpp"
+#include "app/check_builder.hpp"
 #include "checks/param_values.hpp"
 #include "config/config_reader.hpp"
+#include "core/command_line.hpp"
 #include "core/log.hpp"
+#include "core/names.hpp"
 
 namespace vitals {
 namespace {
@@ -102,59 +105,47 @@ Exit status: 0 ok, 1 warning, 2 error (as Nagios plugins), 64 bad usage,
 
 std::variant<RunOnceOptions, std::string>
 parse_run_once_options(const std::vector<std::string> &args) {
+    static constexpr OptionSpec specs[] = {{"--help", {}, "-h"},        {"--plugin", "a PATH"},
+                                           {"--param", "KEY=VALUE"},    {"--name", "a NAME"},
+                                           {"--timeout", "a DURATION"}, {"--log-level", "a LEVEL"}};
+    auto split = split_command_line(args, specs, "vitalsd run --help");
+    if (auto *problem = std::get_if<std::string>(&split)) return std::move(*problem);
+    const auto &line = std::get<CommandLine>(split);
+    if (!line.operands.empty())
+        return fmt::format("unknown option \"{}\" (see vitalsd run --help)", line.operands.front());
+
     RunOnceOptions options;
     bool have_plugin = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string &arg = args[i];
-        std::string name = arg;
-        std::optional<std::string> inline_value;
-        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
-            name = arg.substr(0, eq);
-            inline_value = arg.substr(eq + 1);
-        }
-        const auto value = [&]() -> std::optional<std::string> {
-            if (inline_value) return inline_value;
-            if (i + 1 < args.size()) return args[++i];
-            return std::nullopt;
-        };
-        if (name == "--help" || name == "-h") {
+    for (const auto &[name, value] : line.options) {
+        if (name == "--help") {
             options.show_help = true;
         } else if (name == "--plugin") {
-            const auto path = value();
-            if (!path || path->empty()) return "--plugin needs a PATH";
-            options.plugin = *path;
+            if (value.empty()) return "--plugin needs a PATH";
+            options.plugin = value;
             have_plugin = true;
         } else if (name == "--param") {
-            const auto pair = value();
-            const auto eq = pair ? pair->find('=') : std::string::npos;
+            const auto eq = value.find('=');
             if (eq == std::string::npos || eq == 0)
-                return fmt::format("--param needs KEY=VALUE, got \"{}\"", pair.value_or(""));
-            std::string key = pair->substr(0, eq);
+                return fmt::format("--param needs KEY=VALUE, got \"{}\"", value);
+            std::string key = value.substr(0, eq);
             const bool repeated = std::any_of(options.params.begin(), options.params.end(),
                                               [&](const auto &p) { return p.first == key; });
             if (repeated) return fmt::format("--param {} is given twice", key);
-            options.params.emplace_back(std::move(key), pair->substr(eq + 1));
+            options.params.emplace_back(std::move(key), value.substr(eq + 1));
         } else if (name == "--name") {
-            const auto check = value();
-            if (!check) return "--name needs a NAME";
-            if (!is_valid_name(*check))
+            if (!is_valid_name(value))
                 return fmt::format("--name: \"{}\" is not a check name (letters, digits, _ - .)",
-                                   *check);
-            options.name = *check;
+                                   value);
+            options.name = value;
         } else if (name == "--timeout") {
-            const auto text = value();
-            if (!text) return "--timeout needs a DURATION";
-            const auto timeout = parse_duration(*text);
+            const auto timeout = parse_duration(value);
             if (!timeout || timeout->count() <= 0)
-                return fmt::format("--timeout: \"{}\" is not {}", *text, duration_syntax_hint);
+                return fmt::format("--timeout: \"{}\" is not {}", value, duration_syntax_hint);
             options.timeout = *timeout;
         } else if (name == "--log-level") {
-            const auto level = value();
-            if (!level || !log_level_from_string(*level))
+            if (!log_level_from_string(value))
                 return "--log-level: expected debug, info, warning or error";
-            options.log_level = *level;
-        } else {
-            return fmt::format("unknown option \"{}\" (see vitalsd run --help)", arg);
+            options.log_level = value;
         }
     }
     if (!have_plugin && !options.show_help) return "--plugin PATH is required";
@@ -189,7 +180,7 @@ int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err) {
         plugin = PluginLibrary::open(std::filesystem::absolute(options.plugin));
     } catch (const PluginLoadError &e) {
         fmt::print(err, "vitalsd run: {}\n", e.what());
-        return run_once_exit_config;
+        return EX_CONFIG;
     }
 
     CheckDefinition definition;
@@ -208,13 +199,13 @@ int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err) {
     std::fflush(out);
 
     ConfigErrors errors;
-    std::unique_ptr<Check> check = Check::create(definition, plugin, errors);
+    std::unique_ptr<Check> check = create_check(definition, plugin, errors);
     if (!check) {
         for (const auto &error : errors)
             fmt::print(err, "vitalsd run: {}: {}\n", short_key(error.key, definition.name),
                        error.message);
         fmt::print(err, "vitalsd run: {} problem(s); the check was not run\n", errors.size());
-        return run_once_exit_config;
+        return EX_CONFIG;
     }
 
     // On a thread of its own, as in the agent, so a run past its timeout is reported at
@@ -246,7 +237,7 @@ int run_once_command(const std::vector<std::string> &args) {
     const auto parsed = parse_run_once_options(args);
     if (const auto *problem = std::get_if<std::string>(&parsed)) {
         std::fprintf(stderr, "vitalsd run: %s\n", problem->c_str());
-        return run_once_exit_usage;
+        return EX_USAGE;
     }
     const auto &options = std::get<RunOnceOptions>(parsed);
     if (options.show_help) {
@@ -258,7 +249,7 @@ int run_once_command(const std::vector<std::string> &args) {
         return run_once(options, stdout, stderr);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "vitalsd run: %s\n", e.what());
-        return run_once_exit_config;
+        return EX_CONFIG;
     }
 }
 

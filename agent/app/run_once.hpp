@@ -28,11 +28,6 @@ struct RunOnceOptions {
     bool show_help = false;
 };
 
-/// Exit codes of `vitalsd run`: the result's status as Nagios has it (0 ok, 1 warning,
-/// 2 error), or why there was no run.
-inline constexpr int run_once_exit_usage = 64;  // EX_USAGE
-inline constexpr int run_once_exit_config = 78; // EX_CONFIG: plugin or params refused
-
 /// Parses the arguments after `run`; on bad usage returns the message to print.
 std::variant<RunOnceOptions, std::string>
 parse_run_once_options(const std::vector<std::string> &args);
@@ -46,11 +41,11 @@ std::string run_once_usage();
 toml::table params_from_arguments(const std::vector<std::pair<std::string, std::string>> &params,
                                   const PluginLibrary *plugin);
 
-/// Loads the plugin, creates the check through Check::create (the agent's validation),
+/// Loads the plugin, creates the check through create_check (the agent's validation),
 /// runs it once with the timeout and prints the result to `out`, problems to `err`.
-/// Returns 0, 1 or 2 for ok, warning or error, or run_once_exit_config. A run still
-/// going at the timeout is reported as an error and the process exits at once: a
-/// plugin thread that never returns cannot be joined.
+/// Returns 0, 1 or 2 for ok, warning or error, or EX_CONFIG (<sysexits.h>) when the plugin or its
+/// parameters were refused. A run still going at the timeout is reported as an error and the
+/// process exits at once: a plugin thread that never returns cannot be joined.
 int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err);
 
 /// The whole `vitalsd run ...` command: parse `args` (those after "run"), then run_once.

@@ -24,6 +24,10 @@ void CreateContext::error(std::string_view key, std::string message) {
         "check." + check_.name + ".params" + (key.empty() ? "" : "." + std::string{key});
     const toml::node *value = key.empty() ? nullptr : node(key);
     SourceLocation where = value ? location_of(value->source()) : check_.where;
+    // A value read from a secret reference was written by the agent, not in the file.
+    const auto &references = check_.params.from_references();
+    if (const auto reference = references.find(key); reference != references.end())
+        where = reference->second;
     errors_.push_back({std::move(where), path, std::move(message)});
 }
 

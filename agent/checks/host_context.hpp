@@ -9,11 +9,11 @@
 
 #include <vitals/plugin.h>
 
+#include "checks/check_result.hpp"
 #include "checks/secrets.hpp"
 #include "config/config_error.hpp"
 #include "config/configuration.hpp"
 #include "core/status.hpp"
-#include "results/check_result.hpp"
 
 namespace vitals {
 class PluginLibrary;

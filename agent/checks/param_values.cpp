@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <vitals/plugin.h>
+#include <vitals_plugins/text.hpp>
 
 #include "config/table_reader.hpp"
 
@@ -14,14 +15,6 @@ namespace {
 
 std::string mismatch(const toml::node &node, std::int32_t type) {
     return fmt::format("expected {}, got {}", param_type_name(type), toml_type_name(node));
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && text.front() == ' ')
-        text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ')
-        text.remove_suffix(1);
-    return text;
 }
 
 } // namespace
@@ -115,7 +108,7 @@ std::variant<ParamValue, std::string> param_from_text(std::string_view text, std
         std::vector<std::string> items;
         while (!text.empty()) {
             const auto comma = text.find(',');
-            const auto item = trim(text.substr(0, comma));
+            const auto item = plugins::trim(text.substr(0, comma), " ");
             if (!item.empty()) items.emplace_back(item);
             if (comma == std::string_view::npos) break;
             text.remove_prefix(comma + 1);

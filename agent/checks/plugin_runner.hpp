@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "results/check_result.hpp"
+#include "checks/check_result.hpp"
 
 namespace vitals {
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include <vitals_plugins/text.hpp>
+
 #include "loader/plugin_library.hpp"
 
 namespace vitals {
@@ -16,13 +18,6 @@ namespace {
 /// this short protects nothing anyway.
 constexpr std::size_t min_secret_length = 4;
 constexpr std::string_view redacted = "<redacted>";
-
-std::string lowercase(std::string_view text) {
-    std::string out{text};
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 void add_url_password(std::string_view value, std::vector<std::string> &found) {
     for (auto scheme = value.find("://"); scheme != std::string_view::npos;
@@ -119,7 +114,7 @@ std::vector<std::string> strings_in(const toml::node &node) {
 bool is_secret_name(std::string_view key) {
     static constexpr std::array<std::string_view, 8> parts{
         "password", "passwd", "secret", "token", "credential", "api_key", "apikey", "private_key"};
-    const std::string lower = lowercase(key);
+    const std::string lower = plugins::to_lower(key);
     if (lower == "pass" || lower == "auth") return true;
     return std::any_of(parts.begin(), parts.end(), [&](std::string_view part) {
         return lower.find(part) != std::string::npos;
@@ -147,11 +142,27 @@ std::vector<std::string> embedded_credentials(std::string_view value) {
 
 std::shared_ptr<const Secrets> Secrets::of(const CheckDefinition &check,
                                            const PluginLibrary &plugin) {
+    return of_params(check, &plugin);
+}
+
+std::shared_ptr<const Secrets> Secrets::of_command(const CheckDefinition &check,
+                                                   const std::vector<std::string> &command) {
+    auto secrets = std::const_pointer_cast<Secrets>(of_params(check, nullptr));
+    for (const auto &word : command)
+        for (auto &credential : embedded_credentials(word))
+            secrets->add(std::move(credential));
+    secrets->sort();
+    return secrets;
+}
+
+std::shared_ptr<const Secrets> Secrets::of_params(const CheckDefinition &check,
+                                                  const PluginLibrary *plugin) {
     auto secrets = std::make_shared<Secrets>();
     if (!check.params) return secrets;
     for (const auto &[key, node] : *check.params) {
-        const vitals_param_spec *spec = plugin.find_param(key.str());
-        const bool secret = (spec && spec->secret) || is_secret_name(key.str());
+        const vitals_param_spec *spec = plugin ? plugin->find_param(key.str()) : nullptr;
+        const bool secret = (spec && spec->secret) || is_secret_name(key.str()) ||
+                            check.params.from_references().contains(key.str());
         for (auto &value : strings_in(node)) {
             auto credentials = embedded_credentials(value);
             // A secret URL or DSN is secret for its password: plugins show the rest
@@ -165,9 +176,13 @@ std::shared_ptr<const Secrets> Secrets::of(const CheckDefinition &check,
             secrets->add(std::move(value));
         }
     }
-    std::sort(secrets->values_.begin(), secrets->values_.end(),
-              [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
+    secrets->sort();
     return secrets;
+}
+
+void Secrets::sort() {
+    std::sort(values_.begin(), values_.end(),
+              [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
 }
 
 void Secrets::add(std::string value) {

@@ -34,12 +34,22 @@ public:
     static std::shared_ptr<const Secrets> of(const CheckDefinition &check,
                                              const PluginLibrary &plugin);
 
+    /// For a command run beside the check (its on_failure action), where the plugin's own
+    /// declarations are not at hand: the parameters secret by name or by reference, and the
+    /// passwords and secret assignments in `command`'s words.
+    static std::shared_ptr<const Secrets> of_command(const CheckDefinition &check,
+                                                     const std::vector<std::string> &command);
+
     /// `text` with every secret replaced by "<redacted>".
     std::string redact(std::string text) const;
     bool empty() const { return values_.empty(); }
 
 private:
+    /// `plugin` null: without the secrets only the plugin declares.
+    static std::shared_ptr<const Secrets> of_params(const CheckDefinition &check,
+                                                    const PluginLibrary *plugin);
     void add(std::string value);
+    void sort(); ///< longest first
 
     std::vector<std::string> values_; ///< longest first, so a longer secret wins over its part
 };

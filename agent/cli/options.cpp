@@ -3,16 +3,23 @@
 
 #include <fmt/format.h>
 
+#include "core/command_line.hpp"
+
 namespace vitals {
 
 std::string usage_text() {
     return R"(Usage: vitalsd [OPTIONS]
        vitalsd run --plugin PATH [--param KEY=VALUE ...]   (see vitalsd run --help)
        vitalsd push CHECK STATUS [MESSAGE]                 (see vitalsd push --help)
+       vitalsd notify --test NAME                          (see vitalsd notify --help)
+       vitalsd silence NAME --for 2h [--reason TEXT]       (see vitalsd silence --help)
+       vitalsd maintenance on|off [--reason TEXT]          (see vitalsd maintenance --help)
 
 Runs health checks from conf.d on their schedules and serves the results over HTTP.
 `vitalsd run` instead runs one plugin's check once and prints the result;
-`vitalsd push` reports to a push check of the running agent.
+`vitalsd push` reports to a push check of the running agent;
+`vitalsd notify --test` sends a test alert through a notifier of agent.toml;
+`vitalsd silence` and `vitalsd maintenance` quiet a check or the whole agent.
 
 Options:
   --config PATH       agent.toml to use (default: /etc/vitals/agent.toml; a source
@@ -26,47 +33,36 @@ Options:
 
 Routes: / (the status page), /health, /health/live, /health/ready, /health/startup,
         /health/groups/<group>, /health/checks/<name> (POST: a push check's report),
-        /metrics
+        /health/checks/<name>/silence (POST, DELETE), /health/maintenance (POST, DELETE),
+        /health/silences, /metrics
 )";
 }
 
 std::variant<Options, std::string> parse_options(const std::vector<std::string> &args) {
+    static constexpr OptionSpec specs[] = {{"--help", {}, "-h"},      {"--version"},
+                                           {"--check-config"},        {"--config", "a PATH"},
+                                           {"--listen", "HOST:PORT"}, {"--log-level", "a LEVEL"}};
+    auto split = split_command_line(args, specs, "--help");
+    if (auto *problem = std::get_if<std::string>(&split)) return std::move(*problem);
+    const auto &line = std::get<CommandLine>(split);
+    if (!line.operands.empty())
+        return fmt::format("unknown option \"{}\" (see --help)", line.operands.front());
+
     Options options;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string &arg = args[i];
-        // Accept both "--flag value" and "--flag=value".
-        std::string name = arg;
-        std::optional<std::string> inline_value;
-        if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
-            name = arg.substr(0, eq);
-            inline_value = arg.substr(eq + 1);
-        }
-        const auto value = [&]() -> std::optional<std::string> {
-            if (inline_value) return inline_value;
-            if (i + 1 < args.size()) return args[++i];
-            return std::nullopt;
-        };
-        if (name == "--help" || name == "-h") {
+    for (const auto &[name, value] : line.options) {
+        if (name == "--help") {
             options.show_help = true;
         } else if (name == "--version") {
             options.show_version = true;
         } else if (name == "--check-config") {
             options.check_config = true;
         } else if (name == "--config") {
-            const auto path = value();
-            if (!path) return "--config needs a PATH";
-            options.config = *path;
+            options.config = value;
         } else if (name == "--listen") {
-            const auto text = value();
-            if (!text) return "--listen needs HOST:PORT";
-            options.listen = parse_listen_address(*text);
-            if (!options.listen) return fmt::format("--listen: \"{}\" is not HOST:PORT", *text);
+            options.listen = parse_listen_address(value);
+            if (!options.listen) return fmt::format("--listen: \"{}\" is not HOST:PORT", value);
         } else if (name == "--log-level") {
-            const auto level = value();
-            if (!level) return "--log-level needs a LEVEL";
-            options.log_level = *level;
-        } else {
-            return fmt::format("unknown option \"{}\" (see --help)", arg);
+            options.log_level = value;
         }
     }
     return options;

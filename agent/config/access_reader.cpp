@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "config/access_reader.hpp"
 
-#include <sys/stat.h>
-
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -20,9 +20,12 @@ fs::path resolve(const fs::path &base_dir, const std::string &path) {
     return given.is_absolute() ? given : (base_dir / given).lexically_normal();
 }
 
-/// "<scope> <token> [name]" per line; '#' starts a comment line.
-void read_token_lines(const fs::path &file, AccessSettings &access, ConfigErrors &errors) {
-    std::ifstream in{file};
+/// "<scope> <token> [name]" per line; '#' starts a comment line. `line_at` says where a line
+/// is for its errors: in the token file, or at the secret reference the text came from.
+template <typename LineAt>
+void read_token_lines(const std::string &text, LineAt line_at, AccessSettings &access,
+                      ConfigErrors &errors) {
+    std::istringstream in{text};
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -31,19 +34,19 @@ void read_token_lines(const fs::path &file, AccessSettings &access, ConfigErrors
         words >> scope_word;
         if (scope_word.empty() || scope_word.front() == '#') continue;
         words >> secret >> name >> extra;
-        const SourceLocation where{file.string(), number, 1};
+        const auto [where, key] = line_at(number);
         const auto scope = parse_scope(scope_word);
         if (!scope || *scope == Scope::none) {
             errors.push_back(
-                {where, "token",
+                {where, key,
                  fmt::format("unknown scope \"{}\": expected probe, read or write", scope_word)});
         } else if (secret.empty()) {
-            errors.push_back({where, "token", "expected \"<scope> <token> [name]\""});
+            errors.push_back({where, key, "expected \"<scope> <token> [name]\""});
         } else if (secret.size() < min_token_length) {
-            errors.push_back({where, "token",
-                              fmt::format("token shorter than {} characters", min_token_length)});
+            errors.push_back(
+                {where, key, fmt::format("token shorter than {} characters", min_token_length)});
         } else if (!extra.empty()) {
-            errors.push_back({where, "token", "expected \"<scope> <token> [name]\""});
+            errors.push_back({where, key, "expected \"<scope> <token> [name]\""});
         } else {
             access.tokens.push_back(
                 {*scope, secret, name.empty() ? fmt::format("line {}", number) : name});
@@ -51,31 +54,44 @@ void read_token_lines(const fs::path &file, AccessSettings &access, ConfigErrors
     }
 }
 
-} // namespace
-
-std::optional<std::string> secret_file_problem(const fs::path &file) {
-    struct stat info {};
-    if (::stat(file.c_str(), &info) != 0) return fmt::format("cannot read '{}'", file.string());
-    if (!S_ISREG(info.st_mode)) return fmt::format("'{}' is not a regular file", file.string());
-    if (info.st_mode & (S_IROTH | S_IWOTH))
-        return fmt::format("'{}' is accessible by every user (mode {:04o}): it holds a secret, "
-                           "chmod o-rwx it",
-                           file.string(), info.st_mode & 07777);
-    if (!std::ifstream{file}) return fmt::format("cannot read '{}'", file.string());
-    return std::nullopt;
+/// token_file = { file | env | credential = ... }: the token file's lines from a secret.
+void read_token_reference(TableReader &reader, const fs::path &base_dir, AccessSettings &access,
+                          ConfigErrors &errors) {
+    const auto text = reader.secret("token_file", base_dir, SecretExtent::whole);
+    if (!text) return;
+    const auto where = location_of(reader.raw().get("token_file")->source());
+    const auto line_at = [&](int number) {
+        return std::pair{where, fmt::format("access.token_file (line {} of the secret)", number)};
+    };
+    const std::size_t before = errors.size();
+    read_token_lines(*text, line_at, access, errors);
+    if (access.tokens.empty() && errors.size() == before)
+        reader.invalid("token_file", "the secret holds no token");
 }
+
+} // namespace
 
 void read_access(const toml::table &table, const fs::path &base_dir, AccessSettings &access,
                  ConfigErrors &errors) {
     TableReader reader{table, "access", errors};
-    if (auto file = reader.string("token_file")) {
+    if (const toml::node *node = table.get("token_file"); node && node->is_table()) {
+        access.anonymous = Scope::probe;
+        read_token_reference(reader, base_dir, access, errors);
+    } else if (auto file = reader.string("token_file")) {
         access.token_file = resolve(base_dir, *file);
         access.anonymous = Scope::probe;
         if (auto problem = secret_file_problem(access.token_file)) {
             reader.invalid("token_file", *problem);
         } else {
             const std::size_t before = errors.size();
-            read_token_lines(access.token_file, access, errors);
+            std::ifstream in{access.token_file};
+            const std::string text{std::istreambuf_iterator<char>{in},
+                                   std::istreambuf_iterator<char>{}};
+            const auto line_at = [&](int number) {
+                return std::pair{SourceLocation{access.token_file.string(), number, 1},
+                                 std::string{"token"}};
+            };
+            read_token_lines(text, line_at, access, errors);
             if (access.tokens.empty() && errors.size() == before)
                 reader.invalid("token_file", fmt::format("'{}' holds no token", *file));
         }
@@ -107,6 +123,11 @@ void read_tls(const toml::table &table, const fs::path &base_dir, TlsSettings &t
         if (auto problem = secret_file_problem(tls.private_key)) reader.invalid("key", *problem);
     } else if (table.contains("certificate")) {
         reader.missing("key");
+    }
+    if (auto passphrase = reader.secret("key_passphrase", base_dir)) {
+        tls.key_passphrase = *passphrase;
+        if (!table.contains("key"))
+            reader.invalid("key_passphrase", "decrypts key, which is not set");
     }
     if (auto ca = reader.string("client_ca")) {
         tls.client_ca = resolve(base_dir, *ca);

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "config/configuration.hpp"
+#include "config/secret_reference.hpp"
 #include "config/table_reader.hpp"
 
 namespace vitals {
@@ -16,9 +17,5 @@ void read_access(const toml::table &table, const std::filesystem::path &base_dir
                  AccessSettings &access, ConfigErrors &errors);
 void read_tls(const toml::table &table, const std::filesystem::path &base_dir, TlsSettings &tls,
               ConfigErrors &errors);
-
-/// Why `file` may not hold a secret (missing, unreadable, readable or writable by
-/// every user), or nullopt when it is fine.
-std::optional<std::string> secret_file_problem(const std::filesystem::path &file);
 
 } // namespace vitals

@@ -12,6 +12,7 @@ struct SourceLocation {
     std::string file;
     int line = 0;
     int column = 0;
+    bool operator==(const SourceLocation &) const = default;
 };
 
 struct ConfigError {

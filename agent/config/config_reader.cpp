@@ -10,16 +10,18 @@
 
 #include "config/access_reader.hpp"
 #include "config/conf_d_listing.hpp"
+#include "config/notifier_reader.hpp"
+#include "config/failure_action_reader.hpp"
+#include "config/push_rules.hpp"
 #include "config/table_reader.hpp"
-#include "push/push_report.hpp"
-#include "push/push_rules.hpp"
+#include "core/host_name.hpp"
+#include "core/names.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
 namespace {
 using namespace std::chrono_literals;
 
-constexpr std::size_t max_name_length = 128;
 /// A description is shown with every check on every /health: a sentence, not a document.
 constexpr std::size_t max_description_bytes = 1024;
 constexpr std::uint64_t KiB = 1024, MiB = 1024 * KiB, TiB = MiB * MiB;
@@ -44,7 +46,8 @@ fs::path resolve(const fs::path &base_dir, const std::string &path) {
 
 void read_http_settings(const toml::table &table, HttpSettings &http, ConfigErrors &errors) {
     TableReader reader{table, "http", errors};
-    if (auto v = reader.integer("threads", 1, 64)) http.threads = static_cast<unsigned>(*v);
+    reader.retired("threads", "each connection now has a thread of its own, up to "
+                              "max_connections; remove the line");
     if (auto v = reader.integer("max_connections", 16, 1000000))
         http.max_connections = static_cast<std::size_t>(*v);
     if (auto v = reader.integer("max_connections_per_client", 1, 1000000))
@@ -114,7 +117,7 @@ std::optional<std::string> read_token_file(const fs::path &file, std::string &wh
 }
 
 /// Shape checks only; styles and check names are validated once the whole
-/// configuration is known (see http/endpoints.hpp).
+/// configuration is known (validate_endpoints, http/health_routes.hpp).
 std::optional<EndpointDefinition> read_endpoint(const toml::table &table, std::size_t index,
                                                 const fs::path &base_dir, ConfigErrors &errors) {
     EndpointDefinition endpoint;
@@ -145,7 +148,9 @@ std::optional<EndpointDefinition> read_endpoint(const toml::table &table, std::s
             endpoint.error_code = static_cast<int>(*v);
         code_reader.reject_unknown_keys();
     }
-    if (auto token_file = reader.string("token_file")) {
+    if (const toml::node *node = table.get("token_file"); node && node->is_table()) {
+        if (auto token = reader.secret("token_file", base_dir)) endpoint.token = *token;
+    } else if (auto token_file = reader.string("token_file")) {
         std::string why;
         if (auto token = read_token_file(resolve(base_dir, *token_file), why))
             endpoint.token = *token;
@@ -201,6 +206,17 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, const std::s
         read_isolation(*isolation, agent.isolation, errors);
     if (auto history = reader.integer("history", 0, 1000))
         agent.history_size = static_cast<std::size_t>(*history);
+    if (auto state_dir = reader.string("state_dir"))
+        agent.state_dir = state_dir->empty() ? fs::path{} : resolve(base_dir, *state_dir);
+    if (const auto *labels = reader.table("labels"))
+        agent.labels = read_labels(*labels, "labels", errors);
+    if (auto url = reader.string("external_url")) {
+        if (!url->starts_with("http://") && !url->starts_with("https://"))
+            reader.invalid("external_url", "expected an http:// or https:// URL");
+        while (url->ends_with('/'))
+            url->pop_back();
+        agent.external_url = *url;
+    }
     if (const auto *endpoints = reader.array("endpoint")) {
         std::size_t index = 0;
         for (const toml::node &node : *endpoints) {
@@ -214,6 +230,8 @@ std::optional<SourceLocation> read_agent_file(const fs::path &file, const std::s
             ++index;
         }
     }
+    if (const auto *notifiers = reader.array("notifier"))
+        agent.notifiers = read_notifiers(*notifiers, base_dir, errors);
     reader.reject_unknown_keys();
     return conf_d_where;
 }
@@ -247,12 +265,14 @@ public:
         if (!parsed) return;
         // Shared so that each check's params can point into it: copying a
         // toml::table drops every source region, and with them the error lines.
-        const auto document = std::make_shared<const toml::table>(std::move(*parsed));
+        const auto document = std::make_shared<toml::table>(std::move(*parsed));
         TableReader reader{*document, "", errors_};
-        if (const auto *check_tables = reader.table("check")) {
-            for (const auto &[name, node] : *check_tables) {
-                if (const auto *table = node.as_table()) {
-                    if (auto check = read_check(name, *table, document))
+        // Mutable: each check's secret references are replaced by the secrets they name.
+        if (reader.table("check")) {
+            for (auto &[name, node] : *document->get_as<toml::table>("check")) {
+                if (auto *table = node.as_table()) {
+                    if (auto check =
+                            read_check(name, *table, document, fs::absolute(file).parent_path()))
                         checks.push_back(std::move(*check));
                 } else {
                     errors_.push_back({location_of(node.source()),
@@ -265,8 +285,9 @@ public:
     }
 
 private:
-    std::optional<CheckDefinition> read_check(const toml::key &name, const toml::table &table,
-                                              const std::shared_ptr<const toml::table> &document) {
+    std::optional<CheckDefinition> read_check(const toml::key &name, toml::table &table,
+                                              const std::shared_ptr<const toml::table> &document,
+                                              const fs::path &base_dir) {
         CheckDefinition check;
         check.name = name.str();
         check.where = location_of(table.source());
@@ -298,9 +319,15 @@ private:
                                    fmt::format("\"{}\" is not a valid group name", group));
             check.groups = std::move(*groups);
         }
-        const auto *params = reader.table("params");
-        check.params = params ? std::shared_ptr<const toml::table>(document, params)
-                              : std::make_shared<const toml::table>();
+        if (reader.table("params")) {
+            auto *params = table.get_as<toml::table>("params");
+            auto references =
+                resolve_secret_references(*params, base_dir, prefix + ".params", errors_);
+            check.params = CheckParams{std::shared_ptr<const toml::table>(document, params),
+                                       std::move(references)};
+        } else {
+            check.params = std::make_shared<const toml::table>();
+        }
         check.enabled = reader.boolean("enabled").value_or(true);
         if (auto v = reader.integer("failure_threshold", 1, 1000))
             check.failure_threshold = static_cast<unsigned>(*v);
@@ -310,6 +337,19 @@ private:
             check.depends_on = std::move(*depends);
             check.depends_where = location_of(table.get("depends_on")->source());
         }
+        if (auto notify = reader.strings("notify")) {
+            check.notify = std::move(*notify);
+            check.notify_where = location_of(table.get("notify")->source());
+        }
+        if (auto windows = reader.strings("maintenance"))
+            for (const auto &text : *windows) {
+                auto parsed = parse_maintenance_window(text);
+                if (auto *window = std::get_if<MaintenanceWindow>(&parsed))
+                    check.maintenance.push_back(std::move(*window));
+                else
+                    reader.invalid("maintenance",
+                                   fmt::format("\"{}\": {}", text, std::get<std::string>(parsed)));
+            }
         if (auto isolation = reader.string("isolation")) {
             check.isolation_set = true;
             if (*isolation == "process")
@@ -317,6 +357,11 @@ private:
             else if (*isolation != "in_process")
                 reader.invalid("isolation", "expected \"in_process\" or \"process\"");
         }
+        if (const auto *labels = reader.table("labels"))
+            check.labels = read_labels(*labels, prefix + ".labels", errors_);
+        // Inline (on_failure = { ... }) or a [check.x.on_failure] table: the same to TOML.
+        if (const auto *on_failure = reader.table("on_failure"))
+            check.on_failure = read_failure_action(*on_failure, prefix, errors_);
         // A push check's ttl may cover a yearly job.
         check.ttl = reader.duration("ttl", {100ms, 366 * 24h});
         apply_push_rules(check, reader);
@@ -337,15 +382,21 @@ private:
     std::map<std::string, SourceLocation> &seen_;
 };
 
-} // namespace
-
-bool is_valid_name(std::string_view name) {
-    if (name.empty() || name.size() > max_name_length) return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-' || c == '.';
-    });
+/// Every check's labels: the host's name as `instance`, agent.toml's [labels], then the
+/// check's own, a later one winning.
+void add_agent_labels(Configuration &config) {
+    Labels agent{{"instance", host_name()}};
+    for (const auto &[name, value] : config.agent.labels)
+        agent.insert_or_assign(name, value);
+    for (auto &check : config.checks) {
+        Labels own = std::move(check.labels);
+        check.labels = agent;
+        for (auto &[name, value] : own)
+            check.labels.insert_or_assign(name, std::move(value));
+    }
 }
+
+} // namespace
 
 ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
                                     const AgentSettings &defaults) {
@@ -367,6 +418,7 @@ ConfigReadResult read_configuration(const std::optional<fs::path> &agent_file,
     CheckFileReader reader{result.errors, seen};
     for (const auto &file : conf_d_files(conf_d, result.errors, result.skipped))
         reader.read(file, nullptr, result.config.checks);
+    add_agent_labels(result.config);
     return result;
 }
 
@@ -381,6 +433,7 @@ ConfigReadResult read_configuration(const std::optional<ConfigText> &agent_file,
     CheckFileReader reader{result.errors, seen};
     for (const auto &file : conf_d_files)
         reader.read(file.file, &file.text, result.config.checks);
+    add_agent_labels(result.config);
     return result;
 }
 

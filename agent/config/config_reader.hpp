@@ -38,7 +38,4 @@ ConfigReadResult read_configuration(const std::optional<ConfigText> &agent_file,
                                     const std::vector<ConfigText> &conf_d_files,
                                     const AgentSettings &defaults);
 
-/// True for names usable as a check or group name (they appear in URLs).
-bool is_valid_name(std::string_view name);
-
 } // namespace vitals

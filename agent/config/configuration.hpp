@@ -5,25 +5,27 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <toml++/toml.h>
-
+#include "config/check_params.hpp"
 #include "config/config_error.hpp"
+#include "config/failure_action.hpp"
+#include "config/labels.hpp"
 #include "config/listen_address.hpp"
+#include "config/maintenance_window.hpp"
+#include "config/notifier_definition.hpp"
 #include "config/tls_settings.hpp"
 #include "core/duration.hpp"
 #include "core/scope.hpp"
 
 namespace vitals {
 
-/// agent.toml [http]: limits of the event-driven server; see README "HTTP limits".
+/// agent.toml [http]: limits of the HTTP server; see README "HTTP limits".
 struct HttpSettings {
-    unsigned threads = 2;               ///< event loops
-    std::size_t max_connections = 1024; ///< beyond: idle ones are closed first
+    /// Each holds a thread while open; beyond: idle ones are closed first.
+    std::size_t max_connections = 1024;
     /// Open connections one client address may hold; 0: half of max_connections.
     std::size_t max_connections_per_client = 0;
     Duration keep_alive_timeout = std::chrono::seconds{30}; ///< idle time between requests
@@ -62,6 +64,7 @@ struct IsolationSettings {
     Duration cpu_time_limit{};        ///< CPU time per worker; 0: none
     Duration respawn_backoff = std::chrono::seconds{
         1}; ///< first wait before a crashed worker returns; doubles up to 1 min
+    bool operator==(const IsolationSettings &) const = default;
 };
 
 /// One [[endpoint]] of agent.toml: an extra route in a chosen response style.
@@ -92,11 +95,19 @@ struct AgentSettings {
     TlsSettings tls;
     AccessSettings access;
     std::size_t history_size = 10; ///< past results kept per check
+    /// Where results, history and push deadlines are kept across restarts (state/);
+    /// empty: nowhere, every check starts pending.
+    std::filesystem::path state_dir;
     /// After SIGTERM, how long readiness answers 503 ("draining") before the
     /// agent stops, so load balancers take it out of rotation first.
     Duration shutdown_delay = std::chrono::seconds{0};
     IsolationSettings isolation;
     std::vector<EndpointDefinition> endpoints;
+    Labels labels;                             ///< [labels]: on every check of this agent
+    std::vector<NotifierDefinition> notifiers; ///< [[notifier]]
+    /// The status page as alert receivers should link it ("https://host:8080"); empty:
+    /// http(s)://<host name>:<port> of `listen`.
+    std::string external_url;
 };
 
 /// One [check.<name>] table from conf.d.
@@ -108,22 +119,34 @@ struct CheckDefinition {
     Duration timeout = std::chrono::seconds{10};
     std::vector<std::string> groups;
     bool enabled = true; ///< false: validated like any other, but never run
-    /// The plugin's own parameters, with toml++ source regions for errors.
-    std::shared_ptr<const toml::table> params;
+    CheckParams params;  ///< the plugin's own parameters
     /// Consecutive results needed before the reported status changes
     /// (Kubernetes' failureThreshold / successThreshold).
     unsigned failure_threshold = 1;
     unsigned success_threshold = 1;
     /// Checks that must not be in error for this one to run.
     std::vector<std::string> depends_on;
+    /// Notifiers told of this check's changes, beside those chosen by its groups.
+    std::vector<std::string> notify;
+    SourceLocation notify_where; ///< its `notify` key
+    /// Recurring windows in which it is silenced (no alerts, no actions).
+    std::vector<MaintenanceWindow> maintenance;
+    /// What to run after failures in a row (alerts/failure_actions.hpp); none if unset.
+    std::optional<FailureAction> on_failure;
     /// Where the plugin runs: in the agent, or in a worker process of its own.
     Isolation isolation = Isolation::in_process;
     bool isolation_set = false; ///< the check chose; else agent.toml's [isolation] decides
     /// plugin = "push" only: how long a report stays good (a passive check's deadline).
     std::optional<Duration> ttl;
+    /// Every label of the check: `instance` (the host name), agent.toml's [labels], then its
+    /// own `labels`, a later one winning.
+    Labels labels;
     SourceLocation where;         ///< the check's table
     SourceLocation plugin_where;  ///< its `plugin` key
     SourceLocation depends_where; ///< its `depends_on` key
+    /// Every field, params as TOML values. A reload restarts a check when this differs,
+    /// but for what plan_reload sets aside on purpose (app/reload_plan.cpp).
+    bool operator==(const CheckDefinition &) const = default;
 };
 
 /// The groups the Kubernetes probe routes answer for (/health/live, /ready, /startup).

@@ -13,6 +13,7 @@ struct ListenAddress {
     std::uint16_t port = 9188;      ///< 0 picks a free port
 
     std::string to_string() const;
+    bool operator==(const ListenAddress &) const = default;
 };
 
 /// Parses "127.0.0.1:9188", "[::1]:9188", "localhost:0"; nullopt when malformed.

@@ -184,6 +184,18 @@ std::optional<std::vector<std::string>> TableReader::strings(std::string_view ke
     return items;
 }
 
+std::optional<std::string> TableReader::secret(std::string_view key,
+                                               const std::filesystem::path &base_dir,
+                                               SecretExtent extent) {
+    const toml::node *node = find(key);
+    if (!node) return std::nullopt;
+    if (const auto *value = node->as_string()) return value->get();
+    if (const auto *reference = node->as_table())
+        return resolve_secret(*reference, base_dir, path(key), extent, errors_);
+    wrong_type(key, *node, "a string or a secret reference such as { file = \"PATH\" }");
+    return std::nullopt;
+}
+
 const toml::table *TableReader::table(std::string_view key) {
     const toml::node *node = find(key);
     if (!node) return nullptr;
@@ -200,9 +212,17 @@ const toml::array *TableReader::array(std::string_view key) {
     return nullptr;
 }
 
+void TableReader::retired(std::string_view key, std::string_view instead) {
+    retired_.emplace(key); // reported here, not again as unknown, and never suggested
+    for (const auto &[name, node] : table_)
+        if (name.str() == key)
+            errors_.push_back({location_of(name.source()), path(key),
+                               fmt::format("'{}' is no longer a setting: {}", key, instead)});
+}
+
 void TableReader::reject_unknown_keys() {
     for (const auto &[key, node] : table_) {
-        if (known_.contains(key.str())) continue;
+        if (known_.contains(key.str()) || retired_.contains(key.str())) continue;
         errors_.push_back({location_of(key.source()), path(key.str()),
                            fmt::format("unknown key '{}' (expected one of: {})", key.str(),
                                        fmt::join(known_, ", "))});

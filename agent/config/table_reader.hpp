@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_error.hpp"
+#include "config/secret_reference.hpp"
 #include "config/setting_bounds.hpp"
 #include "core/duration.hpp"
 
@@ -37,6 +39,11 @@ public:
     /// A size such as "64KiB" (see parse_bytes), in bytes.
     std::optional<std::uint64_t> size(std::string_view key, const Bounds<std::uint64_t> &bounds);
     std::optional<std::vector<std::string>> strings(std::string_view key);
+    /// A secret: written inline, or a secret reference ({ file = ... }, { env = ... },
+    /// { credential = ... }, see secret_reference.hpp) read now, relative files against
+    /// `base_dir`. Errors name the reference, never the value.
+    std::optional<std::string> secret(std::string_view key, const std::filesystem::path &base_dir,
+                                      SecretExtent extent = SecretExtent::first_line);
     const toml::table *table(std::string_view key);
     const toml::array *array(std::string_view key);
 
@@ -44,6 +51,9 @@ public:
     void missing(std::string_view key);
     /// Records an error about a key's value, located at the value.
     void invalid(std::string_view key, std::string message);
+    /// Records an error for a key a former version read and this one does not, saying
+    /// what took its place, located at the key.
+    void retired(std::string_view key, std::string_view instead);
     /// Reports every key no getter asked for.
     void reject_unknown_keys();
 
@@ -58,6 +68,7 @@ private:
     std::string prefix_;
     ConfigErrors &errors_;
     std::set<std::string, std::less<>> known_;
+    std::set<std::string, std::less<>> retired_;
 };
 
 std::string_view toml_type_name(const toml::node &node);

@@ -1,8 +1,9 @@
-// agent.toml [tls], apart from the rest of the configuration so the TLS module
-// (agent/tls/) can include it without toml++. SPDX-License-Identifier: MIT
+// agent.toml [tls], apart from the rest of the configuration: the server's TLS
+// context needs only this. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace vitals {
 
@@ -10,6 +11,8 @@ namespace vitals {
 struct TlsSettings {
     std::filesystem::path certificate; ///< PEM chain; empty: plain HTTP
     std::filesystem::path private_key; ///< PEM
+    /// Decrypts private_key when it is encrypted; usually a secret reference in agent.toml.
+    std::string key_passphrase;
     std::filesystem::path
         client_ca; ///< PEM; set: every client must present a certificate it signed
     /// PEM certificate and key `vitalsd push` presents to an agent with client_ca.

@@ -7,7 +7,7 @@
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Exception.h>
-#include <Poco/SHA2Engine.h>
+#include <vitals_plugins/text.hpp>
 
 namespace vitals {
 namespace {
@@ -18,8 +18,8 @@ std::optional<std::string_view> credentials_of(std::string_view authorization,
                                                std::string_view scheme) {
     if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ')
         return std::nullopt;
-    for (std::size_t i = 0; i < scheme.size(); ++i)
-        if ((authorization[i] | 0x20) != scheme[i]) return std::nullopt;
+    if (!plugins::equal_ignoring_case(authorization.substr(0, scheme.size()), scheme))
+        return std::nullopt;
     authorization.remove_prefix(scheme.size());
     while (!authorization.empty() && authorization.front() == ' ')
         authorization.remove_prefix(1);
@@ -53,13 +53,7 @@ std::string presented_token(std::string_view authorization) {
 
 AccessPolicy::AccessPolicy(const AccessSettings &settings) : anonymous_(settings.anonymous) {
     for (const auto &token : settings.tokens)
-        tokens_.push_back({digest_of(token.secret), token.scope});
-}
-
-AccessPolicy::Digest AccessPolicy::digest_of(std::string_view secret) {
-    Poco::SHA2Engine sha256{Poco::SHA2Engine::SHA_256};
-    sha256.update(secret.data(), static_cast<unsigned>(secret.size()));
-    return sha256.digest();
+        tokens_.push_back({digest_of_secret(token.secret), token.scope, token.name});
 }
 
 Caller AccessPolicy::identify(const HttpHeaders &headers) const {
@@ -67,16 +61,18 @@ Caller AccessPolicy::identify(const HttpHeaders &headers) const {
     if (authorization == headers.end()) return {anonymous_, false};
     const std::string given = presented_token(authorization->second);
     if (given.empty()) return {Scope::none, false};
-    const Digest digest = digest_of(given);
+    const SecretDigest digest = digest_of_secret(given);
     // No early exit: the time taken does not say which token, if any, matched.
     Scope granted = Scope::none;
-    bool matched = false;
+    const std::string *name = nullptr;
     for (const auto &token : tokens_) {
         const bool same = Poco::DigestEngine::constantTimeEquals(token.digest, digest);
-        granted = same && token.scope > granted ? token.scope : granted;
-        matched = matched || same;
+        if (same && (!name || token.scope > granted)) {
+            granted = token.scope;
+            name = &token.name;
+        }
     }
-    return matched ? Caller{granted, true} : Caller{Scope::none, false};
+    return name ? Caller{granted, true, *name} : Caller{Scope::none, false};
 }
 
 } // namespace vitals

@@ -4,9 +4,8 @@
 #include <string_view>
 #include <vector>
 
-#include <Poco/DigestEngine.h>
-
 #include "config/configuration.hpp"
+#include "core/secret_digest.hpp"
 #include "http/http_types.hpp"
 
 namespace vitals {
@@ -27,12 +26,11 @@ public:
     bool has_tokens() const { return !tokens_.empty(); }
 
 private:
-    using Digest = Poco::DigestEngine::Digest;
     struct Token {
-        Digest digest;
+        SecretDigest digest;
         Scope scope;
+        std::string name;
     };
-    static Digest digest_of(std::string_view secret);
 
     std::vector<Token> tokens_;
     Scope anonymous_;

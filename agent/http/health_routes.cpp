@@ -9,53 +9,54 @@
 #include <fmt/ranges.h>
 
 #include "config/config_reader.hpp"
+#include "core/secret_digest.hpp"
 #include "http/health_json.hpp"
 #include "http/push_route.hpp"
 #include "http/query.hpp"
 #include "http/response_cache.hpp"
 #include "http/response_style.hpp"
+#include "http/silence_routes.hpp"
 #include "http/status_page.hpp"
 
 namespace vitals {
 namespace {
 
-constexpr std::array<const char *, 8> builtin_paths{"/",
-                                                    "/health",
-                                                    "/health/live",
-                                                    "/health/ready",
-                                                    "/health/startup",
-                                                    "/health/groups/<group>",
-                                                    "/health/checks/<name>",
-                                                    "/metrics"};
+constexpr std::array<const char *, 11> builtin_paths{"/",
+                                                     "/health",
+                                                     "/health/live",
+                                                     "/health/ready",
+                                                     "/health/startup",
+                                                     "/health/groups/<group>",
+                                                     "/health/checks/<name>",
+                                                     "/health/checks/<name>/silence",
+                                                     "/health/maintenance",
+                                                     "/health/silences",
+                                                     "/metrics"};
+
+/// Names looked up once per check of a render: a set, as a list searched for each of
+/// 10,000 checks is 10,000 times its length.
+using NameSet = std::set<std::string, std::less<>>;
 
 /// Which checks an answer covers: members of any group or named ones; all when both are empty.
 struct Selection {
     std::vector<std::string> groups;
-    std::vector<std::string> names;
+    NameSet names;
 
     bool covers(const CheckInfo &info) const {
         if (groups.empty() && names.empty()) return true;
         return std::any_of(groups.begin(), groups.end(),
                            [&](const auto &g) { return info.in_group(g); }) ||
-               std::find(names.begin(), names.end(), info.name) != names.end();
+               names.contains(info.name);
     }
 };
-
-/// Constant time in the token's length, so response timing leaks nothing about it.
-bool same_token(std::string_view given, std::string_view expected) {
-    unsigned char difference = given.size() == expected.size() ? 0 : 1;
-    for (std::size_t i = 0; i < expected.size(); ++i)
-        difference |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
-    return difference == 0;
-}
 
 /// Callers with only the probe scope get the status and nothing about the checks.
 bool may_see_details(const HttpRequest &request) {
     return request.caller.scope >= Scope::read;
 }
 
-HealthView make_view(std::vector<CheckState> checks, const StatusCodes &codes, const Query &query,
-                     bool details) {
+HealthView make_view(std::vector<std::shared_ptr<const CheckState>> checks,
+                     const StatusCodes &codes, const Query &query, bool details) {
     HealthView view;
     view.checks = std::move(checks);
     view.now = std::chrono::system_clock::now();
@@ -67,8 +68,9 @@ HealthView make_view(std::vector<CheckState> checks, const StatusCodes &codes, c
 /// What an answer adds beyond its checks.
 struct Extras {
     const AgentStatus *agent = nullptr;
-    bool readiness = false;   ///< 503 while starting or draining (Kubernetes readiness)
-    bool show_config = false; ///< the configuration's state (GET /health)
+    bool readiness = false;                 ///< 503 while starting, draining or in maintenance
+    bool show_config = false;               ///< the configuration's state (GET /health)
+    const SilenceBoard *silences = nullptr; ///< shows silences; readiness sees maintenance
 };
 
 class Answerer {
@@ -99,18 +101,20 @@ private:
         const Query query{request.query};
         if (auto format = query.get("format"); format && !style_.accepts_format(*format))
             return style_.not_found(request);
-        const auto excluded = query.list("exclude");
+        const auto excluding = query.list("exclude");
+        const NameSet excluded{excluding.begin(), excluding.end()};
         auto checks = results_.snapshot();
-        std::erase_if(checks, [&](const CheckState &check) {
-            return !selection_.covers(check.info) ||
-                   std::find(excluded.begin(), excluded.end(), check.info.name) != excluded.end();
+        std::erase_if(checks, [&](const auto &check) {
+            return !selection_.covers(check->info) || excluded.contains(check->info.name);
         });
         HealthView view = make_view(std::move(checks), codes_, query, details);
+        view.silences = extras_.silences;
         add_extras(view);
         if (query.flag("history").value_or(false)) {
             view.histories.emplace();
+            view.histories->reserve(view.checks.size());
             for (const auto &check : view.checks)
-                view.histories->emplace(check.info.name, results_.history(check.info.name));
+                view.histories->push_back(results_.history(check->info.name));
         }
         return style_.aggregate(view);
     }
@@ -123,6 +127,7 @@ private:
         const auto check = results_.find(name);
         if (!check || !selection_.covers(check->info)) return style_.not_found(request);
         HealthView view = make_view({}, codes_, query, details);
+        view.silences = extras_.silences;
         if (query.flag("history").value_or(false)) view.history = results_.history(name);
         return style_.single(*check, view);
     }
@@ -132,14 +137,20 @@ private:
         return (details ? "d" : "-") + name + '?' + request.query;
     }
     std::uint64_t version() const {
-        return results_.version() + (extras_.agent ? extras_.agent->version() : 0);
+        return results_.version() + (extras_.agent ? extras_.agent->version() : 0) +
+               (extras_.silences ? extras_.silences->version() : 0);
     }
 
     void add_extras(HealthView &view) const {
         if (!extras_.agent) return;
         const AgentFacts facts = extras_.agent->snapshot();
+        const auto maintenance = extras_.readiness && extras_.silences
+                                     ? extras_.silences->in_maintenance(view.now)
+                                     : std::nullopt;
         if (extras_.readiness && facts.draining)
             view.unavailable = "draining: the agent is shutting down";
+        else if (maintenance)
+            view.unavailable = "maintenance: " + maintenance->reason;
         else if (extras_.readiness && !results_.startup_complete())
             view.unavailable = "starting: not every startup check has passed yet";
         if (extras_.show_config) view.agent = facts;
@@ -161,13 +172,14 @@ StatusCodes codes_for(const EndpointDefinition &endpoint, const ResponseStyle &s
     return codes;
 }
 
-void add_builtin_routes(Router &router, const ResultStore &results, const AgentStatus &agent) {
+void add_builtin_routes(Router &router, const ResultStore &results, const AgentStatus &agent,
+                        const SilenceBoard *silences) {
     const ResponseStyle &native = vitals_style();
     const StatusCodes codes = native.default_codes();
-    router.get("/health", [all = Answerer{results, native, codes, {}, {&agent, false, true}}](
-                              const HttpRequest &request, const Captures &) {
-        return all.aggregate(request);
-    });
+    router.get(
+        "/health",
+        [all = Answerer{results, native, codes, {}, {&agent, false, true, silences}}](
+            const HttpRequest &request, const Captures &) { return all.aggregate(request); });
     for (const std::string_view group : probe_groups) {
         // The probe groups answer even with no member: an empty group is healthy.
         router.get(
@@ -176,38 +188,41 @@ void add_builtin_routes(Router &router, const ResultStore &results, const AgentS
                                 native,
                                 codes,
                                 {{std::string{group}}, {}},
-                                {&agent, group == "ready", false}}](const HttpRequest &request,
-                                                                    const Captures &) {
+                                {&agent, group == "ready", false, silences}}](
+                const HttpRequest &request, const Captures &) {
                 return members.aggregate(request);
             },
             Scope::probe);
     }
-    router.get("/health/groups/<group>", [&results, native = &native, codes](
+    router.get("/health/groups/<group>", [&results, native = &native, codes, silences](
                                              const HttpRequest &request, const Captures &captures) {
         const std::string &group = captures.at("group");
         const auto snapshot = results.snapshot();
-        const bool known =
-            is_probe_group(group) ||
-            std::any_of(snapshot.begin(), snapshot.end(),
-                        [&](const CheckState &check) { return check.info.in_group(group); });
+        const bool known = is_probe_group(group) ||
+                           std::any_of(snapshot.begin(), snapshot.end(), [&](const auto &check) {
+                               return check->info.in_group(group);
+                           });
         if (!known) return json_response(404, render_error("unknown group", request.path));
-        return Answerer{results, *native, codes, {{group}, {}}}.aggregate(request);
+        return Answerer{results, *native, codes, {{group}, {}}, {nullptr, false, false, silences}}
+            .aggregate(request);
     });
-    router.get("/health/checks/<name>", [one = Answerer{results, native, codes, {}}](
-                                            const HttpRequest &request, const Captures &captures) {
-        const auto response = one.single(request, captures.at("name"));
-        return response.status == 404
-                   ? json_response(404, render_error("unknown check", request.path))
-                   : response;
-    });
+    router.get("/health/checks/<name>",
+               [one = Answerer{results, native, codes, {}, {nullptr, false, false, silences}}](
+                   const HttpRequest &request, const Captures &captures) {
+                   const auto response = one.single(request, captures.at("name"));
+                   return response.status == 404
+                              ? json_response(404, render_error("unknown check", request.path))
+                              : response;
+               });
     // Rendered per scrape, /metrics ran at a tenth of /health's rate; it is reused the same
     // way, so its process and lag figures are at most the cache's 100 ms old.
-    router.get("/metrics", [&results, &agent, cache = std::make_shared<ResponseCache>()](
+    router.get("/metrics", [&results, &agent, silences, cache = std::make_shared<ResponseCache>()](
                                const HttpRequest &, const Captures &) {
-        return cache->get("metrics", results.version() + agent.version(), [&] {
+        const std::uint64_t quiet = silences ? silences->version() : 0;
+        return cache->get("metrics", results.version() + agent.version() + quiet, [&] {
             HttpResponse response =
                 json_response(200, render_metrics(results.snapshot(), agent.snapshot(),
-                                                  std::chrono::system_clock::now()));
+                                                  std::chrono::system_clock::now(), silences));
             response.content_type = prometheus_content_type;
             return response;
         });
@@ -231,7 +246,7 @@ Scope needed_scope(const EndpointDefinition &endpoint) {
 }
 
 void add_endpoint(Router &router, const ResultStore &results, const AgentStatus &agent,
-                  const EndpointDefinition &endpoint) {
+                  const EndpointDefinition &endpoint, const SilenceBoard *silences) {
     const ResponseStyle &style = *find_style(endpoint.style);
     // An endpoint over the ready group is a readiness probe: it drains and waits for startup too.
     const bool readiness =
@@ -239,14 +254,14 @@ void add_endpoint(Router &router, const ResultStore &results, const AgentStatus 
     Answerer answerer{results,
                       style,
                       codes_for(endpoint, style),
-                      {endpoint.groups, endpoint.checks},
-                      {&agent, readiness, false}};
+                      {endpoint.groups, {endpoint.checks.begin(), endpoint.checks.end()}},
+                      {&agent, readiness, false, silences}};
     router.get(
         endpoint.path,
         [answerer, &style, token = endpoint.token,
          per_check = endpoint.per_check()](const HttpRequest &request, const Captures &captures) {
             const auto given = captures.find("token");
-            if (given != captures.end() && !same_token(given->second, token))
+            if (given != captures.end() && !same_secret(given->second, token))
                 return style.wrong_token(request);
             // A URL token, once matched, is its own credential for details.
             const bool details = given != captures.end();
@@ -270,13 +285,14 @@ std::vector<std::string> placeholders(std::string_view path) {
 } // namespace
 
 Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
-                     const AgentStatus &agent, const PushBoard *push) {
+                     const AgentStatus &agent, const PushBoard *push, SilenceBoard *silences) {
     Router router;
-    add_builtin_routes(router, results, agent);
-    add_status_page(router, results, agent);
+    add_builtin_routes(router, results, agent, silences);
+    add_status_page(router, results, agent, silences);
     if (push) add_push_route(router, results, *push);
+    if (silences) add_silence_routes(router, results, *silences);
     for (const auto &endpoint : endpoints)
-        add_endpoint(router, results, agent, endpoint);
+        add_endpoint(router, results, agent, endpoint, silences);
     return router;
 }
 

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "alerts/silence_board.hpp"
 #include "config/configuration.hpp"
 #include "http/prometheus.hpp"
 #include "http/router.hpp"
@@ -14,9 +15,12 @@ namespace vitals {
 /// The built-in routes (the status page at /, and POST /health/checks/<name>
 /// when there is a `push` board), then agent.toml's [[endpoint]]s. Handlers
 /// only read result snapshots: a request never runs a check (a push report is
-/// recorded, not run). `results`, `agent` and `push` must outlive the router.
+/// recorded, not run). With a `silences` board, the silence and maintenance routes, each
+/// check's silence in its JSON, and readiness 503 in maintenance. `results`, `agent`,
+/// `push` and `silences` must outlive the router.
 Router health_router(const ResultStore &results, const std::vector<EndpointDefinition> &endpoints,
-                     const AgentStatus &agent, const PushBoard *push = nullptr);
+                     const AgentStatus &agent, const PushBoard *push = nullptr,
+                     SilenceBoard *silences = nullptr);
 
 /// Checks what only a whole configuration can tell: the style exists, named
 /// checks exist, paths are well-formed and do not collide.

@@ -1,4 +1,4 @@
-// The HTTP front door: listening socket, event loops, access and routes. SPDX-License-Identifier:
+// The HTTP front door: listening socket, connections, access and routes. SPDX-License-Identifier:
 // MIT
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace vitals {
 
-/// Serves the router on `settings.threads` event loops (see http/server/). A
+/// Serves the router through Poco, a thread per connection (see http/server/). A
 /// request goes through the per-client rate limit, then the access policy
 /// (which sets the caller's scope), then the router.
 class HttpServer {

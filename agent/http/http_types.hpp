@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ using HttpHeaders = std::map<std::string, std::string, CaseInsensitiveLess>;
 struct Caller {
     Scope scope = Scope::write;
     bool presented_credentials = false;
+    /// The name of the token presented, or "anonymous": who silenced a check, say.
+    std::string name = "anonymous";
 };
 
 struct HttpRequest {
@@ -38,6 +41,12 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::map<std::string, std::string> headers;
+    /// A cached render, shared by every request that reads it instead of copied into
+    /// `body`: a thousand slow readers of one big page hold one copy of it.
+    std::shared_ptr<const std::string> shared_body;
+
+    /// What goes on the wire: the shared render when there is one, else `body`.
+    std::string_view payload() const { return shared_body ? *shared_body : body; }
 };
 
 } // namespace vitals

@@ -3,7 +3,9 @@
 
 #include <array>
 #include <cmath>
+#include <iterator>
 #include <map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -44,20 +46,32 @@ UnitFamily family_for(std::string_view unit) {
     return it == families.end() ? UnitFamily{"", 1} : it->second;
 }
 
-std::string number(double value) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-    return fmt::format("{}", value);
-}
-
+/// Samples are written straight into one string: a scrape of 10,000 checks has 150,000.
 class Exposition {
 public:
     void family(std::string_view name, std::string_view type, std::string_view help) {
-        out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+        fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                       type);
     }
-    void sample(std::string_view name, std::string_view labels, double value) {
-        out_ += labels.empty() ? fmt::format("{} {}\n", name, number(value))
-                               : fmt::format("{}{{{}}} {}\n", name, labels, number(value));
+    /// `labels` and `more_labels` are written as given, joined by a comma when both are set.
+    void sample(std::string_view name, std::string_view labels, double value,
+                std::string_view more_labels = {}) {
+        out_ += name;
+        if (!labels.empty() || !more_labels.empty()) {
+            out_ += '{';
+            out_ += labels;
+            if (!labels.empty() && !more_labels.empty()) out_ += ',';
+            out_ += more_labels;
+            out_ += '}';
+        }
+        out_ += ' ';
+        if (std::isnan(value))
+            out_ += "NaN";
+        else if (std::isinf(value))
+            out_ += value > 0 ? "+Inf" : "-Inf";
+        else
+            fmt::format_to(std::back_inserter(out_), "{}", value);
+        out_ += '\n';
     }
     std::string take() { return std::move(out_); }
 
@@ -65,76 +79,201 @@ private:
     std::string out_;
 };
 
-std::string check_label(const CheckState &check) {
-    return fmt::format("check=\"{}\"", escape_label_value(check.info.name));
+/// What the per-check families need of each check, worked out once per check rather than
+/// once per sample.
+struct CheckFacts {
+    const CheckState *state;
+    std::string label; ///< check="<name>" and the check's labels
+    Verdict verdict;
+};
+
+std::vector<CheckFacts> check_facts(const std::vector<std::shared_ptr<const CheckState>> &checks,
+                                    std::chrono::system_clock::time_point now) {
+    std::vector<CheckFacts> facts;
+    facts.reserve(checks.size());
+    for (const auto &check : checks) {
+        std::string label = fmt::format("check=\"{}\"", escape_label_value(check->info.name));
+        for (const auto &[name, value] : check->info.labels)
+            fmt::format_to(std::back_inserter(label), ",{}=\"{}\"", name,
+                           escape_label_value(value));
+        facts.push_back({check.get(), std::move(label), judge(*check, now)});
+    }
+    return facts;
 }
 
-void per_check(Exposition &out, const std::vector<CheckState> &checks,
-               std::chrono::system_clock::time_point now) {
-    constexpr std::array<Status, 3> statuses{Status::ok, Status::warning, Status::error};
+constexpr std::array<Status, 3> all_statuses{Status::ok, Status::warning, Status::error};
+
+/// `status="ok"`, `status="warning"`, `status="error"` (or with another label name).
+std::array<std::string, 3> status_labels(std::string_view label) {
+    std::array<std::string, 3> labels;
+    for (std::size_t i = 0; i < all_statuses.size(); ++i)
+        labels[i] = fmt::format("{}=\"{}\"", label, to_string(all_statuses[i]));
+    return labels;
+}
+
+/// Left out for a window in which the check's status was never known (just added, say).
+void uptime(Exposition &out, const std::vector<CheckFacts> &checks,
+            std::chrono::system_clock::time_point now) {
+    static const auto window_labels = [] {
+        std::vector<std::string> labels;
+        for (const auto &window : uptime_windows)
+            labels.push_back(fmt::format("window=\"{}\"", window.name));
+        return labels;
+    }();
+    out.family("vitals_check_uptime_ratio", "gauge",
+               "Share of the window (label window) the check was ok or warning, of the time "
+               "its status was known; kept across restarts with state_dir.");
+    for (const auto &check : checks)
+        for (std::size_t i = 0; i < std::size(uptime_windows); ++i)
+            if (const auto ratio = check.state->transitions->uptime(uptime_windows[i].length, now))
+                out.sample("vitals_check_uptime_ratio", check.label, *ratio, window_labels[i]);
+}
+
+/// Silences and open windows per check, and the agent's maintenance mode.
+void quiet(Exposition &out, const std::vector<CheckFacts> &checks, const SilenceBoard &silences,
+           std::chrono::system_clock::time_point now) {
+    out.family("vitals_agent_maintenance", "gauge",
+               "1 while the agent is in maintenance (readiness 503, every alert silenced).");
+    out.sample("vitals_agent_maintenance", "", silences.in_maintenance(now) ? 1 : 0);
+    out.family("vitals_check_silenced", "gauge",
+               "1 while the check is silenced, by a silence or an open maintenance window.");
+    for (const auto &check : checks)
+        out.sample("vitals_check_silenced", check.label,
+                   silences.silenced(check.state->info.name, now) ? 1 : 0);
+}
+
+void per_check(Exposition &out, const std::vector<CheckFacts> &checks) {
+    static const auto status_label = status_labels("status");
+    static const auto result_label = status_labels("result");
     out.family("vitals_check_status", "gauge",
                "1 for the check's current status word (label status), 0 for the others.");
-    for (const auto &check : checks) {
-        const Status current = judge(check, now).status;
-        for (Status status : statuses)
-            out.sample("vitals_check_status",
-                       fmt::format("{},status=\"{}\"", check_label(check), to_string(status)),
-                       status == current ? 1 : 0);
-    }
+    for (const auto &check : checks)
+        for (std::size_t i = 0; i < all_statuses.size(); ++i)
+            out.sample("vitals_check_status", check.label,
+                       all_statuses[i] == check.verdict.status ? 1 : 0, status_label[i]);
+    out.family("vitals_check_group", "gauge", "Always 1 for each group the check is in.");
+    for (const auto &check : checks)
+        for (const auto &group : check.state->info.groups)
+            out.sample("vitals_check_group", check.label, 1,
+                       fmt::format("group=\"{}\"", escape_label_value(group)));
     out.family("vitals_check_up", "gauge", "1 when the check is ok or warning, 0 when error.");
     for (const auto &check : checks)
-        out.sample("vitals_check_up", check_label(check),
-                   judge(check, now).status == Status::error ? 0 : 1);
+        out.sample("vitals_check_up", check.label, check.verdict.status == Status::error ? 0 : 1);
     out.family("vitals_check_stale", "gauge",
                "1 when the check's last result is too old to trust.");
     for (const auto &check : checks)
-        out.sample("vitals_check_stale", check_label(check), judge(check, now).stale ? 1 : 0);
+        out.sample("vitals_check_stale", check.label, check.verdict.stale ? 1 : 0);
     out.family("vitals_check_suppressed", "gauge",
                "1 when the check was skipped because a dependency is failing.");
     for (const auto &check : checks)
-        out.sample("vitals_check_suppressed", check_label(check),
-                   check.last && check.last->suppressed ? 1 : 0);
+        out.sample("vitals_check_suppressed", check.label,
+                   check.state->last && check.state->last->suppressed ? 1 : 0);
     out.family("vitals_check_duration_seconds", "gauge", "How long the check's last run took.");
     for (const auto &check : checks)
-        if (check.last)
-            out.sample("vitals_check_duration_seconds", check_label(check),
-                       to_seconds(check.last->duration));
+        if (check.state->last)
+            out.sample("vitals_check_duration_seconds", check.label,
+                       to_seconds(check.state->last->duration));
     out.family("vitals_check_last_run_timestamp_seconds", "gauge",
                "When the check's last run started, in Unix time.");
     for (const auto &check : checks)
-        if (check.last)
-            out.sample("vitals_check_last_run_timestamp_seconds", check_label(check),
-                       unix_seconds(check.last->started));
+        if (check.state->last)
+            out.sample("vitals_check_last_run_timestamp_seconds", check.label,
+                       unix_seconds(check.state->last->started));
     out.family("vitals_check_runs_total", "counter",
                "Finished runs of the check by result, since the agent started.");
     for (const auto &check : checks)
-        for (Status status : statuses)
-            out.sample("vitals_check_runs_total",
-                       fmt::format("{},result=\"{}\"", check_label(check), to_string(status)),
-                       static_cast<double>(check.runs_by_status[static_cast<std::size_t>(status)]));
+        for (std::size_t i = 0; i < all_statuses.size(); ++i)
+            out.sample("vitals_check_runs_total", check.label,
+                       static_cast<double>(
+                           check.state->runs_by_status[static_cast<std::size_t>(all_statuses[i])]),
+                       result_label[i]);
 }
 
-void plugin_metrics(Exposition &out, const std::vector<CheckState> &checks) {
-    // A family's samples must be contiguous: group them by family first.
-    std::map<std::string, std::vector<std::pair<std::string, double>>> families;
+void plugin_metrics(Exposition &out, const std::vector<CheckFacts> &checks) {
+    // A family's samples must be contiguous: group them by family (by suffix, which sorts
+    // as the whole names do) first.
+    struct Sample {
+        const CheckFacts *check;
+        const Metric *metric;
+        double scale;
+        bool unit_label; ///< a unit with no base-unit family stays visible as a label
+    };
+    std::map<std::string_view, std::vector<Sample>> families;
     for (const auto &check : checks) {
-        if (!check.last) continue;
-        for (const auto &metric : check.last->metrics) {
+        if (!check.state->last) continue;
+        for (const auto &metric : check.state->last->metrics) {
             const UnitFamily family = family_for(metric.unit);
-            std::string labels = fmt::format("{},metric=\"{}\"", check_label(check),
-                                             escape_label_value(metric.name));
-            // A unit with no base-unit family stays visible as a label.
-            if (family.suffix.empty() && !metric.unit.empty())
-                labels += fmt::format(",unit=\"{}\"", escape_label_value(metric.unit));
-            families["vitals_check_metric" + std::string{family.suffix}].emplace_back(
-                std::move(labels), metric.value * family.scale);
+            families[family.suffix].push_back(
+                {&check, &metric, family.scale, family.suffix.empty() && !metric.unit.empty()});
         }
     }
-    for (const auto &[name, samples] : families) {
+    std::string labels;
+    for (const auto &[suffix, samples] : families) {
+        const std::string name = "vitals_check_metric" + std::string{suffix};
         out.family(name, "gauge", "A measurement reported by the check's plugin, in base units.");
-        for (const auto &[labels, value] : samples)
-            out.sample(name, labels, value);
+        for (const auto &sample : samples) {
+            labels = "metric=\"" + escape_label_value(sample.metric->name) + '"';
+            if (sample.unit_label)
+                labels += ",unit=\"" + escape_label_value(sample.metric->unit) + '"';
+            out.sample(name, sample.check->label, sample.metric->value * sample.scale, labels);
+        }
     }
+}
+
+/// How alerts reach each [[notifier]]: what was delivered, retried, refused or dropped,
+/// what waits, and the last error in words (an info series, as its text is a label).
+void notifiers(Exposition &out, const std::vector<std::shared_ptr<const NotifierHealth>> &all) {
+    out.family("vitals_notifications_total", "counter",
+               "Alert deliveries by notifier and outcome: delivered, retried (an attempt failed "
+               "and is tried again), rejected (refused for good), dropped (a full queue).");
+    for (const auto &notifier : all) {
+        const std::string name = "notifier=\"" + escape_label_value(notifier->name()) + '"';
+        const std::pair<const char *, const std::atomic<std::uint64_t> *> outcomes[] = {
+            {"delivered", &notifier->delivered},
+            {"retried", &notifier->retried},
+            {"rejected", &notifier->rejected},
+            {"dropped", &notifier->dropped}};
+        for (const auto &[outcome, count] : outcomes)
+            out.sample("vitals_notifications_total", name + ",outcome=\"" + outcome + '"',
+                       static_cast<double>(count->load()));
+    }
+    out.family("vitals_notifier_queue_length", "gauge", "Alerts waiting for their receiver.");
+    for (const auto &notifier : all)
+        out.sample("vitals_notifier_queue_length",
+                   "notifier=\"" + escape_label_value(notifier->name()) + '"',
+                   static_cast<double>(notifier->queued.load()));
+    out.family("vitals_notifier_ok", "gauge",
+               "1 when the notifier's last delivery attempt succeeded, or none was made.");
+    for (const auto &notifier : all)
+        out.sample("vitals_notifier_ok", "notifier=\"" + escape_label_value(notifier->name()) + '"',
+                   notifier->ok.load() ? 1 : 0);
+    out.family("vitals_notifier_last_error_info", "gauge",
+               "Always 1: the notifier's last delivery error as a label.");
+    for (const auto &notifier : all)
+        if (const auto last = notifier->last_error())
+            out.sample("vitals_notifier_last_error_info",
+                       fmt::format("notifier=\"{}\",error=\"{}\"",
+                                   escape_label_value(notifier->name()),
+                                   escape_label_value(last->error)),
+                       1);
+    out.family("vitals_notifier_last_error_timestamp_seconds", "gauge",
+               "When the notifier's last delivery error happened, in Unix time.");
+    for (const auto &notifier : all)
+        if (const auto last = notifier->last_error())
+            out.sample("vitals_notifier_last_error_timestamp_seconds",
+                       "notifier=\"" + escape_label_value(notifier->name()) + '"',
+                       unix_seconds(last->at));
+}
+
+/// on_failure actions by how they ended; `limited`: a run the rate limit held back.
+void actions(Exposition &out, const ActionCounts::Counts &counts) {
+    out.family("vitals_actions_total", "counter",
+               "on_failure actions by check and outcome (ok, failed, timeout, limited).");
+    for (const auto &[key, count] : counts)
+        out.sample("vitals_actions_total",
+                   fmt::format("check=\"{}\",outcome=\"{}\"", escape_label_value(key.first),
+                               escape_label_value(key.second)),
+                   static_cast<double>(count));
 }
 
 void agent(Exposition &out, const AgentFacts &facts) {
@@ -171,6 +310,16 @@ void agent(Exposition &out, const AgentFacts &facts) {
                "Reloads refused because the configuration on disk had errors.");
     out.sample("vitals_config_reload_failures_total", "",
                static_cast<double>(facts.config_reload_failures));
+    if (facts.state) {
+        out.family("vitals_state_ok", "gauge",
+                   "1 while results are kept in state_dir and the last write succeeded.");
+        out.sample("vitals_state_ok", "", facts.state->ok ? 1 : 0);
+        out.family("vitals_state_errors_total", "counter",
+                   "State files moved aside, and failed opens and writes of state_dir.");
+        out.sample("vitals_state_errors_total", "", static_cast<double>(facts.state->errors));
+    }
+    if (!facts.notifiers.empty()) notifiers(out, facts.notifiers);
+    if (facts.actions) actions(out, facts.actions->snapshot());
 }
 
 /// Whether the scheduler has places for every run that is due: when `running` stays at
@@ -245,13 +394,17 @@ std::string escape_label_value(std::string_view value) {
     return out;
 }
 
-std::string render_metrics(const std::vector<CheckState> &checks, const AgentFacts &facts,
-                           std::chrono::system_clock::time_point now) {
+std::string render_metrics(const std::vector<std::shared_ptr<const CheckState>> &checks,
+                           const AgentFacts &facts, std::chrono::system_clock::time_point now,
+                           const SilenceBoard *silences) {
     Exposition out;
     agent(out, facts);
     self_usage(out, facts);
-    per_check(out, checks, now);
-    plugin_metrics(out, checks);
+    const auto facts_by_check = check_facts(checks, now);
+    per_check(out, facts_by_check);
+    if (silences) quiet(out, facts_by_check, *silences, now);
+    uptime(out, facts_by_check, now);
+    plugin_metrics(out, facts_by_check);
     return out.take();
 }
 

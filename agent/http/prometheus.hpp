@@ -2,9 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "alerts/silence_board.hpp"
 #include "results/agent_status.hpp"
 #include "results/result_store.hpp"
 
@@ -12,8 +14,10 @@ namespace vitals {
 
 inline constexpr const char *prometheus_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
-std::string render_metrics(const std::vector<CheckState> &checks, const AgentFacts &facts,
-                           std::chrono::system_clock::time_point now);
+/// With `silences`, vitals_check_silenced and vitals_agent_maintenance too.
+std::string render_metrics(const std::vector<std::shared_ptr<const CheckState>> &checks,
+                           const AgentFacts &facts, std::chrono::system_clock::time_point now,
+                           const SilenceBoard *silences = nullptr);
 
 /// Escapes a label value: backslash, double quote and newline; a byte that is not UTF-8
 /// becomes U+FFFD.

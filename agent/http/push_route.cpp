@@ -6,7 +6,7 @@
 #include "core/utc_time.hpp"
 #include "http/health_json.hpp"
 #include "http/json_body.hpp"
-#include "push/push_report.hpp"
+#include "http/push_report.hpp"
 
 namespace vitals {
 namespace {

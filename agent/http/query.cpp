@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "http/query.hpp"
 
+#include "http/percent_escape.hpp"
+
 namespace vitals {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /// '+' as a space and "%XX" as its byte; a '%' without two hex digits stays as it is
 /// (as browsers read it), so no query a client sends makes decoding fail.
@@ -17,10 +12,8 @@ std::string decode(std::string_view text) {
     std::string decoded;
     decoded.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
-        const int high = text[i] == '%' && i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-        const int low = high < 0 ? -1 : hex_value(text[i + 2]);
-        if (low >= 0) {
-            decoded += static_cast<char>(high * 16 + low);
+        if (const auto escaped = percent_escaped_byte(text, i)) {
+            decoded += *escaped;
             i += 2;
         } else {
             decoded += text[i] == '+' ? ' ' : text[i];

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -15,6 +16,9 @@ namespace vitals {
 /// probes and scrapers ask far more often than results change. An answer is
 /// reused while the results' version is the same and it is younger than
 /// `max_age`, which bounds how far clock-derived fields (ages, staleness) lag.
+/// Its body is kept once and shared (HttpResponse::shared_body, `body` left
+/// empty): every response handed out points at that one copy, so a thousand
+/// slow readers of a 5 MB /health hold 5 MB between them, not 5 GB.
 class ResponseCache {
 public:
     using Clock = std::chrono::steady_clock;
@@ -33,6 +37,9 @@ public:
                 return found->second.response;
         }
         HttpResponse response = render();
+        if (!response.shared_body)
+            response.shared_body = std::make_shared<const std::string>(std::move(response.body));
+        response.body.clear();
         const std::lock_guard lock{mutex_};
         // Keys come from query strings: bound the table against a client cycling them.
         if (entries_.size() >= max_entries && !entries_.count(key)) entries_.clear();

@@ -25,7 +25,7 @@ Status HealthView::status() const {
     if (unavailable) return Status::error;
     Status worst_status = Status::ok;
     for (const auto &check : checks)
-        worst_status = worst(worst_status, verdict(check).status);
+        worst_status = worst(worst_status, verdict(*check).status);
     return worst_status;
 }
 
@@ -35,6 +35,12 @@ HttpResponse ResponseStyle::not_found(const HttpRequest &request) const {
 
 HttpResponse ResponseStyle::wrong_token(const HttpRequest &request) const {
     return json_response(403, render_error("forbidden", request.path));
+}
+
+HealthView styles::view_of(const CheckState &check, const HealthView &view) {
+    HealthView one = view;
+    one.checks = {std::make_shared<const CheckState>(check)};
+    return one;
 }
 
 namespace {

@@ -2,13 +2,13 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "alerts/silence_board.hpp"
 #include "http/http_types.hpp"
 #include "results/agent_status.hpp"
 #include "results/result_store.hpp"
@@ -27,18 +27,21 @@ struct StatusCodes {
 
 /// What one answer covers, already filtered and in name order.
 struct HealthView {
-    std::vector<CheckState> checks;
+    std::vector<std::shared_ptr<const CheckState>> checks; ///< shared with the result store
     std::chrono::system_clock::time_point now;
     StatusCodes codes;
     bool verbose = true; ///< false: only the overall status (`?verbose=0`)
     /// Past runs to include, newest first (`?history`, native style only).
     std::optional<std::vector<HistoryEntry>> history;
-    /// Each check's past runs, newest first (`?history` on an aggregate, native style only).
-    std::optional<std::map<std::string, std::vector<HistoryEntry>, std::less<>>> histories;
+    /// Each check's past runs, newest first, by position in `checks` (`?history` on an
+    /// aggregate, native style only).
+    std::optional<std::vector<std::vector<HistoryEntry>>> histories;
     /// Why the answer is "not ready" whatever the checks say: starting or draining.
     std::optional<std::string> unavailable;
     /// The configuration's state, for /health (native style only).
     std::optional<AgentFacts> agent;
+    /// Shows each check's silence or open maintenance window; null: none shown.
+    const SilenceBoard *silences = nullptr;
 
     Status status() const; ///< the worst verdict; ok when empty
     Verdict verdict(const CheckState &check) const { return judge(check, now); }

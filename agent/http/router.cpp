@@ -2,7 +2,10 @@
 #include "http/router.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/String.h>
+#include <vitals_plugins/text.hpp>
 
 #include "http/health_json.hpp"
 
@@ -30,6 +33,13 @@ bool is_capture(std::string_view segment) {
 
 } // namespace
 
+HttpResponse error_response(int status, std::string_view detail) {
+    std::string error = Poco::Net::HTTPResponse::getReasonForStatus(
+        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    Poco::toLowerInPlace(error);
+    return json_response(status, render_error(error, detail));
+}
+
 HttpResponse json_response(int status, std::string body) {
     HttpResponse response;
     response.status = status;
@@ -39,10 +49,7 @@ HttpResponse json_response(int status, std::string body) {
 }
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) <
-               std::tolower(static_cast<unsigned char>(y));
-    });
+    return plugins::compare_ignoring_case(a, b) < 0;
 }
 
 HttpResponse access_denied(const Caller &caller, Scope needs) {
@@ -61,6 +68,10 @@ void Router::get(std::string pattern, Handler handler, Scope needs) {
 
 void Router::post(std::string pattern, Handler handler, Scope needs) {
     add("POST", pattern, std::move(handler), needs);
+}
+
+void Router::del(std::string pattern, Handler handler, Scope needs) {
+    add("DELETE", pattern, std::move(handler), needs);
 }
 
 void Router::add(std::string method, std::string_view pattern, Handler handler, Scope needs) {

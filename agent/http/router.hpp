@@ -26,6 +26,7 @@ public:
 
     void get(std::string pattern, Handler handler, Scope needs = Scope::read);
     void post(std::string pattern, Handler handler, Scope needs = Scope::write);
+    void del(std::string pattern, Handler handler, Scope needs = Scope::write); ///< DELETE
     HttpResponse handle(const HttpRequest &request) const;
 
 private:
@@ -43,6 +44,10 @@ private:
 };
 
 HttpResponse json_response(int status, std::string body);
+
+/// A JSON error ({"error": "request timeout", "detail": ...}) named after the status's
+/// standard reason phrase: for requests the server refuses before any route.
+HttpResponse error_response(int status, std::string_view detail);
 
 /// 401 (no credentials, with `WWW-Authenticate`) or 403 (not enough scope); the body
 /// says which scope is needed and nothing about checks.

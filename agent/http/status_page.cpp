@@ -6,14 +6,15 @@
 #include <cmath>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/SHA2Engine.h>
 #include <fmt/format.h>
 
+#include "core/host_name.hpp"
 #include "core/utc_time.hpp"
 #include "http/html.hpp"
+#include "http/json_writer.hpp"
 #include "http/query.hpp"
 #include "http/status_page_access.hpp"
 #include "http/status_page_assets.hpp"
@@ -72,12 +73,6 @@ const std::string &content_security_policy() {
     return policy;
 }
 
-std::string host_name() {
-    std::array<char, 256> name{};
-    if (::gethostname(name.data(), name.size() - 1) != 0) return "vitalsd";
-    return name.data();
-}
-
 std::string time_element(std::chrono::system_clock::time_point when, const std::string &text) {
     const std::string utc = format_utc(when);
     return fmt::format(R"(<time datetime="{0}" title="{0}">{1}</time>)", utc, html_escape(text));
@@ -91,10 +86,10 @@ double seconds_between(std::chrono::system_clock::time_point from,
 std::string history_cells(const std::vector<HistoryEntry> &newest_first) {
     std::string cells;
     for (auto entry = newest_first.rbegin(); entry != newest_first.rend(); ++entry) {
-        const std::string title =
-            fmt::format("{} · {} · {}{}{}", to_string(entry->status), format_utc(entry->started),
-                        format_span(to_seconds(entry->duration)),
-                        entry->message.empty() ? "" : " · ", entry->message);
+        const std::string title = fmt::format(
+            "{} · {} · {}{}{}{}{}", to_string(entry->status), format_utc(entry->started),
+            format_span(to_seconds(entry->duration)), entry->message.empty() ? "" : " · ",
+            entry->message, entry->action.empty() ? "" : " · action: ", entry->action);
         cells += fmt::format(R"(<i class="cell status-{}" title="{}"></i>)",
                              to_string(entry->status), html_escape(title));
     }
@@ -124,8 +119,56 @@ std::string sparkline(const std::vector<HistoryEntry> &newest_first) {
         sparkline_width, sparkline_height, html_escape(format_span(longest)), points);
 }
 
+/// "99.95%": never rounded up to 100% unless it is.
+std::string percent(double ratio) {
+    if (ratio >= 1) return "100%";
+    return fmt::format("{:.2f}%", std::floor(ratio * 10000) / 100);
+}
+
+/// The uptime windows with a figure, under the time in state; empty when none has one.
+std::string uptime_text(const CheckState &check, std::chrono::system_clock::time_point now) {
+    std::string text;
+    for (const auto &window : uptime_windows)
+        if (const auto ratio = check.transitions->uptime(window.length, now))
+            text += (text.empty() ? "" : " · ") + percent(*ratio) + " " + std::string{window.name};
+    return text.empty() ? "" : R"(<span class="uptime" title="uptime">)" + text + "</span>";
+}
+
+/// "name=value": how a label shows, and is chosen, in the label filter.
+std::string label_pair(const std::string &name, const std::string &value) {
+    return name + "=" + value;
+}
+
+/// The check's labels as a JSON array of "name=value", for the script's filter (a value may
+/// hold any character, spaces and newlines too).
+std::string labels_attribute(const CheckInfo &info) {
+    JsonWriter json;
+    json.begin_array();
+    for (const auto &[name, value] : info.labels)
+        json.string(label_pair(name, value));
+    json.end_array();
+    return json.take();
+}
+
+/// Every "name=value" of the checks with how many checks have it: the label filter's choices
+/// are those some checks have and others not (an agent's `instance` filters nothing).
+std::map<std::string, std::size_t> label_choices(const std::vector<CheckState> &checks) {
+    std::map<std::string, std::size_t> counts;
+    for (const auto &check : checks)
+        for (const auto &[name, value] : check.info.labels)
+            ++counts[label_pair(name, value)];
+    std::erase_if(counts, [&](const auto &count) { return count.second == checks.size(); });
+    return counts;
+}
+
+bool has_label(const CheckInfo &info, std::string_view pair) {
+    return std::any_of(info.labels.begin(), info.labels.end(), [&](const auto &label) {
+        return label_pair(label.first, label.second) == pair;
+    });
+}
+
 std::string check_row(const CheckState &check, const std::vector<HistoryEntry> &history,
-                      std::chrono::system_clock::time_point now) {
+                      std::chrono::system_clock::time_point now, const Quiet *quiet) {
     const Verdict verdict = judge(check, now);
     const std::string_view shown = display_status(verdict);
     std::string groups;
@@ -137,6 +180,9 @@ std::string check_row(const CheckState &check, const std::vector<HistoryEntry> &
     std::string flags;
     if (verdict.stale) flags += R"(<span class="flag">stale</span>)";
     if (check.last && check.last->suppressed) flags += R"(<span class="flag">suppressed</span>)";
+    if (check.restored) flags += R"(<span class="flag">restored</span>)";
+    if (quiet)
+        flags += R"(<span class="flag silenced">)" + html_escape(silenced_text(*quiet)) + "</span>";
     if (check.info.ttl)
         flags += R"(<span class="flag">push, ttl )" +
                  html_escape(format_duration(*check.info.ttl)) + "</span>";
@@ -147,15 +193,17 @@ std::string check_row(const CheckState &check, const std::vector<HistoryEntry> &
             : "—";
     const std::string duration = last ? html_escape(format_span(to_seconds(last->duration))) : "—";
     const std::string since =
-        last ? time_element(check.status_since,
-                            format_span(seconds_between(check.status_since, now)))
-             : "—";
+        (last ? time_element(check.status_since,
+                             format_span(seconds_between(check.status_since, now)))
+              : "—") +
+        uptime_text(check, now);
     const std::string description =
         check.info.description.empty()
             ? ""
             : R"(<span class="description">)" + html_escape(check.info.description) + "</span>";
     return fmt::format(
-        R"(<tr class="check status-{0}" data-name="{1}" data-status="{0}" data-groups="{2}">)"
+        R"(<tr class="check status-{0}" data-name="{1}" data-status="{0}" data-groups="{2}" )"
+        R"(data-labels="{12}" id="check-{1}">)"
         R"(<td class="status" data-label="status"><span class="badge">{0}</span>{3}</td>)"
         R"(<td class="name" data-label="check">{1}{4}</td>)"
         R"(<td class="groups" data-label="groups">{5}</td>)"
@@ -167,16 +215,18 @@ std::string check_row(const CheckState &check, const std::vector<HistoryEntry> &
         "\n",
         shown, html_escape(check.info.name), html_escape(groups), flags, description,
         html_escape(groups_text), html_escape(verdict.message), last_run, duration, since,
-        history_cells(history), sparkline(history));
+        history_cells(history), sparkline(history), html_escape(labels_attribute(check.info)));
 }
 
 bool matches(const CheckState &check, std::string_view shown, const StatusPageInput &input) {
     return (input.status_filter.empty() || input.status_filter == shown) &&
-           (input.group_filter.empty() || check.info.in_group(input.group_filter));
+           (input.group_filter.empty() || check.info.in_group(input.group_filter)) &&
+           (input.label_filter.empty() || has_label(check.info, input.label_filter));
 }
 
 std::string filters(const StatusPageInput &input, const std::map<std::string, int> &counts,
-                    const std::set<std::string> &groups) {
+                    const std::set<std::string> &groups,
+                    const std::map<std::string, std::size_t> &labels) {
     const auto checked = [&](std::string_view value) {
         return input.status_filter == value ? " checked" : "";
     };
@@ -193,12 +243,17 @@ std::string filters(const StatusPageInput &input, const std::map<std::string, in
     for (const auto &group : groups)
         options += fmt::format(R"(<option value="{0}"{1}>{0}</option>)", html_escape(group),
                                input.group_filter == group ? " selected" : "");
+    std::string label_options = R"(<option value="">all labels</option>)";
+    for (const auto &[pair, count] : labels)
+        label_options += fmt::format(R"(<option value="{0}"{1}>{0}</option>)", html_escape(pair),
+                                     input.label_filter == pair ? " selected" : "");
     return fmt::format(R"(<form class="filters" id="filters" method="get" action="/">)"
                        R"(<fieldset><legend>status</legend>{}</fieldset>)"
                        R"(<label>group <select name="group" id="group">{}</select></label>)"
+                       R"(<label>label <select name="label" id="label">{}</select></label>)"
                        R"(<noscript><button type="submit">apply</button></noscript></form>)"
                        "\n",
-                       chips, options);
+                       chips, options, label_options);
 }
 
 std::string checks_section(const StatusPageInput &input) {
@@ -215,10 +270,11 @@ std::string checks_section(const StatusPageInput &input) {
         groups.insert(check.info.groups.begin(), check.info.groups.end());
         if (!matches(check, shown, input)) continue;
         const auto history = input.histories.find(check.info.name);
+        const auto quiet = input.silenced.find(check.info.name);
         rows += check_row(check, history == input.histories.end() ? no_history : history->second,
-                          input.now);
+                          input.now, quiet == input.silenced.end() ? nullptr : &quiet->second);
     }
-    return filters(input, counts, groups) +
+    return filters(input, counts, groups, label_choices(input.checks)) +
            R"(<table id="checks"><thead><tr><th>status</th><th>check</th><th>groups</th>)"
            R"(<th>message</th><th>last run</th><th>duration</th><th>in state</th>)"
            R"(<th>history</th></tr></thead>)"
@@ -268,6 +324,14 @@ std::string render_status_page(const StatusPageInput &input) {
         facts.config_ok ? "ok"
                         : fmt::format("reload failed ({} error{})", facts.config_errors.size(),
                                       facts.config_errors.size() == 1 ? "" : "s");
+    const std::string maintenance =
+        input.maintenance
+            ? fmt::format(
+                  R"(<p class="maintenance" id="maintenance">maintenance{} by {}: {}</p>)",
+                  input.maintenance->until ? " until " + format_utc(*input.maintenance->until)
+                                           : std::string{},
+                  html_escape(input.maintenance->by), html_escape(input.maintenance->reason))
+            : R"(<p class="maintenance" id="maintenance" hidden></p>)";
     const std::string main = checks_section(input);
     const std::string script = "<script>" + std::string{assets::status_js} + "</script>";
     return fill(
@@ -284,14 +348,24 @@ std::string render_status_page(const StatusPageInput &input) {
          {"config_class", facts.config_ok ? "ok" : "error"},
          {"config_state", html_escape(config_state)},
          {"config_errors", config_errors},
+         {"maintenance", maintenance},
          {"main", main},
          {"script", script}});
 }
 
-void add_status_page(Router &router, const ResultStore &results, const AgentStatus &agent) {
+std::string silenced_text(const Quiet &quiet) {
+    if (!quiet.window.empty())
+        return fmt::format("silenced until {} (window {})", format_utc(quiet.until), quiet.window);
+    return fmt::format("silenced until {} by {}: {}", format_utc(quiet.until), quiet.by,
+                       quiet.reason);
+}
+
+void add_status_page(Router &router, const ResultStore &results, const AgentStatus &agent,
+                     const SilenceBoard *silences) {
     router.get(
         "/",
-        [&results, &agent, name = host_name()](const HttpRequest &request, const Captures &) {
+        [&results, &agent, silences, name = host_name()](const HttpRequest &request,
+                                                         const Captures &) {
             if (auto refused = status_page_gate(request)) return *refused;
             StatusPageInput input;
             input.agent_name = name;
@@ -299,13 +373,23 @@ void add_status_page(Router &router, const ResultStore &results, const AgentStat
             input.now = std::chrono::system_clock::now();
             input.details = request.caller.scope >= Scope::read;
             // Without read only the overall status shows (rendering leaves the checks out).
-            input.checks = results.snapshot();
+            const auto states = results.snapshot();
+            input.checks.reserve(states.size());
+            for (const auto &state : states)
+                input.checks.push_back(*state);
             if (input.details) {
                 for (const auto &check : input.checks)
                     input.histories.emplace(check.info.name, results.history(check.info.name));
                 const Query query{request.query};
                 input.status_filter = query.get("status").value_or("");
                 input.group_filter = query.get("group").value_or("");
+                input.label_filter = query.get("label").value_or("");
+                if (silences) {
+                    for (const auto &check : input.checks)
+                        if (auto quiet = silences->silenced(check.info.name, input.now))
+                            input.silenced.emplace(check.info.name, std::move(*quiet));
+                    input.maintenance = silences->in_maintenance(input.now);
+                }
             }
             HttpResponse response = json_response(200, render_status_page(input));
             response.content_type = "text/html; charset=utf-8";

@@ -89,19 +89,11 @@ std::string describe_exit(int wait_status, const IsolationSettings &settings,
     return text;
 }
 
-} // namespace
-
-void ProcessRunner::set_worker_program(std::filesystem::path program) {
-    program_to_start() = std::move(program);
-}
-
-const std::filesystem::path &ProcessRunner::worker_program() {
-    return program_to_start();
-}
-
-wire::CreateRequest ProcessRunner::create_request(const CheckDefinition &definition,
-                                                  const std::filesystem::path &plugin_file,
-                                                  const IsolationSettings &settings) {
+/// What a worker is asked to create for `definition`: its plugin file, params, and (from
+/// agent.toml's [isolation]) limits.
+wire::CreateRequest create_request(const CheckDefinition &definition,
+                                   const std::filesystem::path &plugin_file,
+                                   const IsolationSettings &settings) {
     wire::CreateRequest request;
     request.plugin_file = plugin_file.string();
     request.check_name = definition.name;
@@ -111,7 +103,15 @@ wire::CreateRequest ProcessRunner::create_request(const CheckDefinition &definit
     request.memory_limit = settings.memory_limit;
     request.cpu_time_limit = settings.cpu_time_limit;
     request.log_level = static_cast<std::int32_t>(current_log_level());
+    for (const auto &[key, where] : definition.params.from_references())
+        request.secret_params.push_back(key);
     return request;
+}
+
+} // namespace
+
+void ProcessRunner::set_worker_program(std::filesystem::path program) {
+    program_to_start() = std::move(program);
 }
 
 std::chrono::nanoseconds ProcessRunner::kill_margin(std::chrono::nanoseconds timeout) {
@@ -163,7 +163,7 @@ ProcessRunner::~ProcessRunner() = default;
 
 std::optional<std::string> ProcessRunner::start_worker() {
     try {
-        worker_ = std::make_unique<WorkerProcess>(worker_program(), definition_.name);
+        worker_ = std::make_unique<WorkerProcess>(program_to_start(), definition_.name);
     } catch (const std::system_error &e) {
         return e.what();
     }

@@ -37,13 +37,6 @@ public:
     /// link, not its target, so an upgrade on disk never pairs two versions). Call before
     /// any check is created.
     static void set_worker_program(std::filesystem::path program);
-    static const std::filesystem::path &worker_program();
-
-    /// What a worker is asked to create for `definition`: its plugin file, params, and
-    /// (from agent.toml's [isolation]) limits.
-    static wire::CreateRequest create_request(const CheckDefinition &definition,
-                                              const std::filesystem::path &plugin_file,
-                                              const IsolationSettings &settings);
 
     /// How long before the scheduler's deadline a run gives up and kills its worker, so that
     /// the run itself reports "killed after timeout" rather than the scheduler's generic

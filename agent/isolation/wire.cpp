@@ -8,7 +8,7 @@
 namespace vitals::wire {
 namespace {
 
-enum class Kind : std::uint8_t { create = 1, run = 2, created = 3, result = 4, validate = 5 };
+enum class Kind : std::uint8_t { create = 1, run = 2, created = 3, result = 4 };
 
 class Writer {
 public:
@@ -65,7 +65,8 @@ private:
     std::string_view bytes_;
 };
 
-void write_fields(Writer &out, const CreateRequest &request) {
+void write(Writer &out, const CreateRequest &request) {
+    out.put(Kind::create);
     out.put(std::string_view{request.plugin_file});
     out.put(std::string_view{request.check_name});
     out.put(std::string_view{request.params_toml});
@@ -74,18 +75,9 @@ void write_fields(Writer &out, const CreateRequest &request) {
     out.put(request.memory_limit);
     out.put(request.cpu_time_limit);
     out.put(request.log_level);
-}
-
-void write(Writer &out, const CreateRequest &request) {
-    out.put(Kind::create);
-    write_fields(out, request);
-}
-
-void write(Writer &out, const ValidateRequest &request) {
-    out.put(Kind::validate);
-    out.put(static_cast<std::uint32_t>(request.checks.size()));
-    for (const auto &check : request.checks)
-        write_fields(out, check);
+    out.put(static_cast<std::uint32_t>(request.secret_params.size()));
+    for (const auto &key : request.secret_params)
+        out.put(std::string_view{key});
 }
 
 void write(Writer &out, const RunRequest &request) {
@@ -116,28 +108,20 @@ void write(Writer &out, const RunReply &reply) {
     }
 }
 
-CreateRequest read_create_fields(Reader &in) {
-    CreateRequest request;
-    request.plugin_file = in.text();
-    request.check_name = in.text();
-    request.params_toml = in.text();
-    request.interval = in.duration();
-    request.timeout = in.duration();
-    request.memory_limit = in.get<std::uint64_t>();
-    request.cpu_time_limit = in.duration();
-    request.log_level = in.get<std::int32_t>();
-    return request;
-}
-
 Message read(Reader &in) {
     switch (in.get<Kind>()) {
-    case Kind::create:
-        return read_create_fields(in);
-    case Kind::validate: {
-        ValidateRequest request;
-        const auto count = in.get<std::uint32_t>();
-        for (std::uint32_t i = 0; i < count; ++i)
-            request.checks.push_back(read_create_fields(in));
+    case Kind::create: {
+        CreateRequest request;
+        request.plugin_file = in.text();
+        request.check_name = in.text();
+        request.params_toml = in.text();
+        request.interval = in.duration();
+        request.timeout = in.duration();
+        request.memory_limit = in.get<std::uint64_t>();
+        request.cpu_time_limit = in.duration();
+        request.log_level = in.get<std::int32_t>();
+        for (auto keys = in.get<std::uint32_t>(); keys > 0; --keys)
+            request.secret_params.push_back(in.text());
         return request;
     }
     case Kind::run:

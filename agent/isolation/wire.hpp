@@ -8,8 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "checks/check_result.hpp"
 #include "core/duration.hpp"
-#include "results/check_result.hpp"
 
 // Both ends are the same binary (the worker is /proc/self/exe), so the encoding is native byte
 // order with no version negotiation: a frame is a 4-byte length, then a payload that starts
@@ -30,6 +30,8 @@ struct CreateRequest {
     std::uint64_t memory_limit = 0; ///< RLIMIT_AS in bytes; 0: none
     Duration cpu_time_limit{};      ///< per call; 0: none
     std::int32_t log_level = 1;     ///< a LogLevel
+    /// Params whose values were secret references: secret in the worker too.
+    std::vector<std::string> secret_params;
 };
 
 /// Agent → worker: run once with this much time left.
@@ -53,14 +55,7 @@ struct RunReply {
     CheckResult result;
 };
 
-/// Agent → worker, instead of a CreateRequest: create each instance once and destroy it,
-/// answer one CreateReply with every problem (keys name their checks), then exit. Disabled
-/// checks are validated so, without their plugins ever being loaded into the agent.
-struct ValidateRequest {
-    std::vector<CreateRequest> checks;
-};
-
-using Message = std::variant<CreateRequest, RunRequest, CreateReply, RunReply, ValidateRequest>;
+using Message = std::variant<CreateRequest, RunRequest, CreateReply, RunReply>;
 
 /// The message as one frame, length prefix included.
 std::string encode(const Message &message);

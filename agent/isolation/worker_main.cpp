@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <sysexits.h>
 
 #include "checks/in_process_runner.hpp"
 #include "core/log.hpp"
@@ -37,7 +38,6 @@ using namespace std::chrono_literals;
 
 constexpr int exit_ok = 0;
 constexpr int exit_protocol = 2; ///< the agent sent something this worker does not understand
-constexpr int exit_usage = 64;   ///< EX_USAGE
 
 /// Once the agent has hung up, how long an idle worker may take to destroy its instance
 /// before the watchdog ends it regardless.
@@ -139,8 +139,12 @@ std::unique_ptr<InProcessRunner> create_instance(const wire::CreateRequest &requ
     definition.timeout = request.timeout;
     definition.where = {"(plugin worker)", 0, 0};
     try {
-        definition.params = std::make_shared<const toml::table>(
-            toml::parse(request.params_toml, std::string_view{"(params)"}));
+        ResolvedSecrets secret_params;
+        for (const auto &key : request.secret_params)
+            secret_params.emplace(key, definition.where);
+        definition.params = CheckParams{std::make_shared<const toml::table>(toml::parse(
+                                            request.params_toml, std::string_view{"(params)"})),
+                                        std::move(secret_params)};
     } catch (const toml::parse_error &e) {
         problems.push_back(
             {check_key + ".params",
@@ -165,29 +169,9 @@ std::unique_ptr<InProcessRunner> create_instance(const wire::CreateRequest &requ
     return runner;
 }
 
-/// Creates and at once destroys each instance, as the agent would in process; one reply
-/// with every check's problems.
-int validate(int fd, const wire::ValidateRequest &request) {
-    if (!request.checks.empty())
-        set_log_level(static_cast<LogLevel>(request.checks.front().log_level));
-    start_watchdog(fd);
-    wire::CreateReply reply;
-    for (const auto &check : request.checks) {
-        try {
-            create_instance(check, reply.problems); // destroy() runs as it goes out of scope
-        } catch (const std::exception &e) {
-            reply.problems.push_back(
-                {"check." + check.check_name, fmt::format("plugin worker failed: {}", e.what())});
-        }
-    }
-    return write_all(fd, wire::encode(reply)) ? exit_ok : exit_protocol;
-}
-
 int serve(int fd) {
     auto first = read_message(fd);
     if (!first) return exit_ok; // the agent went away before asking anything
-    if (const auto *request = std::get_if<wire::ValidateRequest>(&*first))
-        return validate(fd, *request);
     const auto *create = std::get_if<wire::CreateRequest>(&*first);
     if (!create) return exit_protocol;
     set_log_level(static_cast<LogLevel>(create->log_level));
@@ -226,7 +210,7 @@ int run_plugin_worker(int fd) {
                      "vitalsd: %s is how the agent starts its own plugin workers "
                      "(isolation = \"process\"); it is not for use by hand\n",
                      std::string{plugin_worker_flag}.c_str());
-        return exit_usage;
+        return EX_USAGE;
     }
     // Keep the socket out of anything the plugin executes.
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -3,10 +3,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+
+#include <vitals_plugins/child_process.hpp>
+#include <vitals_plugins/fd.hpp>
 
 #include "isolation/wire.hpp"
 
@@ -52,20 +54,15 @@ public:
     /// reaps it; returns its wait status.
     int reap();
 
-    pid_t pid() const { return pid_; }
+    pid_t pid() const { return process_.pid(); }
 
     static constexpr std::chrono::milliseconds idle_exit_grace{1000};
 
 private:
-    bool wait_for_exit(TimePoint until) const;
-    int kill_group_and_reap();
-
-    pid_t pid_ = -1;
-    int socket_ = -1;
-    int pidfd_ = -1;            ///< readable once the worker exits; -1 on kernels without pidfd
-    bool busy_ = false;         ///< a request is out and its reply not yet in
-    std::optional<int> status_; ///< set once reaped
-    std::string inbox_;         ///< bytes received but not yet a whole frame
+    plugins::UniqueFd socket_;      ///< ours of the pair: set before process_ starts
+    plugins::ChildProcess process_; ///< after socket_, so that it is started second
+    bool busy_ = false;             ///< a request is out and its reply not yet in
+    std::string inbox_;             ///< bytes received but not yet a whole frame
 };
 
 } // namespace vitals

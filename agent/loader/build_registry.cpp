@@ -45,7 +45,7 @@ std::string BuildRegistry::fresh_name(const std::string &path) {
 }
 
 void BuildRegistry::hold(void *handle, const std::string &identity, const std::string &name,
-                         Fd copy) {
+                         plugins::UniqueFd copy) {
     Build &build = builds_[handle];
     if (build.handles++ > 0) return;
     build.identity = identity;

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "core/fd.hpp"
+#include <vitals_plugins/fd.hpp>
 
 namespace vitals {
 
@@ -39,7 +39,8 @@ public:
     /// One more handle on the library `handle`, build `identity`, loaded as `name`. The
     /// first one keeps `copy` open for as long as the library is held, so that `name`
     /// names its copy and no other.
-    void hold(void *handle, const std::string &identity, const std::string &name, Fd copy);
+    void hold(void *handle, const std::string &identity, const std::string &name,
+              plugins::UniqueFd copy);
     /// One handle fewer on `handle`, which the caller has just closed.
     void release(void *handle);
 
@@ -47,7 +48,7 @@ private:
     struct Build {
         std::string identity;
         std::string name;
-        Fd copy;
+        plugins::UniqueFd copy;
         std::size_t handles = 0;
     };
 

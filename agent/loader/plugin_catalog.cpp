@@ -58,12 +58,6 @@ std::vector<fs::path> PluginCatalog::files_named(std::string_view name) const {
     return files;
 }
 
-std::optional<fs::path> PluginCatalog::file_named(std::string_view name) const {
-    auto files = files_named(name);
-    if (files.empty()) return std::nullopt;
-    return std::move(files.front());
-}
-
 std::shared_ptr<const PluginLibrary> PluginCatalog::find(std::string_view name) const {
     if (released_) return nullptr;
     if (auto plugin = loaded(name)) return plugin;

@@ -31,10 +31,6 @@ public:
     /// The plugin called `name`: the first `<dir>/<name>.so`, in directory order, that is a
     /// plugin calling itself `name`. nullptr if none is (see refusal_of()).
     std::shared_ptr<const PluginLibrary> find(std::string_view name) const;
-    /// The plugin called `name` if it is loaded already; loads nothing.
-    std::shared_ptr<const PluginLibrary> loaded(std::string_view name) const;
-    /// `<dir>/<name>.so` in the first directory that has one; opens nothing.
-    std::optional<std::filesystem::path> file_named(std::string_view name) const;
     /// Why `<dir>/<name>.so` was refused when find(name) tried it (wrong ABI, bad
     /// descriptor, half-written file...), naming the file: the first refusal if several
     /// directories have one. nullopt if none was refused.
@@ -57,6 +53,8 @@ public:
     }
 
 private:
+    /// The plugin called `name` if it is loaded already; loads nothing.
+    std::shared_ptr<const PluginLibrary> loaded(std::string_view name) const;
     /// Opens `file` for plugin `name` unless it was tried before; logs and records what it
     /// found, or why it was refused.
     void open(const std::filesystem::path &file, std::string_view name) const;

@@ -30,7 +30,7 @@ std::string identity_of(const struct stat &info) {
                        info.st_mtim.tv_sec, info.st_mtim.tv_nsec);
 }
 
-Fd create_memfd(const std::filesystem::path &file) {
+plugins::UniqueFd create_memfd(const std::filesystem::path &file) {
     // Named after the file, for /proc/<pid>/maps and for a plugin that looks for files
     // installed beside its own (docs/plugin-guide.md); the file name alone if too long.
     std::string name = std::filesystem::absolute(file).lexically_normal().string();
@@ -41,7 +41,7 @@ Fd create_memfd(const std::filesystem::path &file) {
     if (fd < 0)
         throw PluginLoadError{fmt::format("{}: cannot make a private copy to load: {}",
                                           file.string(), std::strerror(errno))};
-    return Fd{fd};
+    return plugins::UniqueFd{fd};
 }
 
 /// Copies `size` bytes from `from` (at offset 0) to the end of `to`; false if `from` ends
@@ -81,12 +81,12 @@ PluginImage::PluginImage(std::filesystem::path file) : file_(std::move(file)) {
     identity_ = identity_of(info_);
 }
 
-Fd PluginImage::copy() const {
+plugins::UniqueFd PluginImage::copy() const {
     const auto refuse = [this](const std::string &why) {
         return PluginLoadError{
             fmt::format("{}: {}; refused until the file changes again", file_.string(), why)};
     };
-    Fd copy = create_memfd(file_);
+    plugins::UniqueFd copy = create_memfd(file_);
     const auto size = static_cast<std::uint64_t>(info_.st_size);
     const bool whole = copy_bytes(fd_.get(), copy.get(), size, file_);
     struct stat after {};
@@ -100,7 +100,7 @@ Fd PluginImage::copy() const {
     return copy;
 }
 
-std::string copy_path(const Fd &copy) {
+std::string copy_path(const plugins::UniqueFd &copy) {
     return fmt::format("/proc/self/fd/{}", copy.get());
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <sys/stat.h>
 
-#include "core/fd.hpp"
+#include <vitals_plugins/fd.hpp>
 
 namespace vitals {
 
@@ -31,16 +31,16 @@ public:
     /// shows "/memfd:<file> (deleted)"). Refuses, with the reason, a file that changed
     /// while it was read or whose ELF headers describe bytes it does not hold (a copy
     /// still being written): it is tried again at its next change.
-    Fd copy() const;
+    plugins::UniqueFd copy() const;
 
 private:
     std::filesystem::path file_;
-    Fd fd_;
+    plugins::UniqueFd fd_;
     struct stat info_ {};
     std::string identity_;
 };
 
 /// The path through which the copy open at `copy` is loaded: "/proc/self/fd/<n>".
-std::string copy_path(const Fd &copy);
+std::string copy_path(const plugins::UniqueFd &copy);
 
 } // namespace vitals

@@ -8,7 +8,7 @@
 #include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 
-#include "config/config_reader.hpp"
+#include "core/names.hpp"
 #include "core/utf8.hpp"
 #include "loader/build_registry.hpp"
 #include "loader/plugin_image.hpp"
@@ -63,7 +63,7 @@ std::unique_ptr<PluginLibrary::Handle> load_library(const std::filesystem::path 
     handle->identity = image.identity();
     auto &builds = BuildRegistry::instance();
     const auto lock = builds.lock();
-    Fd copy;
+    plugins::UniqueFd copy;
     std::string name;
     if (auto loaded = builds.loaded_name(handle->identity)) {
         name = std::move(*loaded);

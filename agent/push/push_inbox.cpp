@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "push/push_inbox.hpp"
 
+#include <algorithm>
+
 #include "results/verdict.hpp"
 
 namespace vitals {
@@ -34,6 +36,28 @@ void PushInbox::expire_if_due() {
         std::chrono::system_clock::now() -
         std::chrono::duration_cast<std::chrono::system_clock::duration>(now - deadline);
     results_->record(check_, std::move(expiry));
+}
+
+namespace {
+
+using SystemDuration = std::chrono::system_clock::duration;
+
+} // namespace
+
+PushInbox::Deadline PushInbox::deadline() const {
+    const std::lock_guard lock{mutex_};
+    const auto ago = std::chrono::duration_cast<SystemDuration>(SteadyClock::now() - last_heard_);
+    return {std::chrono::system_clock::now() - ago, expiry_recorded_};
+}
+
+void PushInbox::resume(const Deadline &saved) {
+    const std::lock_guard lock{mutex_};
+    // The steady clock does not run across a restart: carry over how long ago it was. A
+    // saved time in the future (the clock stepped back) counts as now.
+    const auto ago =
+        std::max(SystemDuration{}, std::chrono::system_clock::now() - saved.last_heard);
+    last_heard_ = SteadyClock::now() - std::chrono::duration_cast<SteadyClock::duration>(ago);
+    expiry_recorded_ = saved.expiry_recorded;
 }
 
 } // namespace vitals

@@ -5,8 +5,8 @@
 #include <mutex>
 #include <string>
 
+#include "checks/check_result.hpp"
 #include "core/duration.hpp"
-#include "results/check_result.hpp"
 #include "results/result_store.hpp"
 
 namespace vitals {
@@ -31,12 +31,23 @@ public:
 
     Duration ttl() const { return ttl_; }
 
+    /// Where the ttl stands: kept across restarts (state/), so a nightly job that
+    /// reported before a restart is not in error after it.
+    struct Deadline {
+        std::chrono::system_clock::time_point last_heard; ///< the last report, or taken on
+        bool expiry_recorded = false;                     ///< the ttl ran out and that was recorded
+        bool operator==(const Deadline &) const = default;
+    };
+    Deadline deadline() const;
+    /// Takes back a deadline saved by a previous run of the agent.
+    void resume(const Deadline &saved);
+
 private:
     using SteadyClock = std::chrono::steady_clock;
 
     const std::string check_;
     const Duration ttl_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     ResultStore *results_ = nullptr;
     SteadyClock::time_point last_heard_;
     bool expiry_recorded_ = false;

@@ -23,6 +23,9 @@ public:
         return nothing;
     }
 
+    /// Where the check's reports go (PushBoard finds it here).
+    const std::shared_ptr<PushInbox> &inbox() const { return inbox_; }
+
 private:
     std::shared_ptr<PushInbox> inbox_;
 };

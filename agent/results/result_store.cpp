@@ -4,7 +4,22 @@
 #include <algorithm>
 #include <mutex>
 
+#include "results/verdict.hpp"
+
 namespace vitals {
+
+CheckInfo check_info(const CheckDefinition &definition) {
+    return CheckInfo{definition.name,
+                     definition.plugin,
+                     definition.description,
+                     definition.groups,
+                     definition.interval,
+                     definition.timeout,
+                     definition.failure_threshold,
+                     definition.success_threshold,
+                     definition.ttl,
+                     definition.labels};
+}
 
 bool CheckInfo::in_group(std::string_view group) const {
     return std::find(groups.begin(), groups.end(), group) != groups.end();
@@ -21,7 +36,7 @@ ResultStore::ResultStore(const std::vector<CheckInfo> &checks, std::size_t histo
                          Entry{std::make_shared<const CheckState>(std::move(state)), {}});
     }
     reindex_locked();
-    update_startup_locked();
+    count_startup_locked();
 }
 
 void ResultStore::reindex_locked() {
@@ -30,12 +45,14 @@ void ResultStore::reindex_locked() {
         index_.emplace(name, &entry);
 }
 
-void ResultStore::update_startup_locked() {
+void ResultStore::count_startup_locked() {
     if (startup_complete_) return;
-    startup_complete_ = std::all_of(entries_.begin(), entries_.end(), [](const auto &item) {
-        const CheckState &state = *item.second.state;
-        return !state.info.in_group("startup") || state.passed_once;
-    });
+    startup_waiting_ = static_cast<std::size_t>(
+        std::count_if(entries_.begin(), entries_.end(), [](const auto &item) {
+            const CheckState &state = *item.second.state;
+            return state.info.in_group("startup") && !state.passed_once;
+        }));
+    startup_complete_ = startup_waiting_ == 0;
 }
 
 bool ResultStore::startup_complete() const {
@@ -66,7 +83,7 @@ void ResultStore::reconcile(const std::vector<CheckInfo> &infos,
     }
     entries_ = std::move(next);
     reindex_locked();
-    update_startup_locked();
+    count_startup_locked();
     version_.fetch_add(1, std::memory_order_release);
 }
 
@@ -120,33 +137,98 @@ void ResultStore::record(const std::string &name, CheckResult result) {
         state.reported = reported;
         state.status_since = ended;
     }
-    if (result.status != Status::error) state.passed_once = true;
+    if (result.status != Status::error && !state.passed_once) {
+        state.passed_once = true;
+        if (!startup_complete_ && state.info.in_group("startup"))
+            startup_complete_ = --startup_waiting_ == 0;
+    }
     ++state.runs_by_status[static_cast<std::size_t>(result.status)];
+    state.restored = false;
+    // Also after a restore, whose log ends "unknown" until this agent's first result.
+    if (state.transitions->current() != state.reported) {
+        auto transitions = std::make_shared<TransitionLog>(*state.transitions);
+        const Transition transition{ended, state.reported};
+        transitions->add(transition);
+        state.transitions = std::move(transitions);
+        for (ResultObserver *observer : observers_)
+            observer->transitioned(name, transition);
+    }
     auto &history = entry.history;
     if (history_size_ > 0) {
         history.push_front(
-            {result.status, result.message, result.started, result.duration, changed});
+            {result.status, result.message, result.started, result.duration, changed, {}});
         if (history.size() > history_size_) history.pop_back();
     }
     state.last = std::move(result);
     entry.state = std::move(next);
-    update_startup_locked();
     version_.fetch_add(1, std::memory_order_release);
+    for (ResultObserver *observer : observers_)
+        observer->changed(name);
 }
 
-std::vector<CheckState> ResultStore::snapshot() const {
-    std::vector<std::shared_ptr<const CheckState>> shared;
-    {
-        const std::shared_lock lock{mutex_};
-        shared.reserve(entries_.size());
-        for (const auto &[name, entry] : entries_)
-            shared.push_back(entry.state);
+bool ResultStore::restore(const std::string &name, PastCheck past) {
+    const std::unique_lock lock{mutex_};
+    const auto found = index_.find(name);
+    if (found == index_.end() || found->second->state->last || !past.state.last) return false;
+    Entry &entry = *found->second;
+    auto state = std::make_shared<CheckState>(std::move(past.state));
+    state->info = entry.state->info;
+    state->restored = true;
+    // Counted since this agent started, as /metrics' counters are.
+    state->runs_by_status = {};
+    // The startup probe asks whether this agent has seen its checks pass.
+    state->passed_once = false;
+    // From when that agent was last known to run, nothing is known until a result here.
+    TransitionLog transitions{std::move(past.transitions), std::chrono::system_clock::now()};
+    const bool gap = transitions.add({past.last_alive, std::nullopt});
+    const Transition unknown = transitions.entries().back();
+    state->transitions = std::make_shared<const TransitionLog>(std::move(transitions));
+    entry.state = std::move(state);
+    entry.history.assign(past.history.begin(), past.history.end());
+    while (entry.history.size() > history_size_)
+        entry.history.pop_back();
+    version_.fetch_add(1, std::memory_order_release);
+    for (ResultObserver *observer : observers_) {
+        if (gap) observer->transitioned(name, unknown);
+        observer->changed(name);
     }
-    // The deep copies are made with the lock released.
-    std::vector<CheckState> states;
-    states.reserve(shared.size());
-    for (const auto &state : shared)
-        states.push_back(*state);
+    return true;
+}
+
+bool ResultStore::note_action(std::string_view name, std::string note) {
+    const std::unique_lock lock{mutex_};
+    const auto found = index_.find(name);
+    if (found == index_.end() || found->second->history.empty()) return false;
+    found->second->history.front().action = std::move(note);
+    version_.fetch_add(1, std::memory_order_release);
+    const std::string check{name};
+    for (ResultObserver *observer : observers_)
+        observer->changed(check);
+    return true;
+}
+
+void ResultStore::observe(ResultObserver *observer) {
+    const std::unique_lock lock{mutex_};
+    observers_.push_back(observer);
+}
+
+void ResultStore::forget(const ResultObserver *observer) {
+    const std::unique_lock lock{mutex_};
+    std::erase(observers_, observer);
+}
+
+std::shared_ptr<const CheckState> ResultStore::state(std::string_view name) const {
+    const std::shared_lock lock{mutex_};
+    const auto it = index_.find(name);
+    return it == index_.end() ? nullptr : it->second->state;
+}
+
+std::vector<std::shared_ptr<const CheckState>> ResultStore::snapshot() const {
+    std::vector<std::shared_ptr<const CheckState>> states;
+    const std::shared_lock lock{mutex_};
+    states.reserve(entries_.size());
+    for (const auto &[name, entry] : entries_)
+        states.push_back(entry.state);
     return states;
 }
 
@@ -154,18 +236,33 @@ std::optional<CheckState> ResultStore::find(std::string_view name) const {
     std::shared_ptr<const CheckState> state;
     {
         const std::shared_lock lock{mutex_};
-        const auto it = entries_.find(name);
-        if (it == entries_.end()) return std::nullopt;
-        state = it->second.state;
+        const auto it = index_.find(name);
+        if (it == index_.end()) return std::nullopt;
+        state = it->second->state;
     }
     return *state;
 }
 
+std::optional<Status>
+ResultStore::reported_status(std::string_view name,
+                             std::chrono::system_clock::time_point now) const {
+    std::shared_ptr<const CheckState> state;
+    {
+        const std::shared_lock lock{mutex_};
+        const auto it = index_.find(name);
+        if (it == index_.end()) return std::nullopt;
+        state = it->second->state;
+    }
+    if (!state->last) return std::nullopt;
+    return judge(*state, now).status;
+}
+
 std::vector<HistoryEntry> ResultStore::history(std::string_view name) const {
     const std::shared_lock lock{mutex_};
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) return {};
-    return {it->second.history.begin(), it->second.history.end()};
+    const auto it = index_.find(name);
+    if (it == index_.end()) return {};
+    const auto &history = it->second->history;
+    return {history.begin(), history.end()};
 }
 
 } // namespace vitals

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 
@@ -37,8 +38,9 @@ public:
     Snapshot snapshot(TimePoint now) const;
 
 private:
-    /// The rolling maximum keeps one maximum per tenth of the window.
-    static constexpr std::chrono::seconds slot_width = max_window / 6;
+    /// The rolling maximum keeps one maximum per sixth of the window (10 s each).
+    static constexpr std::size_t window_slots = 6;
+    static constexpr std::chrono::seconds slot_width = max_window / window_slots;
     struct Slot {
         std::int64_t epoch = -1; ///< which slot_width-long stretch of time it holds
         Duration max{};
@@ -49,7 +51,7 @@ private:
         buckets_{}; ///< not cumulative; beyond the last: count_ only
     std::uint64_t count_ = 0;
     double sum_seconds_ = 0;
-    std::array<Slot, 6> slots_{};
+    std::array<Slot, window_slots> slots_{};
 
     static std::int64_t epoch_of(TimePoint time);
 };

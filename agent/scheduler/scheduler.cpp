@@ -18,21 +18,52 @@
 #include <fmt/ranges.h>
 
 #include "core/log.hpp"
-#include "results/verdict.hpp"
 #include "scheduler/run_plan.hpp"
+
+// How it works. No dispatcher thread: the idle workers themselves keep watch. Each
+// sleeps until a different one of the earliest due times (or deadlines of runs in
+// plugins), and the one that wakes runs that check itself. A run so costs one wake-up,
+// not two (a dispatcher's, then a worker's), and nobody has to hand anything over; and
+// while one worker is inside a slow plugin, the others still wake for what comes next.
+// Checks spread on a grid share due times, and the worker that wakes for one runs the
+// quick ones due with it back to back: fewer wake-ups than runs (bench/, scenario 4).
+//
+// What holds whenever nobody holds State::mutex:
+//  1. The mutex guards all of State. Every function below that takes a State runs with
+//     it held; only worker_loop lets go of it, around a plugin call, and the clock's
+//     waits (keep_watch, Scheduler::stop). After either, nothing read before is trusted.
+//  2. A used slot is in exactly one place: in its plan (probe_plan if `probe`, else
+//     plan), once; in flight (in `running`, its worker in the plugin); or `waiting` for
+//     the run of the check it replaces, whose name is in `retiring`. So a check never
+//     overlaps itself. A `removed` slot has let go of its check and stays where it is
+//     until its plan entry comes up or its run returns; then it is freed (in
+//     `free_slots`), the only time a slot is reused, as plans and runs name slots by index.
+//  3. Each run in flight holds one place: busy <= limit counts those outside the
+//     reserve, reserve_busy <= reserve those on it (`on_reserve`; probe checks only).
+//  4. Every worker is in exactly one state: in a run; asleep in keep_watch, its Watch in
+//     `watching`; or arriving, counted in `arriving` (new, or recalled from watching and
+//     not back yet). workers <= limit + reserve + 1, so with every place taken one is
+//     left to watch the deadlines.
+//  5. The idle workers watch the earliest of the times someone must be awake at (due
+//     times of plans with a free place, deadlines of runs not yet timed out), each a
+//     different one, arriving workers taking the earliest left over; whoever brings a
+//     time forward calls share_watch to keep it so.
+//  6. A run past its deadline is recorded as timed out at once (`timed_out`); its late
+//     result is dropped. Once `stopping`, nothing starts and nothing more is recorded.
+//  7. `threads` holds every worker not yet joined; `exited` names those that have left
+//     the pool, past their last use of the mutex.
 
 namespace vitals {
 
-using SteadyClock = std::chrono::steady_clock;
+using TimePoint = Clock::TimePoint;
 
 struct Scheduler::State {
     struct Slot {
         std::shared_ptr<Check> check;
-        SteadyClock::time_point due{};
-        SteadyClock::time_point deadline = SteadyClock::time_point::max();
-        std::chrono::system_clock::time_point started_at{};
-        bool in_flight = false; ///< running; not in the plan
-        bool running = false;
+        TimePoint due{};
+        TimePoint deadline = TimePoint::max();
+        Clock::SystemTime started_at{};
+        bool in_flight = false;  ///< running; not in the plan
         bool timed_out = false;  ///< recorded as timed out; its late result will be dropped
         bool removed = false;    ///< gone from the configuration; freed once idle
         bool spread = false;     ///< past its first run: on its own phase of the interval
@@ -42,20 +73,20 @@ struct Scheduler::State {
         /// that run returns, so the two never overlap.
         bool waiting = false;
         Duration last_run = Duration::max(); ///< how long its last run took; max: unknown
-        SteadyClock::time_point run_start{}; ///< of the run in flight, for the warning
+        TimePoint run_start{};               ///< of the run in flight, for the warning
     };
     /// An idle worker keeping watch: asleep until `until` (max: until recalled).
     struct Watch {
-        SteadyClock::time_point until = SteadyClock::time_point::max();
+        TimePoint until = TimePoint::max();
         std::condition_variable wake;
         bool recalled = false; ///< woken to watch something earlier; already off `watching`
     };
 
+    std::shared_ptr<Clock> clock;
     std::mutex mutex;
     std::condition_variable runs_changed;
     // A deque, not a vector: its elements stay put while checks are added, so a
-    // worker may hold a Slot& across an unlocked run. Indexed by the plan's
-    // entries; a slot is reused only once nothing refers to it any more.
+    // worker may hold a Slot& across an unlocked run.
     std::deque<Slot> slots;
     std::vector<std::size_t> free_slots;
     /// Names of checks a reload removed while their run was in flight: a replacement
@@ -63,9 +94,9 @@ struct Scheduler::State {
     std::set<std::string, std::less<>> retiring;
     RunPlan plan;       ///< checks outside the probe groups
     RunPlan probe_plan; ///< checks in live, ready or startup
-    ResultStore *results = nullptr;
+    RunRecorder *results = nullptr;
     std::shared_ptr<ScheduleLag> lag = std::make_shared<ScheduleLag>();
-    std::mt19937_64 random{std::random_device{}()};
+    std::mt19937_64 random;
     std::uniform_real_distribution<double> unit{0.0, 1.0};
     bool stopping = false;
     /// Slots whose run is inside a plugin, stuck ones included: the only ones
@@ -77,8 +108,7 @@ struct Scheduler::State {
     /// Workers awake and about to keep watch: new threads and recalled watchers.
     std::size_t arriving = 0;
     /// Runs in flight, stuck ones included, holding one of `limit` places (`workers`),
-    /// and those holding one of the probe reserve's `reserve` places. The pool has at
-    /// most one thread more than places, so someone is always free to watch deadlines.
+    /// and those holding one of the probe reserve's `reserve` places.
     unsigned busy = 0;
     unsigned limit = 1;
     unsigned reserve_busy = 0;
@@ -88,9 +118,9 @@ struct Scheduler::State {
     std::shared_ptr<SchedulerLoad> load;
     /// Runs that waited for a place since the last warning, and when that was.
     std::uint64_t unreported_waits = 0;
-    std::optional<SteadyClock::time_point> last_warning;
-    std::vector<SteadyClock::time_point> times; ///< scratch for unwatched(), kept to reuse
-    unsigned workers = 0;                       ///< live worker threads, stuck ones included
+    std::optional<TimePoint> last_warning;
+    std::vector<TimePoint> times; ///< scratch for unwatched(), kept to reuse
+    unsigned workers = 0;         ///< live worker threads, stuck ones included
     /// Worker threads not yet joined, by number; the numbers of those that have left
     /// the pool wait in `exited` for someone to join them.
     std::map<std::uint64_t, std::thread> threads;
@@ -98,22 +128,11 @@ struct Scheduler::State {
     std::uint64_t next_thread = 0;
 };
 
-// No dispatcher thread: the idle workers themselves keep watch. Each sleeps until
-// a different one of the earliest due times (or deadlines of runs in plugins), and
-// the one that wakes runs that check itself. A run so costs one wake-up, not two
-// (a dispatcher's, then a worker's), and nobody has to hand anything over; and
-// while one worker is inside a slow plugin, the others still wake for what comes
-// next. Checks spread on a grid share due times, and the worker that wakes for one
-// runs the quick ones due with it back to back: fewer wake-ups than runs. With
-// 10,000 no-op checks every 10 s that took the agent from about 50 µs of CPU per
-// run to under 20 (bench/, scenario 4), most of what was left being the wake-ups.
-
 namespace {
 
 using State = Scheduler::State;
-using TimePoint = SteadyClock::time_point;
 
-/// A run this short lets the rest of its batch wait for it (see run_due).
+/// A run this short lets the rest of its batch wait for it (see start_run).
 constexpr Duration quick_run = std::chrono::microseconds{200};
 /// How soon another worker must wake anyway for this one to keep a batch.
 constexpr Duration batch_grace = std::chrono::milliseconds{5};
@@ -131,31 +150,16 @@ RunPlan &plan_of(State &state, const State::Slot &slot) {
     return slot.probe ? state.probe_plan : state.plan;
 }
 
-/// Call with the state's mutex held, after the pool's counts changed.
+/// After the pool's counts changed.
 void publish_load(const State &state) {
     state.load->set_running(state.busy, state.reserve_busy);
     state.load->set_threads(state.workers);
 }
 
-/// A probe check takes a place of the reserve first, leaving the shared places to the
-/// others. Call with the state's mutex held, when can_start() said yes.
-void take_place(State &state, State::Slot &slot) {
-    slot.on_reserve = slot.probe && state.reserve_busy < state.reserve;
-    ++(slot.on_reserve ? state.reserve_busy : state.busy);
-    publish_load(state);
-}
-
-void give_place(State &state, State::Slot &slot) {
-    --(slot.on_reserve ? state.reserve_busy : state.busy);
-    slot.on_reserve = false;
-    publish_load(state);
-}
-
 /// The earliest time someone must be awake at that no idle worker watches, passing
 /// over the first `skip` such times (arriving workers will take them), if any.
 /// Due times count only while a run of their plan may start, and not those up to
-/// `kept` (the caller runs them). Deadlines always count. Call with the state's mutex
-/// held.
+/// `kept` (the caller runs them). Deadlines always count.
 std::optional<TimePoint> unwatched(State &state, std::size_t skip,
                                    TimePoint kept = TimePoint::min()) {
     auto &times = state.times;
@@ -181,10 +185,10 @@ std::optional<TimePoint> unwatched(State &state, std::size_t skip,
     return std::nullopt;
 }
 
-/// Call with the state's mutex held, after anything that may leave an early time
-/// unwatched (a new check, a run's deadline, a watcher turning to a run): recalls the
-/// idle worker watching the latest time, or none, so it watches the earlier one.
-/// Due times up to `kept` are the caller's to run.
+/// After anything that may leave an early time unwatched (a new check, a run's
+/// deadline, a watcher turning to a run): recalls the idle worker watching the latest
+/// time, or none, so it watches the earlier one. Due times up to `kept` are the
+/// caller's to run.
 void share_watch(State &state, TimePoint kept = TimePoint::min()) {
     const auto gap = unwatched(state, state.arriving, kept);
     if (!gap) return;
@@ -196,13 +200,13 @@ void share_watch(State &state, TimePoint kept = TimePoint::min()) {
     state.watching.erase(latest);
     watch.recalled = true;
     ++state.arriving;
-    watch.wake.notify_one();
+    state.clock->notify_one(watch.wake);
 }
 
 /// Whether an idle worker the pool grew for slow runs may leave it: only while another
 /// idle one watches a time no later than the earliest one left unwatched (arriving
 /// workers aside). That one wakes first and, turning to a run, recalls or grows the
-/// pool to cover what comes next. Call with the state's mutex held.
+/// pool to cover what comes next.
 bool may_leave(State &state) {
     if (state.workers <= state.kept_threads || state.watching.empty()) return false;
     const auto gap = unwatched(state, state.arriving);
@@ -210,15 +214,12 @@ bool may_leave(State &state) {
                                [&](const State::Watch *watch) { return watch->until <= *gap; });
 }
 
-/// Call with the state's mutex held: sleeps until the earliest time nobody else
-/// watches, or until recalled; then the caller looks for work again.
+/// Sleeps until the earliest time nobody else watches, or until recalled; then the
+/// caller looks for work again.
 void keep_watch(State &state, std::unique_lock<std::mutex> &lock, State::Watch &watch) {
     watch.until = unwatched(state, state.arriving).value_or(TimePoint::max());
     state.watching.push_back(&watch);
-    if (watch.until == TimePoint::max())
-        watch.wake.wait(lock);
-    else
-        watch.wake.wait_until(lock, watch.until);
+    state.clock->wait_until(watch.wake, lock, watch.until);
     if (watch.recalled) {
         watch.recalled = false;
         --state.arriving;
@@ -228,34 +229,31 @@ void keep_watch(State &state, std::unique_lock<std::mutex> &lock, State::Watch &
 }
 
 /// A dependency whose reported status is error, if any (a pending one is not failing).
+/// Called unlocked.
 std::optional<std::string> failing_dependency(const CheckDefinition &check,
-                                              const ResultStore &results) {
-    const auto now = std::chrono::system_clock::now();
-    for (const auto &name : check.depends_on) {
-        const auto dependency = results.find(name);
-        if (dependency && dependency->last && judge(*dependency, now).status == Status::error)
-            return name;
-    }
+                                              const RunRecorder &results, Clock::SystemTime now) {
+    for (const auto &name : check.depends_on)
+        if (results.reported_status(name, now) == Status::error) return name;
     return std::nullopt;
 }
 
 /// One dead database shows as one root cause, not twenty alerts: checks that
-/// depend on a failing one report a suppressed error instead of running.
-CheckResult run_or_skip(Check &check, const ResultStore &results,
-                        SteadyClock::time_point deadline) {
-    if (const auto failing = failing_dependency(check.definition(), results)) {
+/// depend on a failing one report a suppressed error instead of running. Called unlocked.
+CheckResult run_or_skip(Check &check, const RunRecorder &results, TimePoint deadline,
+                        const Clock &clock) {
+    const auto now = clock.system_now();
+    if (const auto failing = failing_dependency(check.definition(), results, now)) {
         CheckResult skipped;
         skipped.status = Status::error;
         skipped.message = fmt::format("skipped: {} is failing", *failing);
-        skipped.started = std::chrono::system_clock::now();
+        skipped.started = now;
         skipped.suppressed = true;
         return skipped;
     }
     return check.run(deadline);
 }
 
-/// Call with the state's mutex held, once nothing refers to the slot: neither a
-/// plan nor a run.
+/// Once nothing refers to the slot: neither a plan nor a run.
 void free_slot(State &state, std::size_t index) {
     state.slots[index] = State::Slot{};
     state.slots[index].removed = true;
@@ -264,7 +262,7 @@ void free_slot(State &state, std::size_t index) {
 
 /// The index of the check to start now, if one is due and may start: checks in the
 /// probe groups first, as they may use the reserve (checks a reload removed are
-/// passed over). Call with the state's mutex held.
+/// passed over).
 std::optional<std::size_t> take_due(State &state, TimePoint now) {
     for (const bool probe : {true, false}) {
         if (!can_start(state, probe)) continue;
@@ -282,18 +280,30 @@ std::optional<std::size_t> take_due(State &state, TimePoint now) {
     return std::nullopt;
 }
 
-/// Plans the first run of a check at `due` (on its grid), unless it replaces a check of
-/// the same name whose run is still in flight: then it waits for that run to return.
-/// Call with the state's mutex held.
-void plan_first_run(State &state, std::size_t id, TimePoint due) {
+/// Takes on a check: its first run comes after a random splay (up to `max_splay`, and
+/// never past its interval), so checks loaded together do not all fire at once.
+void add_check(State &state, std::shared_ptr<Check> check, Duration max_splay) {
+    const Duration interval = check->definition().interval;
+    std::uniform_int_distribution<Duration::rep> splay{0, std::min(max_splay, interval).count()};
+    const TimePoint first = state.clock->now() + Duration{splay(state.random)};
+    std::size_t id = state.slots.size();
+    if (state.free_slots.empty()) {
+        state.slots.emplace_back();
+    } else {
+        id = state.free_slots.back();
+        state.free_slots.pop_back();
+    }
     State::Slot &slot = state.slots[id];
+    slot = State::Slot{std::move(check)};
+    slot.probe = in_probe_group(slot.check->definition());
+    // A replacement of a check whose run is still in flight waits for that run to
+    // return (release_successor plans it then): the two never overlap.
     slot.waiting = state.retiring.contains(slot.check->name());
-    if (!slot.waiting)
-        plan_of(state, slot).add(id, RunPlan::on_grid(due, slot.check->definition().interval));
+    if (!slot.waiting) plan_of(state, slot).add(id, RunPlan::on_grid(first, interval));
 }
 
 /// After the run of a removed check returned: its replacement, if a reload made one,
-/// runs now. Call with the state's mutex held.
+/// runs now.
 void release_successor(State &state, const std::string &name, TimePoint now) {
     for (std::size_t id = 0; id < state.slots.size(); ++id) {
         State::Slot &slot = state.slots[id];
@@ -320,9 +330,9 @@ std::string longest_runs(const State &state, TimePoint now) {
     return fmt::format("{}", fmt::join(names, ", "));
 }
 
-/// Call with the state's mutex held, when a run gave back a place of a lane that was
-/// full: if a check is overdue that could have used it, it waited for a place. Counts
-/// it, and says so in the log once a minute at most.
+/// When a run gave back a place of a lane that was full: if a check is overdue that
+/// could have used it, it waited for a place. Counts it, and says so in the log once a
+/// minute at most.
 void note_wait(State &state, bool reserve_lane, TimePoint now) {
     const auto overdue = [&](const RunPlan &plan) {
         const auto next = plan.next_due();
@@ -345,21 +355,23 @@ void note_wait(State &state, bool reserve_lane, TimePoint now) {
 
 void spawn_worker(const std::shared_ptr<State> &state);
 
-/// Runs a due check on the calling worker, unlocked while in the plugin, and plans
-/// its next run.
-void run_due(const std::shared_ptr<State> &shared, std::unique_lock<std::mutex> &lock,
-             std::size_t index) {
+/// Marks a due check as in flight on the calling worker, which runs it next with the
+/// lock let go, and returns its deadline.
+TimePoint start_run(const std::shared_ptr<State> &shared, std::size_t index) {
     State &state = *shared;
     State::Slot &slot = state.slots[index];
     slot.in_flight = true;
     slot.timed_out = false;
-    slot.running = true;
-    take_place(state, slot);
-    const auto started = SteadyClock::now();
+    // A probe check takes a place of the reserve first, leaving the shared places to
+    // the others.
+    slot.on_reserve = slot.probe && state.reserve_busy < state.reserve;
+    ++(slot.on_reserve ? state.reserve_busy : state.busy);
+    publish_load(state);
+    const auto started = state.clock->now();
     state.lag->record(started - slot.due, started);
     slot.run_start = started;
     slot.deadline = started + slot.check->definition().timeout;
-    slot.started_at = std::chrono::system_clock::now();
+    slot.started_at = state.clock->system_now();
     state.running.push_back(index);
     // Whoever wakes next must not wait for this run: with no idle worker left, the
     // pool grows one (up to its limit), which watches what comes next.
@@ -376,34 +388,35 @@ void run_due(const std::shared_ptr<State> &shared, std::unique_lock<std::mutex> 
             return watch->until <= started + batch_grace;
         });
     share_watch(state, keep_batch ? started : TimePoint::min());
-    const std::shared_ptr<Check> check = slot.check;
-    const auto deadline = slot.deadline;
+    return slot.deadline;
+}
 
-    lock.unlock();
-    CheckResult result = run_or_skip(*check, *state.results, deadline);
-    lock.lock();
-
-    const auto now = SteadyClock::now();
-    slot.last_run = now - started;
+/// Once the run started by start_run returned: records its result (unless it timed
+/// out, or the check was removed meanwhile) and plans the check's next run.
+void finish_run(State &state, std::size_t index, const Check &check, CheckResult result) {
+    State::Slot &slot = state.slots[index];
+    const auto now = state.clock->now();
+    slot.last_run = now - slot.run_start;
     std::erase(state.running, index);
-    slot.running = false;
     slot.in_flight = false;
     slot.deadline = TimePoint::max();
     const bool reserve_lane = slot.on_reserve;
     const bool lane_was_full =
         reserve_lane ? state.reserve_busy == state.reserve : state.busy == state.limit;
-    give_place(state, slot);
+    --(reserve_lane ? state.reserve_busy : state.busy);
+    slot.on_reserve = false;
+    publish_load(state);
     if (slot.removed) {
         // A reload took it away while it ran: drop its result, and let a replacement go.
         free_slot(state, index);
-        if (state.retiring.erase(check->name()) > 0) release_successor(state, check->name(), now);
+        if (state.retiring.erase(check.name()) > 0) release_successor(state, check.name(), now);
     } else if (!state.stopping) {
         if (slot.timed_out)
             log(LogLevel::warning, "scheduler", "{}: late result after timeout dropped ({})",
-                check->name(), to_string(result.status));
+                check.name(), to_string(result.status));
         else
-            state.results->record(check->name(), std::move(result));
-        const Duration interval = check->definition().interval;
+            state.results->record(check.name(), std::move(result));
+        const Duration interval = check.definition().interval;
         const auto next =
             slot.spread ? RunPlan::next_due_after(slot.due, interval, now)
                         : RunPlan::spread_due(slot.due, interval, state.unit(state.random), now);
@@ -415,7 +428,6 @@ void run_due(const std::shared_ptr<State> &shared, std::unique_lock<std::mutex> 
 
 /// The threads that have left the pool, out of `threads`, to be joined. They are past
 /// their last use of the mutex, so joining them with it held cannot deadlock.
-/// Call with the state's mutex held.
 std::vector<std::thread> take_exited(State &state) {
     std::vector<std::thread> exited;
     for (const auto number : state.exited)
@@ -427,7 +439,6 @@ std::vector<std::thread> take_exited(State &state) {
 
 void worker_loop(std::shared_ptr<State> state, std::uint64_t number);
 
-/// Call with the state's mutex held.
 void spawn_worker(const std::shared_ptr<State> &state) {
     // Threads that left the pool are joined here, so they do not pile up unjoined.
     for (auto &thread : take_exited(*state))
@@ -448,30 +459,27 @@ void spawn_worker(const std::shared_ptr<State> &state) {
     publish_load(*state);
 }
 
-void record_timeout(State &state, State::Slot &slot) {
-    slot.timed_out = true;
-    CheckResult result;
-    result.status = Status::error;
-    result.message =
-        fmt::format("timed out after {}", format_duration(slot.check->definition().timeout));
-    result.duration = slot.check->definition().timeout;
-    result.started = slot.started_at;
-    log(LogLevel::warning, "scheduler", "{}: {}", slot.check->name(), result.message);
-    state.results->record(slot.check->name(), std::move(result));
-}
-
 /// Records every run past its deadline as timed out. Its thread stays in the plugin,
-/// holding its place, until the call returns. Call with the state's mutex held.
+/// holding its place, until the call returns.
 void enforce_timeouts(State &state, TimePoint now) {
     for (const std::size_t id : state.running) {
         State::Slot &slot = state.slots[id];
         if (slot.timed_out || slot.removed || slot.deadline > now) continue;
-        record_timeout(state, slot);
+        slot.timed_out = true;
+        const Duration timeout = slot.check->definition().timeout;
+        CheckResult result;
+        result.status = Status::error;
+        result.message = fmt::format("timed out after {}", format_duration(timeout));
+        result.duration = timeout;
+        result.started = slot.started_at;
+        log(LogLevel::warning, "scheduler", "{}: {}", slot.check->name(), result.message);
+        state.results->record(slot.check->name(), std::move(result));
     }
 }
 
-void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
-    std::unique_lock lock{state->mutex};
+void worker_loop(std::shared_ptr<State> shared, std::uint64_t number) {
+    State &state = *shared;
+    std::unique_lock lock{state.mutex};
     // Leaving the pool is announced under the lock, so stop() can wait for it.
     struct Leave {
         State &state;
@@ -480,54 +488,44 @@ void worker_loop(std::shared_ptr<State> state, std::uint64_t number) {
             --state.workers;
             state.exited.push_back(number);
             publish_load(state);
-            state.runs_changed.notify_all();
+            state.clock->notify_all(state.runs_changed);
         }
-    } leave{*state, number};
-    --state->arriving;
+    } leave{state, number};
+    --state.arriving;
     State::Watch watch;
-    while (!state->stopping) {
-        const auto now = SteadyClock::now();
-        enforce_timeouts(*state, now);
+    while (!state.stopping) {
+        const auto now = state.clock->now();
+        enforce_timeouts(state, now);
         // Whatever is due is run by whoever is awake: the worker that watched
         // for it, or one just back from a run.
-        if (const auto due = take_due(*state, now)) {
-            run_due(state, lock, *due);
+        if (const auto due = take_due(state, now)) {
+            const TimePoint deadline = start_run(shared, *due);
+            // The slot may lose its check to remove() while the lock is let go.
+            const std::shared_ptr<Check> check = state.slots[*due].check;
+            lock.unlock();
+            CheckResult result = run_or_skip(*check, *state.results, deadline, *state.clock);
+            lock.lock();
+            finish_run(state, *due, *check, std::move(result));
             continue;
         }
-        if (may_leave(*state)) return;
-        keep_watch(*state, lock, watch);
+        if (may_leave(state)) return;
+        keep_watch(state, lock, watch);
     }
-}
-
-/// Call with the state's mutex held. The first run comes after a random
-/// splay, so checks loaded together do not all fire at once.
-void add_locked(State &state, std::shared_ptr<Check> check, Duration max_splay) {
-    const Duration limit = std::min(max_splay, check->definition().interval);
-    std::uniform_int_distribution<Duration::rep> splay{0, limit.count()};
-    std::size_t id = state.slots.size();
-    if (state.free_slots.empty()) {
-        state.slots.emplace_back();
-    } else {
-        id = state.free_slots.back();
-        state.free_slots.pop_back();
-    }
-    const bool probe = in_probe_group(check->definition());
-    state.slots[id] = State::Slot{std::move(check)};
-    state.slots[id].probe = probe;
-    plan_first_run(state, id, SteadyClock::now() + Duration{splay(state.random)});
 }
 
 } // namespace
 
-Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results,
+Scheduler::Scheduler(std::vector<std::shared_ptr<Check>> checks, RunRecorder &results,
                      Options options)
     : state_(std::make_shared<State>()), initial_(std::move(checks)), options_(options) {
+    state_->clock = options_.clock ? options_.clock : real_clock();
+    state_->random.seed(options_.seed ? *options_.seed : std::random_device{}());
     state_->results = &results;
     state_->limit = std::max(options_.workers, 1U);
     state_->reserve = options_.probe_reserve;
     state_->max_threads = state_->limit + state_->reserve + 1;
     // One more than may run at once: that one keeps watch over the deadlines. More
-    // come when runs are slow (see run_due).
+    // come when runs are slow (see start_run).
     state_->kept_threads = std::min(state_->limit, base_threads) + 1;
     state_->load = std::make_shared<SchedulerLoad>(state_->limit, state_->reserve);
 }
@@ -539,7 +537,7 @@ Scheduler::~Scheduler() {
 void Scheduler::start() {
     const std::lock_guard lock{state_->mutex};
     for (auto &check : initial_)
-        add_locked(*state_, std::move(check), options_.max_splay);
+        add_check(*state_, std::move(check), options_.max_splay);
     initial_.clear();
     for (unsigned i = 0; i < state_->kept_threads; ++i)
         spawn_worker(state_);
@@ -547,7 +545,7 @@ void Scheduler::start() {
 
 void Scheduler::add(std::shared_ptr<Check> check) {
     const std::lock_guard lock{state_->mutex};
-    add_locked(*state_, std::move(check), options_.max_splay);
+    add_check(*state_, std::move(check), options_.max_splay);
     share_watch(*state_);
 }
 
@@ -577,20 +575,24 @@ std::shared_ptr<const SchedulerLoad> Scheduler::load() const {
 }
 
 void Scheduler::stop(Duration grace) {
-    std::unique_lock lock{state_->mutex};
-    if (state_->stopping) return;
-    state_->stopping = true;
+    State &state = *state_;
+    std::unique_lock lock{state.mutex};
+    if (state.stopping) return;
+    state.stopping = true;
     // Under the lock: a watcher's condition variable lives only while it watches.
-    for (State::Watch *watch : state_->watching)
-        watch->wake.notify_one();
-    if (!state_->runs_changed.wait_for(lock, grace, [&] { return state_->workers == 0; }))
+    for (State::Watch *watch : state.watching)
+        state.clock->notify_one(watch->wake);
+    const TimePoint give_up = state.clock->now() + grace;
+    while (state.workers > 0 && state.clock->now() < give_up)
+        state.clock->wait_until(state.runs_changed, lock, give_up);
+    if (state.workers > 0)
         log(LogLevel::warning, "scheduler", "{} run(s) still going after {}; abandoned",
-            state_->running.size(), format_duration(grace));
-    auto exited = take_exited(*state_);
+            state.running.size(), format_duration(grace));
+    auto exited = take_exited(state);
     // Stuck in a plugin past the grace period: they must not hold up shutdown.
-    for (auto &[number, thread] : state_->threads)
+    for (auto &[number, thread] : state.threads)
         thread.detach();
-    state_->threads.clear();
+    state.threads.clear();
     lock.unlock();
     // Joined, not only counted out of the pool: a thread that has left it may still be
     // running its thread-exit cleanup (OpenSSL frees its per-thread state there), and

@@ -2,12 +2,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "checks/check.hpp"
+#include "core/clock.hpp"
 #include "core/duration.hpp"
-#include "results/result_store.hpp"
+#include "scheduler/run_recorder.hpp"
 #include "scheduler/schedule_lag.hpp"
 #include "scheduler/scheduler_load.hpp"
 
@@ -32,8 +35,9 @@ namespace vitals {
 ///    there soon after start; second runs at a random point of the interval, so
 ///    checks that started together spread out instead of firing together forever;
 ///  - a check is not held up behind another one's slow run: only behind quick
-///    ones, and never for long (see run_due in scheduler.cpp);
+///    ones, and never for long (see start_run in scheduler.cpp);
 ///  - every run's lag (actual minus planned start) is recorded in lag().
+/// Time is the clock's in Options: due times, deadlines, splay and every wait.
 class Scheduler {
 public:
     struct Options {
@@ -42,12 +46,16 @@ public:
         /// Further runs at once that only checks in a probe group may use.
         unsigned probe_reserve = 4;
         Duration max_splay = std::chrono::seconds{1};
+        /// What every time and wait is taken from; tests pass a manual one.
+        std::shared_ptr<Clock> clock = real_clock();
+        /// Seeds the random splay and spread of runs; unset: std::random_device.
+        std::optional<std::uint64_t> seed = std::nullopt;
     };
     /// Threads kept while idle: enough for quick checks to share out the due times.
     static constexpr unsigned base_threads = 4;
 
     /// `results` must outlive stop() (no worker touches it afterwards).
-    Scheduler(std::vector<std::shared_ptr<Check>> checks, ResultStore &results, Options options);
+    Scheduler(std::vector<std::shared_ptr<Check>> checks, RunRecorder &results, Options options);
     ~Scheduler();
     Scheduler(const Scheduler &) = delete;
     Scheduler &operator=(const Scheduler &) = delete;

@@ -1,6 +1,8 @@
 """Holds N idle keep-alive connections to 127.0.0.1:PORT for SECONDS.
 
-Usage: crowd.py PORT PATH N SECONDS. Each connection sends one GET PATH, reads
+Usage: crowd.py PORT PATH N SECONDS [FIRST_ADDR ADDRS]: the N connections come
+round-robin from ADDRS source addresses counting up from FIRST_ADDR (default one,
+127.0.0.1), as that many clients would. Each connection sends one GET PATH, reads
 the answer, then idles. A connection the server closes is opened again 1 s
 later, so about N stay open the whole time, as N slow clients with keep-alive
 pools would (the pause keeps a server that refuses at once from turning this
@@ -13,7 +15,11 @@ import socket
 import sys
 import time
 
+import ipaddress
 port, path, wanted, seconds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+first = ipaddress.IPv4Address(sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
+sources = [str(first + i) for i in range(int(sys.argv[6]) if len(sys.argv) > 6 else 1)]
+next_source = 0
 request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
 selector = selectors.DefaultSelector()
 stats = {"opened": 0, "reopened": 0, "answers": 0, "refused": 0}
@@ -22,7 +28,10 @@ REOPEN_PAUSE = 1.0
 
 
 def open_one():
+    global next_source
     s = socket.socket()
+    s.bind((sources[next_source % len(sources)], 0))
+    next_source += 1
     s.setblocking(False)
     try:
         s.connect_ex(("127.0.0.1", port))

@@ -51,11 +51,13 @@ def start_wrk_background(port, path, connections, seconds):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_crowd(port, path, connections, seconds):
-    """A separate process holding `connections` idle keep-alive connections."""
+def start_crowd(port, path, connections, seconds, addresses=1):
+    """A separate process holding `connections` idle keep-alive connections, from
+    127.0.0.1, or spread over `addresses` source addresses from 127.0.0.2 on."""
+    first = "127.0.0.1" if addresses == 1 else "127.0.0.2"
     return subprocess.Popen(
         [sys.executable, os.path.join(HERE, "crowd.py"), str(port), path, str(connections),
-         str(seconds)],
+         str(seconds), first, str(addresses)],
         stdout=subprocess.PIPE, text=True)
 
 

@@ -73,6 +73,14 @@ def cpu_seconds(pid, with_reaped_children=False):
     return ticks / CLOCK_TICKS
 
 
+def io_counters(pid):
+    """/proc/<pid>/io as a dict (proc(5)): write_bytes is what the process sent towards
+    the disk (the page cache's dirtying counted, tmpfs not); wchar and syscw count every
+    write(2)-family call, sockets included."""
+    with open(f"/proc/{pid}/io") as f:
+        return {name: int(value) for name, value in (line.split(":") for line in f)}
+
+
 def rss_bytes(pid):
     with open(f"/proc/{pid}/statm") as f:
         return int(f.read().split()[1]) * PAGE_SIZE

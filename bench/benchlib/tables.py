@@ -2,13 +2,16 @@
 from .report import mb, ms, num, ratio, table, times
 
 BEGIN, END = "<!-- bench-results:begin -->", "<!-- bench-results:end -->"
+# Idle private dirty memory (smaps_rollup's Private_Dirty, all of the agent's processes).
+PRIVATE_DIRTY_GOAL_BYTES = 3e6
 
 
 def render(results):
     parts = [machine(results)]
     for key, section in (("footprint", footprint), ("throughput", throughput),
                          ("crowding", crowding), ("decoupling", decoupling), ("scale", scale),
-                         ("exec", exec_cost), ("starvation", starvation)):
+                         ("exec", exec_cost), ("starvation", starvation),
+                         ("state", state_cost)):
         if key in results:
             parts.append(section(results))
     parts.append(targets(results))
@@ -66,14 +69,16 @@ def throughput(results):
 
 def crowding(results):
     rows = results["crowding"]
-    body = [[r["label"], f"`{r['path']}`", f"`{r['load_path']}`", ms(r["p50_ms"]),
+    body = [[r["label"], r.get("addresses", 1), f"`{r['path']}`", f"`{r['load_path']}`",
+             ms(r["p50_ms"]),
              ms(r["p99_ms"]), ms(r["max_ms"]), f"{r['failed']}/{r['probes']}",
              r["crowd"].get("open_at_end", "?"), r["crowd"].get("reopened", "?")]
             for r in rows]
     return "\n\n".join([
         "### 2. Probe under crowding (500 idle keep-alive connections held open, wrk -c16 in "
         "the background; each probe a fresh connection)",
-        table(["server", "probe", "background load", "probe p50 ms", "probe p99 ms",
+        table(["server", "crowd's addresses", "probe", "background load", "probe p50 ms",
+               "probe p99 ms",
                "probe max ms", "failed", "crowd open at end", "crowd reconnects"], body)])
 
 
@@ -151,6 +156,46 @@ def starvation(results):
         "timestamps)."])
 
 
+def state_cost(results):
+    s = results["state"]
+    rows = s["rows"]
+
+    def kb(value_bytes):
+        return num(value_bytes / 1e3, 1)
+
+    body = []
+    for state in ("off", "on"):
+        r = rows[state]
+        per_run = r["write_bytes_per_s"] / r["runs_per_s"] if r["runs_per_s"] else None
+        body.append([state, f"{r['cpu_percent']:.2f}", num(r["cpu_us_per_run"], 1),
+                     num(r["runs_per_s"]), kb(r["write_bytes_per_s"]), num(per_run),
+                     kb(r["wchar_per_s"]),
+                     num(r["syscw_per_s"], 1), mb(r["rss_bytes"]),
+                     mb(r.get("private_dirty_bytes")), ms(r["probe"]["p50_ms"]),
+                     ms(r["probe"]["p99_ms"]), ms(r["probe"]["max_ms"]),
+                     f"{r['probe']['failed']}/{r['probe']['probes']}"])
+    on, off = rows["on"], rows["off"]
+    files = on["files"]
+    load = ", ".join(f"{x:.2f}" for x in s["loadavg"])
+    return "\n\n".join([
+        f"### 8. State store cost ({num(s['checks'])} no-op checks at 10 s in two agents side "
+        "by side, `state_dir` on and `state_dir = \"\"`; disk writes from `/proc/<pid>/io`)",
+        table(["state", "CPU % of one core", "CPU µs/run", "runs/s", "to disk kB/s",
+               "to disk bytes/run", "write(2) kB/s", "write(2) calls/s", "RSS MB",
+               "private dirty MB", "probe p50 ms", "probe p99 ms", "probe max ms", "failed"], body),
+        f"State on costs {on['cpu_percent'] - off['cpu_percent']:+.2f} % of one core and "
+        f"{kb(on['write_bytes_per_s'] - off['write_bytes_per_s'])} kB/s of disk writes; "
+        f"`state.db` {mb(files.get('state.db'))} MB and its WAL "
+        f"{mb(files.get('state.db-wal'))} MB at the end of the window, `state.db` "
+        f"{mb(on['files_after_stop'].get('state.db'))} MB after the agent stopped. "
+        f"Probes: {num(s['probes'])} fresh connections to `/health/live` per agent after the "
+        "window, in rounds of 10 alternating between them, the agents still running. "
+        "To disk: `write_bytes`, the bytes the agent dirtied in the page cache for the disk "
+        "(what writeback sends; a page written again before that counts once); write(2): "
+        "`wchar` and `syscw`, every write-family call, sockets included (no request is "
+        f"answered in the window). Load average at the end {load}."])
+
+
 def footprint(results):
     rows = results["footprint"]
     startup = results.get("startup_ms", {})
@@ -166,8 +211,9 @@ def footprint(results):
                "CPU s per minute", "start to first answer ms"], body),
         "Vitals' start-up is the median of 5 starts; the peers' is their one start in this run. "
         "Private dirty: the pages only that server wrote (heap, stacks, relocated data), "
-        "smaps_rollup's Private_Dirty; RSS also counts every page of the shared libraries it "
-        "touched."])
+        "smaps_rollup's Private_Dirty summed over its processes; the idle-memory target is on "
+        "this figure. RSS, shown for comparison and no longer a target, also counts every page "
+        "of the shared libraries it touched."])
 
 
 def targets(results):
@@ -192,10 +238,15 @@ def targets(results):
             r = min(ratio(ours["rps"], p["rps"]) for p in python)
             add(f"`{path}` c{c} vs FastAPI and Flask `/health` (the lower)", times(r), "≥ 10×",
                 r >= 10)
-    crowd = find(results.get("crowding", []), name="vitals")
-    if crowd:
-        add("probe p99 with 500 idle keep-alive connections", f"{ms(crowd['p99_ms'])} ms",
-            "≤ 5 ms", crowd["p99_ms"] <= 5)
+    for crowd in results.get("crowding", []):
+        if crowd["name"] != "vitals":
+            continue
+        if crowd.get("addresses", 1) == 1:
+            add("probe p99 with 500 idle keep-alive connections from one address",
+                f"{ms(crowd['p99_ms'])} ms", "≤ 5 ms", crowd["p99_ms"] <= 5)
+        else:
+            add(f"probe p99 with 500 idle keep-alive connections from {crowd['addresses']} "
+                "addresses", f"{ms(crowd['p99_ms'])} ms", "≤ 50 ms", crowd["p99_ms"] <= 50)
     slow = [r for r in results.get("decoupling", []) if r["label"] == "Vitals"
             and "2 s" in r["note"]]
     for r in slow:
@@ -216,14 +267,18 @@ def targets(results):
         add("quick check's lag p99 while 300 checks hang", f"{ms(r['lag_p99_ms'])} ms",
             "≤ 50 ms", r["lag_p99_ms"] is not None and r["lag_p99_ms"] <= 50)
     idle = results.get("footprint", {}).get("vitals_default")
+    if idle and idle.get("private_dirty_bytes") is not None:
+        # Private dirty, not RSS: what the agent alone costs the host. RSS counts every
+        # shared-library page it touched (see the footprint table, where it is still shown).
+        add("idle private dirty memory, default conf.d",
+            f"{mb(idle['private_dirty_bytes'])} MB", "≤ 3 MB",
+            idle["private_dirty_bytes"] <= PRIVATE_DIRTY_GOAL_BYTES)
     if idle:
-        add("idle RSS, default conf.d", f"{mb(idle['rss_bytes'])} MB", "≤ 8 MB",
-            idle["rss_bytes"] <= 8e6)
         add("idle CPU, default conf.d", f"{idle['cpu_s_per_min']:.3f} s/min", "≤ 0.1 s/min",
             idle["cpu_s_per_min"] <= 0.1)
         add("start to first answer", f"{ms(idle['startup_ms'])} ms", "≤ 50 ms",
             idle["startup_ms"] <= 50)
-    return "\n\n".join(["### Targets (issue 9)",
+    return "\n\n".join(["### Targets (issue 9; idle memory as private dirty since issue 16)",
                         table(["target", "measured", "goal", ""], rows)])
 
 

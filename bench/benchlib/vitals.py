@@ -4,14 +4,31 @@ import re
 import urllib.request
 
 
-def agent_toml(directory, port, plugin_dirs, conf_d, extra=""):
+STATE_DIR_KEY = re.compile(r"^\s*state_dir\s*=", re.MULTILINE)
+OWN_STATE_DIR = "state"  # beside agent.toml: a relative state_dir is relative to it
+
+
+def agent_toml(directory, port, plugin_dirs, conf_d, extra="", own_state=True):
+    """An agent.toml in `directory`. Each agent keeps its state in its own `state/` there
+    (relative to agent.toml), unless `extra` sets state_dir: left to the build's default
+    `<build>/state`, agents would share one directory, and its lock admits one of them.
+    own_state=False writes no state_dir, for a build older than the key (it would refuse it)."""
     os.makedirs(directory, exist_ok=True)
     dirs = ", ".join(f'"{d}"' for d in plugin_dirs)
+    own = own_state and not STATE_DIR_KEY.search(extra)
+    state = f'state_dir = "{OWN_STATE_DIR}"\n' if own else ""
     path = os.path.join(directory, "agent.toml")
     with open(path, "w") as f:
         f.write(f'listen = "127.0.0.1:{port}"\nplugin_dirs = [{dirs}]\nconf_d = "{conf_d}"\n'
-                f'log_level = "warning"\n{extra}')
+                f'log_level = "warning"\n{state}{extra}')
     return path
+
+
+def knows_state_dir(vitalsd):
+    """Whether a vitalsd binary reads agent.toml's state_dir (issue 18 on): the key's name
+    is among its strings. A --before-build may predate it."""
+    with open(vitalsd, "rb") as f:
+        return b"state_dir" in f.read()
 
 
 def twenty_checks(target_port, slow_port=None):
@@ -65,12 +82,13 @@ SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
 
 
 def scrape(port):
-    """The agent's own (unlabelled or le-labelled) samples from /metrics."""
+    """The agent's own (unlabelled or le-labelled) scheduler, state and process samples
+    from /metrics."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as reply:
         text = reply.read().decode()
     samples = {}
     for line in text.splitlines():
-        if not line.startswith(("vitals_schedule_", "process_")):
+        if not line.startswith(("vitals_schedule_", "vitals_state_", "process_")):
             continue
         match = SAMPLE.match(line)
         if match:

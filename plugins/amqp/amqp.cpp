@@ -4,6 +4,7 @@
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/socket.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <amqp.h>
@@ -90,13 +91,9 @@ public:
         warning_depth_ = queue_threshold(params, "warning_depth");
         error_depth_ = queue_threshold(params, "error_depth");
         min_consumers_ = queue_threshold(params, "min_consumers");
-        if (warning_depth_ && error_depth_ && *warning_depth_ > *error_depth_)
-            params.reject("warning_depth", "must not be above error_depth (" +
-                                               std::to_string(*warning_depth_) + " > " +
-                                               std::to_string(*error_depth_) + ")");
-        if (params.has("warning")) warning_ = params.duration("warning");
-        if (warning_ && *warning_ <= 0ns)
-            params.reject("warning", "must be longer than zero: every run would warn");
+        require_not_above(params, "warning_depth", warning_depth_, "error_depth", error_depth_,
+                          [](std::int64_t depth) { return std::to_string(depth); });
+        warning_ = time_limit(params, "warning", "every run would warn");
         target_ = endpoint_text(host_, port_);
         where_ = target_ + " vhost " + vhost_;
     }

@@ -1,7 +1,9 @@
 // Vitals "disk" checker: how full a filesystem is. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/sizes.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <sys/statvfs.h>
@@ -57,52 +59,6 @@ constexpr vitals_param_spec disk_params[] = {
      "With all_mounts: filesystem types to leave out, besides the pseudo and network ones", 0},
     {}, // the NULL key that ends the table
 };
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
-/// "10GiB", "1.5 TB", "4096": bytes, with decimal (kB, MB, ...) or binary (KiB, MiB, ...) units
-/// in any case. A bare "G" is refused: nobody can tell whether it means GB or GiB.
-std::optional<std::uint64_t> parse_size(std::string_view text) {
-    const auto *begin = text.data();
-    const auto *end = text.data() + text.size();
-    if (begin == end || !std::isdigit(static_cast<unsigned char>(*begin))) return std::nullopt;
-    double number = 0;
-    const auto [after_number, error] = std::from_chars(begin, end, number);
-    if (error != std::errc{}) return std::nullopt;
-    std::string_view unit{after_number, static_cast<std::size_t>(end - after_number)};
-    while (!unit.empty() && unit.front() == ' ')
-        unit.remove_prefix(1);
-    struct Unit {
-        const char *name;
-        double bytes;
-    };
-    constexpr double k = 1000, ki = 1024;
-    constexpr std::array<Unit, 12> units{{{"", 1},
-                                          {"B", 1},
-                                          {"kB", k},
-                                          {"MB", k * k},
-                                          {"GB", k * k * k},
-                                          {"TB", k * k * k * k},
-                                          {"PB", k * k * k * k * k},
-                                          {"KiB", ki},
-                                          {"MiB", ki * ki},
-                                          {"GiB", ki * ki * ki},
-                                          {"TiB", ki * ki * ki * ki},
-                                          {"PiB", ki * ki * ki * ki * ki}}};
-    const auto found = std::find_if(units.begin(), units.end(), [unit](const Unit &candidate) {
-        return equal_ignoring_case(unit, candidate.name);
-    });
-    if (found == units.end()) return std::nullopt;
-    const double bytes = std::floor(number * found->bytes);
-    // 2^64 is exactly representable; anything at or above it does not fit.
-    if (!(bytes >= 0 && bytes < 18446744073709551616.0)) return std::nullopt;
-    return static_cast<std::uint64_t>(bytes);
-}
 
 /// Space and inodes on one filesystem, counted the way `df` and `df -i` count them: blocks
 /// reserved for root are neither used nor available, so a full disk reads 100% even while
@@ -235,26 +191,18 @@ public:
         if (path_.empty() || path_.front() != '/')
             params.reject("path", "must be an absolute path, got \"" + path_ + "\"");
 
+        const auto percent = [](double value) { return fixed(value, 1); };
         limits_.warning = percentage(params, "warning");
         limits_.error = percentage(params, "error");
-        if (limits_.warning > limits_.error)
-            params.reject("warning", "must not be above error (" + fixed(limits_.warning, 1) +
-                                         " > " + fixed(limits_.error, 1) + ")");
+        require_not_above(params, "warning", limits_.warning, "error", limits_.error, percent);
         limits_.inodes_warning = percentage(params, "inodes_warning");
         limits_.inodes_error = percentage(params, "inodes_error");
-        if (limits_.inodes_warning > limits_.inodes_error)
-            params.reject("inodes_warning", "must not be above inodes_error (" +
-                                                fixed(limits_.inodes_warning, 1) + " > " +
-                                                fixed(limits_.inodes_error, 1) + ")");
-        limits_.free_warning = size(params, "free_warning");
-        limits_.free_error = size(params, "free_error");
-        if (limits_.free_warning && limits_.free_error &&
-            *limits_.free_error > *limits_.free_warning)
-            params.reject("free_error", "must not be above free_warning (" +
-                                            human_bytes(*limits_.free_error) + " > " +
-                                            human_bytes(*limits_.free_warning) +
-                                            "): less free "
-                                            "space is worse");
+        require_not_above(params, "inodes_warning", limits_.inodes_warning, "inodes_error",
+                          limits_.inodes_error, percent);
+        limits_.free_warning = size_param(params, "free_warning");
+        limits_.free_error = size_param(params, "free_error");
+        require_not_above(params, "free_error", limits_.free_error, "free_warning",
+                          limits_.free_warning, human_bytes, ": less free space is worse");
 
         if (params.has("exclude")) exclude_ = mount_list(params, "exclude", true);
         if (params.has("exclude_types"))
@@ -269,14 +217,6 @@ public:
     }
 
 private:
-    static double percentage(const vitals::Params &params, const char *key) {
-        const double value = params.number(key);
-        // Written as a positive range test so that NaN, which TOML allows, fails it too.
-        if (!(value >= 0 && value <= 100))
-            params.reject(key, "must be a percentage from 0 to 100, got " + fixed(value, 1));
-        return value;
-    }
-
     std::vector<std::string> mount_list(const vitals::Params &params, const char *key,
                                         bool mount_points) const {
         if (!all_mounts_) params.reject(key, "only applies with all_mounts = true");
@@ -287,17 +227,6 @@ private:
                 params.reject(key, "must list absolute mount points, got \"" + item + "\"");
         }
         return items;
-    }
-
-    static std::optional<std::uint64_t> size(const vitals::Params &params, const char *key) {
-        if (!params.has(key)) return std::nullopt;
-        const std::string text = params.string(key);
-        const auto bytes = parse_size(text);
-        if (!bytes)
-            params.reject(key, "must be a size such as \"10GiB\", \"500MB\" or a number of "
-                               "bytes, got \"" +
-                                   text + "\"");
-        return bytes;
     }
 
     void run_path(vitals::Run &run) const {

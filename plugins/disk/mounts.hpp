@@ -1,22 +1,17 @@
 // Which mounted file systems the disk plugin's all-mounts mode checks. SPDX-License-Identifier: MIT
 #pragma once
 
+#include <vitals_plugins/mountinfo.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace vitals_disk {
 
-/// One line of /proc/self/mountinfo, reduced to what the disk check needs.
-struct MountEntry {
-    std::string device;      ///< "major:minor": the same file system mounted twice shares it
-    std::string root;        ///< the directory of the file system mounted here ("/" for all)
-    std::string mount_point; ///< unescaped: "\040" in the file is a space here
-    std::string fs_type;     ///< "ext4", "tmpfs", "fuse.sshfs", ...
-};
-
-/// Parses mountinfo text (see proc(5)); lines it cannot read are skipped.
-std::vector<MountEntry> parse_mountinfo(std::string_view text);
+// The mount table is read by plugins/common, which the cgroup reading shares.
+using vitals::plugins::MountEntry;
+using vitals::plugins::parse_mountinfo;
 
 /// True for file systems that hold no user data (proc, tmpfs, cgroup, overlay, squashfs, ...)
 /// or that are reached over the network (nfs, cifs, fuse.*): all-mounts mode skips them.

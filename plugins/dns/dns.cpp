@@ -1,7 +1,11 @@
-// Vitals "dns" checker: does a name resolve, to what, and how fast. SPDX-License-Identifier: MIT
+// Vitals "dns" checker: does a name resolve, to what, and how fast; through the system resolver,
+// or by asking a chosen server itself (server_check.cpp). SPDX-License-Identifier: MIT
+#include "server_check.hpp"
+
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <arpa/inet.h>
@@ -29,28 +33,36 @@ using namespace std::chrono_literals;
 
 // key, type, required, default, description, secret
 constexpr vitals_param_spec dns_params[] = {
-    {"name", VITALS_PARAM_STRING, 1, nullptr, "Host name to resolve with the system resolver", 0},
+    {"name", VITALS_PARAM_STRING, 1, nullptr,
+     "Name to resolve (for type PTR, an IP address may be given)", 0},
     {"family", VITALS_PARAM_STRING, 0, "any",
-     "Addresses asked for: any (IPv4 and IPv6), ipv4 (A) or ipv6 (AAAA)", 0},
+     "System resolver: addresses asked for, any (IPv4 and IPv6), ipv4 (A) or ipv6 (AAAA)", 0},
     {"expect", VITALS_PARAM_STRING_LIST, 0, nullptr,
-     "IPv4/IPv6 addresses the answer must hold (see match)", 0},
+     "Addresses (or, with server, records of the type asked for) the answer must hold (see "
+     "match)",
+     0},
     // No default in the table, so that setting it without expect can be refused.
     {"match", VITALS_PARAM_STRING, 0, nullptr,
      "How expect is compared: all (default: each expected address is in the answer), any (at "
-     "least one is) or exact (the answer is exactly the expected set)",
+     "least one is), exact (the answer is exactly the expected set) or, with server, regex (each "
+     "pattern matches a record)",
      0},
     {"warning", VITALS_PARAM_DURATION, 0, nullptr, "Warn when resolving takes longer than this", 0},
     {"error", VITALS_PARAM_DURATION, 0, nullptr, "Fail when resolving takes longer than this", 0},
+    // Without defaults in the table, so that setting them without server can be refused.
+    {"server", VITALS_PARAM_STRING, 0, nullptr,
+     "IP address of a name server to ask directly (through c-ares) instead of the system "
+     "resolver",
+     0},
+    {"port", VITALS_PARAM_INT, 0, nullptr, "With server: its port (53)", 0},
+    {"type", VITALS_PARAM_STRING, 0, nullptr,
+     "With server: the record type, A (default), AAAA, CNAME, MX, TXT, SRV, NS, SOA or PTR", 0},
+    {"tcp", VITALS_PARAM_BOOL, 0, nullptr,
+     "With server: ask over TCP from the start (default: UDP, TCP when truncated)", 0},
+    {"expect_nxdomain", VITALS_PARAM_BOOL, 0, nullptr,
+     "With server: the name must not exist (NXDOMAIN is ok, an answer an error)", 0},
     {}, // the NULL key that ends the table
 };
-
-/// "a, b, c and 4 more": an answer of a hundred addresses still fits a message.
-std::string list_addresses(const std::vector<std::string> &addresses) {
-    constexpr std::size_t shown = 8;
-    if (addresses.size() <= shown) return join(addresses, ", ");
-    const std::vector<std::string> head{addresses.begin(), addresses.begin() + shown};
-    return join(head, ", ") + " and " + std::to_string(addresses.size() - shown) + " more";
-}
 
 /// The canonical text of an IPv4 or IPv6 address ("::0001" -> "::1"), or nothing.
 std::optional<std::string> canonical_address(const std::string &text) {
@@ -198,8 +210,6 @@ std::string describe_gai_error(int error) {
 
 // ---------------------------------------------------------------- the check
 
-enum class Match { all, any, exact };
-
 class DnsCheck {
 public:
     explicit DnsCheck(const vitals::Params &params) : name_(params.string("name")) {
@@ -210,6 +220,12 @@ public:
                 return std::isspace(static_cast<unsigned char>(c)) || c == '\0';
             }))
             params.reject("name", "must not contain spaces");
+        if (params.has("server")) {
+            server_check_.emplace(params);
+            return;
+        }
+        for (const char *key : {"port", "type", "tcp", "expect_nxdomain"})
+            if (params.has(key)) params.reject(key, "needs server: the system resolver has none");
 
         const std::string family = params.string("family");
         if (family == "any")
@@ -236,32 +252,16 @@ public:
             if (expect_.empty())
                 params.reject("expect", "must list at least one address (or be left out)");
         }
-        if (params.has("match")) {
-            const std::string match = params.string("match");
-            if (match == "all")
-                match_ = Match::all;
-            else if (match == "any")
-                match_ = Match::any;
-            else if (match == "exact")
-                match_ = Match::exact;
-            else
-                params.reject("match", "must be all, any or exact, got \"" + match + "\"");
-            if (expect_.empty()) params.reject("match", "has no effect without expect");
-        }
+        match_ = vitals::dns::read_match(params, false);
 
-        if (params.has("warning")) warning_ = params.duration("warning");
-        if (params.has("error")) error_ = params.duration("error");
-        if (warning_ && *warning_ <= 0ns)
-            params.reject("warning", "must be longer than zero: every lookup would warn");
-        if (error_ && *error_ <= 0ns)
-            params.reject("error", "must be longer than zero: every lookup would fail");
-        if (warning_ && error_ && *warning_ > *error_)
-            params.reject("warning", "must not be longer than error (" +
-                                         format_duration(*warning_) + " > " +
-                                         format_duration(*error_) + ")");
+        limits_ = time_limits(params, "lookup");
     }
 
     void run(vitals::Run &run) const {
+        if (server_check_) {
+            server_check_->run(run);
+            return;
+        }
         const auto deadline = work_deadline(run.time_left());
         if (!deadline) {
             run.error("no time left to resolve " + name_);
@@ -281,62 +281,35 @@ public:
     }
 
 private:
-    /// Why the answer does not meet expect, or "" when it does.
-    std::string mismatch(const std::vector<std::string> &addresses) const {
-        const auto in = [](const std::vector<std::string> &list, const std::string &item) {
-            return std::find(list.begin(), list.end(), item) != list.end();
-        };
-        std::vector<std::string> missing;
-        for (const auto &address : expect_)
-            if (!in(addresses, address)) missing.push_back(address);
-        switch (match_) {
-        case Match::any:
-            if (missing.size() == expect_.size())
-                return "expected any of " + list_addresses(expect_);
-            return {};
-        case Match::all:
-            if (!missing.empty()) return "missing " + list_addresses(missing);
-            return {};
-        case Match::exact: {
-            std::vector<std::string> unexpected;
-            for (const auto &address : addresses)
-                if (!in(expect_, address)) unexpected.push_back(address);
-            std::vector<std::string> problems;
-            if (!missing.empty()) problems.push_back("missing " + list_addresses(missing));
-            if (!unexpected.empty()) problems.push_back("unexpected " + list_addresses(unexpected));
-            return join(problems, "; ");
-        }
-        }
-        return {};
-    }
-
     void report(vitals::Run &run, const Answer &answer) const {
         run.metric("resolve_time", to_seconds(answer.elapsed), "seconds");
         run.metric("address_count", static_cast<double>(answer.addresses.size()), "count");
-        std::string message = name_ + " resolved to " + list_addresses(answer.addresses) + " in " +
-                              format_duration(answer.elapsed);
+        std::string message = name_ + " resolved to " + vitals::dns::list_items(answer.addresses) +
+                              " in " + format_duration(answer.elapsed);
         if (answer.addresses.empty()) {
             run.error(name_ + " resolved to no address");
             return;
         }
-        if (const std::string problem = mismatch(answer.addresses); !problem.empty()) {
+        if (const std::string problem =
+                vitals::dns::mismatch(expect_, {}, match_, answer.addresses);
+            !problem.empty()) {
             run.error(message + ", " + problem);
             return;
         }
-        if (error_ && answer.elapsed > *error_)
-            run.error(message + ", slower than " + format_duration(*error_));
-        else if (warning_ && answer.elapsed > *warning_)
-            run.warning(message + ", slower than " + format_duration(*warning_));
+        if (limits_.error && answer.elapsed > *limits_.error)
+            run.error(message + ", slower than " + format_duration(*limits_.error));
+        else if (limits_.warning && answer.elapsed > *limits_.warning)
+            run.warning(message + ", slower than " + format_duration(*limits_.warning));
         else
             run.ok(message);
     }
 
     std::string name_;
+    std::optional<vitals::dns::ServerCheck> server_check_; ///< set: asks that server itself
     int family_ = AF_UNSPEC;
     std::vector<std::string> expect_; ///< canonical text
-    Match match_ = Match::all;
-    std::optional<nanoseconds> warning_;
-    std::optional<nanoseconds> error_;
+    vitals::dns::Match match_ = vitals::dns::Match::all;
+    TimeLimits limits_;
 };
 
 } // namespace

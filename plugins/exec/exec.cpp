@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/deadline.hpp>
+#include <vitals_plugins/nagios_output.hpp>
 #include <vitals_plugins/text.hpp>
 #include <vitals_plugins/units.hpp>
 
@@ -22,8 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "child_process.hpp"
-#include "nagios_output.hpp"
+#include "run_child.hpp"
 
 namespace {
 
@@ -276,10 +276,10 @@ private:
             run.log(VITALS_LOG_WARNING, name_ + " wrote more than max_output (" +
                                             format_size(max_output_) +
                                             ") to stdout or stderr; the rest was discarded");
-        const auto parsed = vitals_exec::parse_output(outcome.out, !outcome.out_truncated);
+        const auto parsed = parse_output(outcome.out, !outcome.out_truncated);
         for (const auto &why : parsed.skipped)
             run.log(VITALS_LOG_DEBUG, "perfdata item skipped: " + why);
-        for (const auto &metric : vitals_exec::to_metrics(parsed.perfdata))
+        for (const auto &metric : to_metrics(parsed.perfdata))
             run.metric(metric.name.c_str(), metric.value, metric.unit.c_str());
 
         // stdout is the protocol; stderr only speaks when stdout said nothing (a shell's
@@ -319,7 +319,7 @@ private:
     static std::string first_line(std::string_view text) {
         while (!text.empty()) {
             const auto newline = text.find('\n');
-            std::string line = vitals_exec::one_line(text.substr(0, newline));
+            std::string line = one_line(text.substr(0, newline));
             if (!line.empty() || newline == std::string_view::npos) return line;
             text.remove_prefix(newline + 1);
         }

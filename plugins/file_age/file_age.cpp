@@ -2,6 +2,7 @@
 // cron job touches. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace {
@@ -60,18 +62,19 @@ std::string human_limit(nanoseconds limit) {
     return human_age(limit);
 }
 
+/// Why an age limit must be longer than zero.
+constexpr std::string_view too_old = "every file would be too old";
+
 class FileAgeCheck {
 public:
     explicit FileAgeCheck(const vitals::Params &params) : path_(params.string("path")) {
         // Relative paths would depend on the agent's working directory, which nobody configures.
         if (path_.empty() || path_.front() != '/')
             params.reject("path", "must be an absolute path, got \"" + path_ + "\"");
-        warning_age_ = age(params, "warning_age");
-        error_age_ = age(params, "error_age");
-        if (warning_age_ && error_age_ && *warning_age_ > *error_age_)
-            params.reject("warning_age", "must not be longer than error_age (" +
-                                             human_limit(*warning_age_) + " > " +
-                                             human_limit(*error_age_) + ")");
+        warning_age_ = time_limit(params, "warning_age", too_old);
+        error_age_ = time_limit(params, "error_age", too_old);
+        require_not_above(params, "warning_age", warning_age_, "error_age", error_age_,
+                          human_limit);
         if (params.has("min_size")) {
             min_size_ = params.integer("min_size");
             if (*min_size_ < 0)
@@ -121,14 +124,6 @@ public:
     }
 
 private:
-    static std::optional<nanoseconds> age(const vitals::Params &params, const char *key) {
-        if (!params.has(key)) return std::nullopt;
-        const nanoseconds value = params.duration(key);
-        if (value <= nanoseconds{0})
-            params.reject(key, "must be longer than zero: every file would be too old");
-        return value;
-    }
-
     std::string path_;
     std::optional<nanoseconds> warning_age_;
     std::optional<nanoseconds> error_age_;

@@ -1,5 +1,4 @@
-// A Poco exception's own words, for messages. Shared by http.so and its https module.
-// SPDX-License-Identifier: MIT
+// A Poco exception's own words, for messages. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <vitals_plugins/text.hpp>

@@ -1,13 +1,15 @@
 // Vitals "http" checker: does a URL answer as expected, and how fast. SPDX-License-Identifier: MIT
 #include "deadline_reaper.hpp"
 #include "exception_words.hpp"
-#include "https_loader.hpp"
-#include "https_module.hpp"
+#include "json_assertion.hpp"
+#include "proxy.hpp"
+#include "tls_client.hpp"
 #include "watched_session.hpp"
 
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <Poco/Base64Encoder.h>
@@ -51,15 +53,25 @@ constexpr std::size_t body_cap = 1024 * 1024;
 constexpr vitals_param_spec http_params[] = {
     {"url", VITALS_PARAM_STRING, 1, nullptr,
      "http:// or https:// URL; user:password@ in it is sent as Basic auth and never shown", 1},
-    {"method", VITALS_PARAM_STRING, 0, "GET", "GET or HEAD", 0},
+    {"method", VITALS_PARAM_STRING, 0, "GET", "Request method: GET, HEAD, POST, PUT, ...", 0},
+    {"body", VITALS_PARAM_STRING, 0, nullptr,
+     "Request body (set its Content-Type in headers); never shown", 1},
     {"expected_status", VITALS_PARAM_STRING_LIST, 0, "2xx,3xx",
      "Status codes that count as up, each \"200\", \"2xx\" or \"200-299\"", 0},
     {"body_contains", VITALS_PARAM_STRING, 0, nullptr,
      "Fail unless the body (its first 1 MiB) contains this text", 0},
     {"body_regex", VITALS_PARAM_STRING, 0, nullptr,
      "Fail unless the body (its first 1 MiB) matches this Perl-compatible regular expression", 0},
+    {"json", VITALS_PARAM_STRING_LIST, 0, nullptr,
+     "Fail unless the JSON body meets each, \"POINTER OP VALUE\": \"/status == UP\"", 0},
+    {"json_warning", VITALS_PARAM_STRING_LIST, 0, nullptr,
+     "Warn unless the JSON body meets each, as json: \"/queue/depth < 100\"", 0},
     {"headers", VITALS_PARAM_STRING_LIST, 0, nullptr,
      "Request headers, each \"Name: value\"; the values are never shown", 1},
+    {"username", VITALS_PARAM_STRING, 0, nullptr, "User name for Basic auth, with password", 0},
+    {"password", VITALS_PARAM_STRING, 0, nullptr, "Password for Basic auth", 1},
+    {"bearer_token", VITALS_PARAM_STRING, 0, nullptr, "Token sent as \"Authorization: Bearer ...\"",
+     1},
     {"warning", VITALS_PARAM_DURATION, 0, nullptr, "Warn when the response takes longer than this",
      0},
     {"error", VITALS_PARAM_DURATION, 0, nullptr, "Fail when the response takes longer than this",
@@ -73,29 +85,22 @@ constexpr vitals_param_spec http_params[] = {
      "Verify the server's certificate chain and host name (https)", 0},
     {"ca_file", VITALS_PARAM_STRING, 0, nullptr,
      "PEM file of CA certificates trusted instead of the system's (https)", 0},
+    {"client_cert", VITALS_PARAM_STRING, 0, nullptr,
+     "PEM file of the client certificate shown to the server (https, with client_key)", 0},
+    {"client_key", VITALS_PARAM_STRING, 0, nullptr, "PEM file of client_cert's private key (https)",
+     0},
+    {"proxy", VITALS_PARAM_STRING, 0, nullptr,
+     "HTTP proxy, http://[user:password@]host:port; \"\" for none (default: http_proxy, "
+     "https_proxy and no_proxy from the environment)",
+     1},
     {}, // the NULL key that ends the table
 };
 
 // ---------------------------------------------------------------- text helpers
 
-std::string lower(std::string text) {
-    for (char &c : text)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
-
-/// HTTP's optional white space (RFC 9110 OWS) is spaces and tabs only.
-std::string trim(std::string_view text) {
-    return vitals::plugins::trim(text, " \t");
-}
-
-/// Server-chosen text (a reason phrase) made safe to quote: printable and short.
-std::string printable(std::string_view text, std::size_t limit = 80) {
-    std::string out;
-    for (const char c : text.substr(0, limit))
-        out += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
-    if (text.size() > limit) out += "...";
-    return out;
+/// `text` without HTTP's optional white space (RFC 9110 OWS), which is spaces and tabs only.
+std::string trim_ows(std::string_view text) {
+    return std::string{trim(text, " \t")};
 }
 
 /// Replaces every occurrence of each secret in `text`. Messages are built from parts that
@@ -161,7 +166,7 @@ std::string shown(const Poco::URI &uri) {
 
 /// Scheme, host and port: configured headers and credentials go only to the same origin.
 std::string origin(const Poco::URI &uri) {
-    return uri.getScheme() + "://" + lower(uri.getHost()) + ":" + std::to_string(uri.getPort());
+    return uri.getScheme() + "://" + to_lower(uri.getHost()) + ":" + std::to_string(uri.getPort());
 }
 
 /// One accepted status range, from "200", "2xx" or "200-299".
@@ -183,14 +188,14 @@ std::optional<int> status_number(std::string_view text) {
 }
 
 std::optional<StatusRange> parse_status_range(const std::string &text) {
-    const std::string item = lower(trim(text));
+    const std::string item = to_lower(trim_ows(text));
     if (item.size() == 3 && item[0] >= '1' && item[0] <= '5' && item.substr(1) == "xx") {
         const int hundreds = (item[0] - '0') * 100;
         return StatusRange{hundreds, hundreds + 99, item};
     }
     if (const auto dash = item.find('-'); dash != std::string::npos) {
-        const auto low = status_number(trim(item.substr(0, dash)));
-        const auto high = status_number(trim(item.substr(dash + 1)));
+        const auto low = status_number(trim_ows(item.substr(0, dash)));
+        const auto high = status_number(trim_ows(item.substr(dash + 1)));
         if (!low || !high || *low > *high) return std::nullopt;
         return StatusRange{*low, *high, std::to_string(*low) + "-" + std::to_string(*high)};
     }
@@ -278,23 +283,21 @@ public:
         method_ = params.string("method");
         for (char &c : method_)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        if (method_ != "GET" && method_ != "HEAD")
-            params.reject("method", "must be GET or HEAD, got \"" + printable(method_, 20) + "\"");
+        if (!is_token(method_))
+            params.reject("method", "is not a method name, got \"" + printable(method_, 20) + "\"");
+        if (params.has("body")) {
+            body_ = params.string("body");
+            if (method_ == "HEAD") params.reject("body", "cannot be sent with HEAD");
+        }
 
         read_statuses(params);
         read_body_checks(params);
         read_headers(params);
+        read_auth(params);
+        read_json(params);
+        read_proxy(params);
 
-        if (params.has("warning")) warning_ = params.duration("warning");
-        if (params.has("error")) error_ = params.duration("error");
-        if (warning_ && *warning_ <= 0ns)
-            params.reject("warning", "must be longer than zero: every response would warn");
-        if (error_ && *error_ <= 0ns)
-            params.reject("error", "must be longer than zero: every response would fail");
-        if (warning_ && error_ && *warning_ > *error_)
-            params.reject("warning", "must not be longer than error (" +
-                                         format_duration(*warning_) + " > " +
-                                         format_duration(*error_) + ")");
+        limits_ = time_limits(params, "response");
 
         follow_redirects_ = params.boolean("follow_redirects");
         if (params.has("max_redirects")) {
@@ -313,6 +316,9 @@ public:
                 params.reject("ca_file", "must be an absolute path, got \"" + ca_file_ + "\"");
             if (!verify_tls_) params.reject("ca_file", "has no effect with verify_tls = false");
         }
+        vitals::http::TlsSettings tls{verify_tls_, ca_file_, {}, {}};
+        read_client_certificate(params, tls);
+        tls_.emplace(std::move(tls));
         what_ = method_ + " " + shown(uri);
         // Longest first: a secret that holds another (the query, one of its values) goes whole.
         std::sort(secrets_.begin(), secrets_.end(),
@@ -418,20 +424,111 @@ private:
             const auto colon = items[i].find(':');
             if (colon == std::string::npos)
                 params.reject("headers", which + " must be \"Name: value\"");
-            Header header{trim(items[i].substr(0, colon)), trim(items[i].substr(colon + 1))};
+            Header header{trim_ows(items[i].substr(0, colon)),
+                          trim_ows(items[i].substr(colon + 1))};
             if (!is_token(header.name))
                 params.reject("headers", which + " has no valid header name before ':'");
             if (header.value.find_first_of("\r\n", 0) != std::string::npos ||
                 header.value.find('\0') != std::string::npos)
                 params.reject("headers",
                               which + " (" + header.name + ") must not contain line breaks");
-            const std::string name = lower(header.name);
+            const std::string name = to_lower(header.name);
             if (name == "content-length" || name == "transfer-encoding")
                 params.reject("headers", which + " (" + header.name +
-                                             ") cannot be set: GET and HEAD send no body");
+                                             ") cannot be set: it is the length of body");
             if (name == "authorization") has_authorization_ = true;
             secrets_.push_back(header.value);
             headers_.push_back(std::move(header));
+        }
+    }
+
+    void read_auth(const vitals::Params &params) {
+        const bool basic = params.has("username") || params.has("password");
+        if (params.has("password") && !params.has("username"))
+            params.reject("password", "needs username");
+        if (params.has("bearer_token")) {
+            const std::string token = params.string("bearer_token");
+            if (token.empty()) params.reject("bearer_token", "must not be empty");
+            if (basic) params.reject("bearer_token", "cannot be sent with username and password");
+            authorization_ = "Bearer " + token;
+            secrets_.push_back(token);
+        } else if (basic) {
+            const std::string user = params.string("username");
+            const std::string password = params.has("password") ? params.string("password") : "";
+            if (user.find(':') != std::string::npos)
+                params.reject("username", "must not contain ':' (Basic auth splits there)");
+            authorization_ = "Basic " + base64(user + ":" + password);
+            secrets_.push_back(password);
+        }
+        if (authorization_.empty()) return;
+        const char *key = params.has("bearer_token") ? "bearer_token" : "username";
+        secrets_.push_back(authorization_);
+        if (has_authorization_)
+            params.reject(key, "cannot be used with an Authorization header in headers");
+        if (!target_.raw_userinfo.empty())
+            params.reject(key, "cannot be used with user:password@ in the url");
+    }
+
+    void read_json(const vitals::Params &params) {
+        for (const char *key : {"json", "json_warning"}) {
+            if (!params.has(key)) continue;
+            const auto items = params.strings(key);
+            if (items.empty()) params.reject(key, "must list at least one assertion");
+            auto &assertions = std::string_view{key} == "json" ? json_errors_ : json_warnings_;
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                try {
+                    assertions.emplace_back(items[i]);
+                } catch (const std::invalid_argument &e) {
+                    params.reject(key, "item " + std::to_string(i + 1) + " " + e.what());
+                }
+            }
+        }
+        if (method_ == "HEAD" && !(json_errors_.empty() && json_warnings_.empty()))
+            params.reject(json_errors_.empty() ? "json_warning" : "json",
+                          "needs a body: HEAD responses have none (use method = \"GET\")");
+    }
+
+    void read_proxy(const vitals::Params &params) {
+        if (!params.has("proxy")) {
+            proxy_environment_ = vitals::http::ProxyEnvironment::read();
+            return;
+        }
+        const std::string url = params.string("proxy");
+        proxy_environment_.reset(); // set, even to "": the environment has no say
+        if (url.empty()) return;
+        try {
+            proxy_ = vitals::http::parse_proxy(url);
+        } catch (const std::invalid_argument &e) {
+            params.reject("proxy", e.what()); // never the URL: it may hold a password
+        }
+        secrets_.push_back(proxy_->raw_userinfo);
+        secrets_.push_back(proxy_->password);
+    }
+
+    void read_client_certificate(const vitals::Params &params, vitals::http::TlsSettings &tls) {
+        for (const char *key : {"client_cert", "client_key"}) {
+            if (!params.has(key)) continue;
+            const std::string path = params.string(key);
+            if (path.empty() || path.front() != '/')
+                params.reject(key, "must be an absolute path, got \"" + path + "\"");
+            (std::string_view{key} == "client_cert" ? tls.client_cert : tls.client_key) = path;
+        }
+        if (tls.client_cert.empty() != tls.client_key.empty())
+            params.reject(tls.client_cert.empty() ? "client_key" : "client_cert",
+                          "needs " +
+                              std::string{tls.client_cert.empty() ? "client_cert" : "client_key"});
+    }
+
+    /// The proxy for a request to `uri`, from the check or the environment; nothing for none.
+    std::optional<vitals::http::Proxy> proxy_for(const Poco::URI &uri) const {
+        if (proxy_) return proxy_;
+        if (!proxy_environment_) return std::nullopt;
+        const auto variable = proxy_environment_->for_url(uri.getScheme(), uri.getHost());
+        if (!variable) return std::nullopt;
+        try {
+            return vitals::http::parse_proxy(variable->second);
+        } catch (const std::invalid_argument &e) {
+            throw Failure{std::string{"the environment's "} + variable->first + " " + e.what()};
         }
     }
 
@@ -486,27 +583,41 @@ private:
         request.set("User-Agent", "vitals-http/0.1");
         if (send_credentials) {
             for (const auto &header : headers_) {
-                if (lower(header.name) == "user-agent") request.erase("User-Agent");
+                if (equal_ignoring_case(header.name, "user-agent")) request.erase("User-Agent");
                 request.add(header.name, header.value);
             }
             if (!target_.raw_userinfo.empty() && !has_authorization_)
                 request.set("Authorization",
                             "Basic " + base64(target_.user + ":" + target_.password));
+            if (!authorization_.empty()) request.set("Authorization", authorization_);
+        }
+        if (body_) request.setContentLength(static_cast<std::streamsize>(body_->size()));
+        const auto proxy = proxy_for(uri);
+        Poco::Net::HTTPClientSession::ProxyConfig proxy_config;
+        if (proxy) {
+            proxy_config.host = proxy->host;
+            proxy_config.port = proxy->port;
+            proxy_config.username = proxy->user;
+            proxy_config.password = proxy->password;
         }
         SessionWatch watch{deadline_watch};
-        if (is_https(uri)) {
-            vitals::http::TlsClient &tls = tls_client();
-            std::unique_ptr<Poco::Net::HTTPClientSession> session;
-            try {
-                session = tls.session(uri.getHost(), uri.getPort(), watch);
-            } catch (const std::exception &e) {
-                throw Failure{e.what()};
+        try {
+            if (is_https(uri)) {
+                std::unique_ptr<Poco::Net::HTTPClientSession> session;
+                try {
+                    session = tls_->session(uri.getHost(), uri.getPort(), watch, proxy_config);
+                } catch (const std::exception &e) {
+                    throw Failure{e.what()};
+                }
+                return converse(*session, watch, &*tls_, request, deadline, start);
             }
-            return converse(*session, watch, &tls, request, deadline, start);
+            vitals::http::WatchedSession<Poco::Net::HTTPClientSession> session{
+                watch, uri.getHost(), uri.getPort(), proxy_config};
+            return converse(session, watch, nullptr, request, deadline, start);
+        } catch (const Failure &failure) {
+            if (!proxy) throw;
+            throw Failure{std::string{failure.what()} + " (through proxy " + proxy->shown() + ")"};
         }
-        vitals::http::WatchedSession<Poco::Net::HTTPClientSession> session{watch, uri.getHost(),
-                                                                           uri.getPort()};
-        return converse(session, watch, nullptr, request, deadline, start);
     }
 
     /// One request and its response; `tls` reads the failures of an https session.
@@ -518,7 +629,8 @@ private:
             session.setKeepAlive(false);
             const auto left = timeout_until(deadline);
             session.setTimeout(left, left, left);
-            session.sendRequest(request);
+            std::ostream &out = session.sendRequest(request);
+            if (body_) out << *body_ << std::flush;
             phase = "waiting for the response";
             Poco::Net::HTTPResponse reply;
             std::istream &body = session.receiveResponse(reply);
@@ -549,7 +661,8 @@ private:
     void read_body(std::istream &body, Response &response) const {
         // Poco's stream buffers report socket errors as a bad stream; this rethrows them.
         body.exceptions(std::ios::badbit);
-        const bool keep = body_contains_ || body_regex_;
+        const bool keep =
+            body_contains_ || body_regex_ || !json_errors_.empty() || !json_warnings_.empty();
         std::array<char, 16 * 1024> buffer{};
         while (response.body_bytes < body_cap) {
             const auto want =
@@ -570,7 +683,7 @@ private:
         if (dynamic_cast<const Poco::Net::ConnectionRefusedException *>(&e))
             return "connection refused";
         if (dynamic_cast<const Poco::Net::DNSException *>(&e))
-            return "cannot resolve " + host + " (" + lower(e.name()) + ")";
+            return "cannot resolve " + host + " (" + to_lower(e.name()) + ")";
         if (tls)
             if (std::string words = tls->describe(e, host, connected, phase); !words.empty())
                 return words;
@@ -584,18 +697,6 @@ private:
 
     std::string timed_out(Clock::time_point start, const char *phase) const {
         return "timed out after " + format_duration(Clock::now() - start) + " " + phase;
-    }
-
-    /// This check's TLS, from the https module, which the first https URL of any check
-    /// loads (and a failed load retries on the next run).
-    vitals::http::TlsClient &tls_client() {
-        if (tls_) return *tls_;
-        try {
-            tls_ = vitals::http::https_module().client({verify_tls_, ca_file_});
-        } catch (const vitals::http::HttpsModuleError &e) {
-            throw Failure{e.what()};
-        }
-        return *tls_;
     }
 
     // ------------------------------------------------------------ verdict
@@ -630,6 +731,24 @@ private:
         return {};
     }
 
+    /// What the first of `assertions` the body fails says ("/status is \"DOWN\", not == UP"),
+    /// or "" when it meets them all. A body that is no JSON fails any of them.
+    static std::string json_problem(const Response &response,
+                                    const std::vector<vitals::http::JsonAssertion> &assertions) {
+        if (assertions.empty()) return {};
+        if (response.body_bytes >= body_cap)
+            return "the body is larger than 1 MiB, too large for its JSON to be checked";
+        Poco::Dynamic::Var document;
+        try {
+            document = vitals::http::parse_json(response.body);
+        } catch (const std::invalid_argument &e) {
+            return "the body is not JSON: " + printable(e.what());
+        }
+        for (const auto &assertion : assertions)
+            if (const auto problem = assertion.problem(document)) return *problem;
+        return {};
+    }
+
     void report(vitals::Run &run, const Response &response, nanoseconds elapsed,
                 const Poco::URI &final_uri, int redirects) const {
         run.metric("response_time", to_seconds(elapsed), "seconds");
@@ -653,11 +772,19 @@ private:
         } else if (const std::string problem = body_problem(response); !problem.empty()) {
             message += ", but the " + problem;
             status = vitals::Status::error;
-        } else if (error_ && elapsed > *error_) {
-            message += ", slower than " + format_duration(*error_);
+        } else if (const std::string failed = json_problem(response, json_errors_);
+                   !failed.empty()) {
+            message += ", but " + failed;
             status = vitals::Status::error;
-        } else if (warning_ && elapsed > *warning_) {
-            message += ", slower than " + format_duration(*warning_);
+        } else if (limits_.error && elapsed > *limits_.error) {
+            message += ", slower than " + format_duration(*limits_.error);
+            status = vitals::Status::error;
+        } else if (const std::string doubtful = json_problem(response, json_warnings_);
+                   !doubtful.empty()) {
+            message += ", but " + doubtful;
+            status = vitals::Status::warning;
+        } else if (limits_.warning && elapsed > *limits_.warning) {
+            message += ", slower than " + format_duration(*limits_.warning);
             status = vitals::Status::warning;
         }
         run.result(status, scrub(message, secrets_));
@@ -681,14 +808,20 @@ private:
     std::unique_ptr<Poco::RegularExpression> body_regex_;
     std::vector<Header> headers_;
     bool has_authorization_ = false;
-    std::optional<nanoseconds> warning_;
-    std::optional<nanoseconds> error_;
+    std::string authorization_; ///< from username/password or bearer_token; "" for none
+    std::optional<std::string> body_;
+    std::vector<vitals::http::JsonAssertion> json_errors_;
+    std::vector<vitals::http::JsonAssertion> json_warnings_;
+    std::optional<vitals::http::Proxy> proxy_; ///< the check's own proxy
+    /// The proxy variables when the check sets no proxy (not even ""), read at creation.
+    std::optional<vitals::http::ProxyEnvironment> proxy_environment_;
+    TimeLimits limits_;
     bool follow_redirects_ = false;
     std::int64_t max_redirects_ = 5;
     bool verify_tls_ = true;
     std::string ca_file_;
-    std::unique_ptr<vitals::http::TlsClient> tls_; ///< made by the first https exchange
-    std::vector<std::string> secrets_;             ///< scrubbed from every message
+    std::optional<vitals::http::TlsClient> tls_; ///< for https URLs, a redirect's included
+    std::vector<std::string> secrets_;           ///< scrubbed from every message
     /// Enforces each run's deadline; held so that its thread outlives every run.
     std::shared_ptr<DeadlineReaper> reaper_ = DeadlineReaper::shared();
 };

@@ -1,6 +1,5 @@
 // A Poco client session that says when its connection is up, so that the http plugin's
-// deadline reaper can take hold of the socket. Shared by http.so (plain HTTP) and its
-// https module (HTTPS). SPDX-License-Identifier: MIT
+// deadline reaper can take hold of the socket. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <Poco/Net/SocketAddress.h>

@@ -1,6 +1,7 @@
 // Vitals "load" checker: the 1, 5 and 15 minute load averages. SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 
 #include <unistd.h>
 
@@ -70,14 +71,12 @@ class LoadCheck {
 public:
     explicit LoadCheck(const vitals::Params &params) : per_cpu_(params.boolean("per_cpu")) {
         for (auto &average : averages_) {
-            const std::string name = average.name;
-            average.warning = threshold(params, name + "_warning");
-            average.error = threshold(params, name + "_error");
-            if (average.warning && average.error && *average.warning > *average.error)
-                params.reject((name + "_warning").c_str(), "must not be above " + name +
-                                                               "_error (" +
-                                                               fixed(*average.warning, 2) + " > " +
-                                                               fixed(*average.error, 2) + ")");
+            const std::string warning_key = average.name + std::string{"_warning"};
+            const std::string error_key = average.name + std::string{"_error"};
+            average.warning = threshold(params, warning_key);
+            average.error = threshold(params, error_key);
+            require_not_above(params, warning_key.c_str(), average.warning, error_key.c_str(),
+                              average.error, [](double load) { return fixed(load, 2); });
         }
     }
 

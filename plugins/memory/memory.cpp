@@ -1,6 +1,10 @@
-// Vitals "memory" checker: available memory and swap use. SPDX-License-Identifier: MIT
+// Vitals "memory" checker: available memory and swap use, against the host's memory or the
+// agent's cgroup limit. SPDX-License-Identifier: MIT
+#include "cgroup_memory.hpp"
+
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <algorithm>
@@ -33,6 +37,10 @@ constexpr vitals_param_spec memory_params[] = {
      "Warn when this percentage of swap is used (0-100); unset: swap never warns", 0},
     {"swap_error", VITALS_PARAM_FLOAT, 0, nullptr,
      "Fail when this percentage of swap is used (0-100); unset: swap never fails", 0},
+    {"cgroup", VITALS_PARAM_BOOL, 0, "true",
+     "Judge available memory against the memory limit of the agent's cgroup (a container's) "
+     "when it has one",
+     0},
     {}, // the NULL key that ends the table
 };
 
@@ -59,10 +67,11 @@ std::map<std::string, std::uint64_t, std::less<>> parse_meminfo(const std::strin
 }
 
 struct Memory {
-    std::uint64_t total_bytes;
+    std::uint64_t total_bytes; ///< the host's, or the cgroup's limit
     std::uint64_t available_bytes;
     std::uint64_t swap_total_bytes;
     std::uint64_t swap_free_bytes;
+    std::string limited_by; ///< the cgroup directory whose limit total_bytes is, if any
 
     double available_percent() const {
         return static_cast<double>(available_bytes) / static_cast<double>(total_bytes) * 100;
@@ -80,18 +89,15 @@ class MemoryCheck {
 public:
     explicit MemoryCheck(const vitals::Params &params)
         : available_warning_(percentage(params, "available_warning")),
-          available_error_(percentage(params, "available_error")) {
-        if (available_error_ > available_warning_)
-            params.reject("available_error", "must not be above available_warning (" +
-                                                 fixed(available_error_, 1) + " > " +
-                                                 fixed(available_warning_, 1) +
-                                                 "): less available memory is worse");
+          available_error_(percentage(params, "available_error")),
+          cgroup_(params.boolean("cgroup")) {
+        const auto percent = [](double value) { return fixed(value, 1); };
+        require_not_above(params, "available_error", available_error_, "available_warning",
+                          available_warning_, percent, ": less available memory is worse");
         if (params.has("swap_warning")) swap_warning_ = percentage(params, "swap_warning");
         if (params.has("swap_error")) swap_error_ = percentage(params, "swap_error");
-        if (swap_warning_ && swap_error_ && *swap_warning_ > *swap_error_)
-            params.reject("swap_warning", "must not be above swap_error (" +
-                                              fixed(*swap_warning_, 1) + " > " +
-                                              fixed(*swap_error_, 1) + ")");
+        require_not_above(params, "swap_warning", swap_warning_, "swap_error", swap_error_,
+                          percent);
     }
 
     void run(vitals::Run &run) const {
@@ -117,17 +123,26 @@ public:
                                                   "older than 3.14?)");
             return;
         }
-        report(run, Memory{*total, std::min(*available, *total), value("SwapTotal").value_or(0),
-                           value("SwapFree").value_or(0)});
+        Memory memory{*total,
+                      std::min(*available, *total),
+                      value("SwapTotal").value_or(0),
+                      value("SwapFree").value_or(0),
+                      {}};
+        if (cgroup_) within_cgroup_limit(memory);
+        report(run, memory);
     }
 
 private:
-    static double percentage(const vitals::Params &params, const char *key) {
-        const double value = params.number(key);
-        // Written as a positive range test so that NaN, which TOML allows, fails it too.
-        if (!(value >= 0 && value <= 100))
-            params.reject(key, "must be a percentage from 0 to 100, got " + fixed(value, 1));
-        return value;
+    /// In a cgroup with a memory limit (a container), that limit is what runs out, whatever
+    /// the host has: the kernel's OOM killer acts on it. Swap stays the host's.
+    static void within_cgroup_limit(Memory &memory) {
+        const auto location = cgroup::locate_own("memory");
+        if (!location) return;
+        const auto limited = memory::memory_limit(*location, memory.total_bytes);
+        if (!limited) return;
+        memory.total_bytes = limited->limit;
+        memory.available_bytes = limited->limit - std::min(limited->working_set, limited->limit);
+        memory.limited_by = limited->directory;
     }
 
     void report(vitals::Run &run, const Memory &memory) const {
@@ -158,9 +173,11 @@ private:
                 add(Status::warning, "swap used >= " + fixed(*swap_warning_, 1) + "%");
         }
 
-        std::string message = human_bytes(memory.available_bytes) + " of " +
-                              human_bytes(memory.total_bytes) + " available (" +
-                              fixed(available, 1) + "%), ";
+        std::string message =
+            human_bytes(memory.available_bytes) + " of " + human_bytes(memory.total_bytes) +
+            " available (" + fixed(available, 1) + "%)" +
+            (memory.limited_by.empty() ? "" : " within the cgroup limit of " + memory.limited_by) +
+            ", ";
         if (memory.swap_total_bytes == 0)
             message += "no swap";
         else
@@ -176,9 +193,12 @@ private:
     double available_error_;
     std::optional<double> swap_warning_;
     std::optional<double> swap_error_;
+    bool cgroup_;
 };
 
 } // namespace
 
-VITALS_CPP_PLUGIN(MemoryCheck, "memory", "0.1.0",
-                  "Available memory (MemAvailable) and swap use, from /proc/meminfo", memory_params)
+VITALS_CPP_PLUGIN(MemoryCheck, "memory", "0.2.0",
+                  "Available memory (MemAvailable, or room under the agent's cgroup limit) and "
+                  "swap use",
+                  memory_params)

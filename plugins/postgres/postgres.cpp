@@ -3,6 +3,7 @@
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/fd.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <libpq-fe.h>
@@ -77,7 +78,7 @@ std::string one_line(const char *raw) {
     std::string text = raw ? raw : "";
     std::replace(text.begin(), text.end(), '\n', ' ');
     std::replace(text.begin(), text.end(), '\t', ' ');
-    return trim(text);
+    return std::string{trim(text)};
 }
 
 /// One line out of libpq's multi-line error text. libpq writes one line per failed attempt,
@@ -99,7 +100,7 @@ std::string describe_libpq(const char *raw, const std::string &password) {
         begin = end + 1;
         if (line.empty() || line.front() == '\t' || line.front() == ' ') continue; // a hint
         line = std::regex_replace(line, attempt, "");
-        line = after_colon(trim(std::regex_replace(line, severity, "")));
+        line = after_colon(std::string{trim(std::regex_replace(line, severity, ""))});
         if (!line.empty() && std::find(lines.begin(), lines.end(), line) == lines.end())
             lines.push_back(line);
     }
@@ -140,9 +141,7 @@ public:
         else
             configure_fields(params);
         if (trim(query_).empty()) params.reject("query", "must not be empty");
-        if (params.has("warning")) warning_ = params.duration("warning");
-        if (warning_ && *warning_ <= 0ns)
-            params.reject("warning", "must be longer than zero: every run would warn");
+        warning_ = time_limit(params, "warning", "every run would warn");
     }
 
     PostgresCheck(const PostgresCheck &) = delete;

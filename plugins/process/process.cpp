@@ -1,8 +1,13 @@
-// Vitals "process" checker: is a process running, and how many. SPDX-License-Identifier: MIT
+// Vitals "process" checker: is a process running, how many, and what they use.
+// SPDX-License-Identifier: MIT
+#include "process_usage.hpp"
+#include "resource_limits.hpp"
+
 #include <vitals/plugin.hpp>
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/fd.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,6 +29,7 @@
 namespace {
 
 using namespace vitals::plugins;
+using vitals::Status;
 
 // key, type, required, default, description, secret
 constexpr vitals_param_spec process_params[] = {
@@ -35,6 +41,30 @@ constexpr vitals_param_spec process_params[] = {
      "Absolute path of a file holding the PID of the process", 0},
     {"min", VITALS_PARAM_INT, 0, "1", "Fail when fewer matching processes run", 0},
     {"max", VITALS_PARAM_INT, 0, nullptr, "Fail when more matching processes run", 0},
+    {"aggregate", VITALS_PARAM_STRING, 0, "each",
+     "\"each\": limits apply to every matching process; \"sum\": to their total", 0},
+    {"memory_warning", VITALS_PARAM_STRING, 0, nullptr,
+     "Warn when resident memory reaches this size (\"500MiB\")", 0},
+    {"memory_error", VITALS_PARAM_STRING, 0, nullptr, "Fail when resident memory reaches this size",
+     0},
+    {"cpu_warning", VITALS_PARAM_FLOAT, 0, nullptr,
+     "Warn when CPU use since the last run reaches this percentage of one CPU", 0},
+    {"cpu_error", VITALS_PARAM_FLOAT, 0, nullptr,
+     "Fail when CPU use since the last run reaches this percentage of one CPU", 0},
+    {"open_files_warning", VITALS_PARAM_INT, 0, nullptr,
+     "Warn when this many file descriptors are open", 0},
+    {"open_files_error", VITALS_PARAM_INT, 0, nullptr,
+     "Fail when this many file descriptors are open", 0},
+    {"threads_warning", VITALS_PARAM_INT, 0, nullptr, "Warn at this many threads", 0},
+    {"threads_error", VITALS_PARAM_INT, 0, nullptr, "Fail at this many threads", 0},
+    {"max_age_warning", VITALS_PARAM_DURATION, 0, nullptr,
+     "Warn when a process has run this long (a stuck job)", 0},
+    {"max_age_error", VITALS_PARAM_DURATION, 0, nullptr, "Fail when a process has run this long",
+     0},
+    {"min_age_warning", VITALS_PARAM_DURATION, 0, nullptr,
+     "Warn when a process has run less than this (it restarted)", 0},
+    {"min_age_error", VITALS_PARAM_DURATION, 0, nullptr,
+     "Fail when a process has run less than this", 0},
     {}, // the NULL key that ends the table
 };
 
@@ -144,7 +174,8 @@ struct Found {
 
 class ProcessCheck {
 public:
-    explicit ProcessCheck(const vitals::Params &params) : min_(params.integer("min")) {
+    explicit ProcessCheck(const vitals::Params &params)
+        : min_(params.integer("min")), limits_(params) {
         if (params.has("name")) {
             name_ = params.string("name");
             if (name_->empty()) params.reject("name", "must not be empty");
@@ -170,14 +201,13 @@ public:
         if (min_ < 0) params.reject("min", "must be 0 or more, got " + std::to_string(min_));
         if (params.has("max")) {
             max_ = params.integer("max");
-            if (*max_ < min_)
-                params.reject("max", "must not be below min (" + std::to_string(*max_) + " < " +
-                                         std::to_string(min_) + ")");
+            require_not_below(params, "max", *max_, "min", min_,
+                              [](std::int64_t count) { return std::to_string(count); });
         }
         target_ = describe_target();
     }
 
-    void run(vitals::Run &run) const {
+    void run(vitals::Run &run) {
         const auto left = run.time_left();
         const auto deadline = Clock::now() + left - deadline_margin(left);
         std::string failure;
@@ -186,7 +216,24 @@ public:
             run.error(failure);
             return;
         }
-        report(run, found);
+        std::vector<process::Usage> usages;
+        for (std::size_t i = 0; i < found.pids.size(); ++i) {
+            const pid_t pid = found.pids[i];
+            // Listing descriptors of thousands of processes takes a while: the same bound.
+            if (i % 64 == 63 && Clock::now() >= deadline) {
+                run.error("timed out reading the usage of " + std::to_string(found.pids.size()) +
+                          " processes");
+                return;
+            }
+            auto read = process::read_usage(pid, limits_.count_open_files());
+            if (!read.problem.empty()) {
+                run.error(read.problem);
+                return;
+            }
+            if (read.usage) usages.push_back(*read.usage); // else gone since the scan
+        }
+        cpu_.sample(usages, Clock::now());
+        report(run, found, limits_.judge(usages));
     }
 
 private:
@@ -234,8 +281,8 @@ private:
         }
         const auto pid = parse_pid(trim(*text));
         if (!pid) {
-            failure =
-                *pid_file_ + " does not hold a process ID: \"" + trim(text->substr(0, 40)) + "\"";
+            failure = *pid_file_ + " does not hold a process ID: \"" +
+                      std::string{trim(std::string_view{*text}.substr(0, 40))} + "\"";
             return {};
         }
         if (!ProcessInfo{*pid}.alive())
@@ -269,9 +316,11 @@ private:
         return found;
     }
 
-    void report(vitals::Run &run, const Found &found) const {
+    void report(vitals::Run &run, const Found &found, const process::Judgement &usage) const {
         const auto count = static_cast<std::int64_t>(found.pids.size());
         run.metric("count", static_cast<double>(count), "count");
+        for (const auto &metric : usage.metrics)
+            run.metric(metric.name, metric.value, metric.unit);
         std::string message = count == 0   ? "no process " + target_
                               : count == 1 ? "1 process " + target_
                                            : std::to_string(count) + " processes " + target_;
@@ -283,15 +332,22 @@ private:
             if (found.pids.size() > shown) message += ", ...";
             message += ")";
         }
+        Status status = usage.status;
         if (count < min_) {
             message += ", expected at least " + std::to_string(min_);
             if (!found.note.empty()) message += ": " + found.note;
-            run.error(message);
+            status = Status::error;
         } else if (max_ && count > *max_) {
-            run.error(message + ", expected at most " + std::to_string(*max_));
-        } else {
-            run.ok(message);
+            message += ", expected at most " + std::to_string(*max_);
+            status = Status::error;
         }
+        // A few reasons say what is wrong; a hundred would bury it.
+        constexpr std::size_t reasons_shown = 3;
+        for (std::size_t i = 0; i < std::min(usage.reasons.size(), reasons_shown); ++i)
+            message += (i ? ", " : "; ") + usage.reasons[i];
+        if (usage.reasons.size() > reasons_shown)
+            message += " and " + std::to_string(usage.reasons.size() - reasons_shown) + " more";
+        run.result(status, message);
     }
 
     std::optional<std::string> name_;
@@ -300,11 +356,14 @@ private:
     std::optional<std::string> pid_file_;
     std::int64_t min_;
     std::optional<std::int64_t> max_;
+    process::ResourceLimits limits_;
+    process::CpuSampler cpu_;
     std::string target_;
 };
 
 } // namespace
 
-VITALS_CPP_PLUGIN(ProcessCheck, "process", "0.1.0",
-                  "Whether processes with a name, a command line or a PID file are running",
+VITALS_CPP_PLUGIN(ProcessCheck, "process", "0.2.0",
+                  "Whether processes with a name, a command line or a PID file are running, "
+                  "and what they use",
                   process_params)

@@ -4,6 +4,7 @@
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/socket.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <hiredis/hiredis.h>
@@ -106,9 +107,7 @@ public:
             if (*role_ != "master" && *role_ != "replica")
                 params.reject("role", "must be master or replica, got \"" + *role_ + "\"");
         }
-        if (params.has("warning")) warning_ = params.duration("warning");
-        if (warning_ && *warning_ <= 0ns)
-            params.reject("warning", "must be longer than zero: every run would warn");
+        warning_ = time_limit(params, "warning", "every run would warn");
         target_ = unix_socket_ ? host_ : endpoint_text(host_, port_);
     }
 

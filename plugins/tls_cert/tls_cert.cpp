@@ -1,10 +1,12 @@
 // Vitals "tls_cert" checker: how long until a server's TLS certificate expires.
 // SPDX-License-Identifier: MIT
 #include <vitals/plugin.hpp>
+#include <vitals_plugins/certificate_text.hpp>
 #include <vitals_plugins/deadline.hpp>
 #include <vitals_plugins/fd.hpp>
 #include <vitals_plugins/socket.hpp>
 #include <vitals_plugins/text.hpp>
+#include <vitals_plugins/thresholds.hpp>
 #include <vitals_plugins/units.hpp>
 
 #include <arpa/inet.h>
@@ -23,9 +25,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,23 +56,6 @@ constexpr vitals_param_spec tls_cert_params[] = {
     {}, // the NULL key that ends the table
 };
 
-constexpr double seconds_per_day = 86400;
-
-// ---------------------------------------------------------------- text helpers
-
-/// "9.9 days", "364 days": rounded down, so that "in 10 days" never means 9.97.
-std::string days_text(double days) {
-    const std::string number =
-        days >= 10 ? fixed(std::floor(days), 0) : fixed(std::floor(days * 10) / 10, 1);
-    return number + " days";
-}
-
-bool is_ip_literal(const std::string &host) {
-    std::array<unsigned char, sizeof(in6_addr)> binary{};
-    return ::inet_pton(AF_INET, host.c_str(), binary.data()) == 1 ||
-           ::inet_pton(AF_INET6, host.c_str(), binary.data()) == 1;
-}
-
 // ---------------------------------------------------------------- OpenSSL ownership
 
 struct SslCtxDeleter {
@@ -87,15 +70,6 @@ struct X509Deleter {
 using SslCtx = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 using Ssl = std::unique_ptr<SSL, SslDeleter>;
 using Certificate = std::unique_ptr<X509, X509Deleter>;
-
-/// The reason of the oldest error on this thread's OpenSSL queue, which it then clears.
-std::string openssl_reason(const char *fallback) {
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    if (code == 0) return fallback;
-    const char *reason = ERR_reason_error_string(code);
-    return reason ? reason : fallback;
-}
 
 // ---------------------------------------------------------------- sockets with a deadline
 
@@ -119,36 +93,6 @@ Dialled dial(const addrinfo &address, Clock::time_point deadline) {
     return result;
 }
 
-// ---------------------------------------------------------------- certificate facts
-
-/// "2026-12-01 10:00 UTC"
-std::string format_time(const ASN1_TIME *time) {
-    std::tm tm{};
-    if (ASN1_TIME_to_tm(time, &tm) != 1) return "?";
-    std::array<char, 32> text{};
-    const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M UTC", &tm);
-    return {text.data(), length};
-}
-
-/// Days from now until `time` (negative once past), to the second.
-std::optional<double> days_until(const ASN1_TIME *time) {
-    int days = 0;
-    int seconds = 0;
-    if (ASN1_TIME_diff(&days, &seconds, nullptr, time) != 1) return std::nullopt;
-    return days + seconds / seconds_per_day;
-}
-
-std::string common_name(X509 *cert) {
-    std::array<char, 256> text{};
-    const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName,
-                                                 text.data(), static_cast<int>(text.size()));
-    if (length <= 0) return {};
-    std::string name{text.data(), static_cast<std::size_t>(length)};
-    for (char &c : name)
-        if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
-    return name;
-}
-
 // ---------------------------------------------------------------- the check
 
 /// A run that cannot go on; its text follows "TARGET: ".
@@ -159,8 +103,7 @@ struct Failure {
 class TlsCertCheck {
 public:
     explicit TlsCertCheck(const vitals::Params &params)
-        : host_(params.string("host")), port_(params.integer("port")),
-          warning_days_(params.integer("warning_days")), error_days_(params.integer("error_days")),
+        : host_(params.string("host")), port_(params.integer("port")), days_(day_limits(params)),
           verify_(params.boolean("verify")) {
         if (host_.empty()) params.reject("host", "must not be empty");
         if (port_ < 1 || port_ > 65535)
@@ -175,16 +118,6 @@ public:
         } else if (!is_ip_literal(host_)) {
             server_name_ = host_;
         }
-        if (error_days_ < 0 || error_days_ > 3650)
-            params.reject("error_days",
-                          "must be from 0 to 3650, got " + std::to_string(error_days_));
-        if (warning_days_ < 0 || warning_days_ > 3650)
-            params.reject("warning_days",
-                          "must be from 0 to 3650, got " + std::to_string(warning_days_));
-        if (warning_days_ < error_days_)
-            params.reject("warning_days", "must not be below error_days (" +
-                                              std::to_string(warning_days_) + " < " +
-                                              std::to_string(error_days_) + ")");
         if (params.has("ca_file")) {
             ca_file_ = params.string("ca_file");
             if (ca_file_.empty() || ca_file_.front() != '/')
@@ -293,45 +226,19 @@ private:
     }
 
     void report(vitals::Run &run, X509 *cert, long verified) const {
-        const ASN1_TIME *not_after = X509_get0_notAfter(cert);
-        const ASN1_TIME *not_before = X509_get0_notBefore(cert);
-        const auto days_left = days_until(not_after);
-        if (!days_left) {
-            run.error(target_ + ": the certificate's expiry date cannot be read");
+        const Validity validity = judge_validity(cert, days_, target_);
+        if (validity.days_left) run.metric("days_left", *validity.days_left, "days");
+        if (verify_ && verified != X509_V_OK && !validity.dated_out) {
+            run.error(validity.text +
+                      ", but is not trusted: " + X509_verify_cert_error_string(verified));
             return;
         }
-        run.metric("days_left", *days_left, "days");
-
-        const std::string cn = common_name(cert);
-        const std::string subject = "certificate" + (cn.empty() ? "" : " CN=" + cn);
-        const std::string expiry = format_time(not_after);
-        if (*days_left <= 0) {
-            run.error(target_ + ": " + subject + " expired " + expiry + ", " +
-                      days_text(-*days_left) + " ago");
-            return;
-        }
-        if (X509_cmp_current_time(not_before) > 0) {
-            run.error(target_ + ": " + subject + " is not valid before " + format_time(not_before));
-            return;
-        }
-        std::string message =
-            target_ + ": " + subject + " expires " + expiry + ", in " + days_text(*days_left);
-        if (verify_ && verified != X509_V_OK) {
-            run.error(message + ", but is not trusted: " + X509_verify_cert_error_string(verified));
-            return;
-        }
-        if (*days_left < static_cast<double>(error_days_))
-            run.error(message + ", less than " + std::to_string(error_days_) + " days");
-        else if (*days_left < static_cast<double>(warning_days_))
-            run.warning(message + ", less than " + std::to_string(warning_days_) + " days");
-        else
-            run.ok(message);
+        run.result(validity.status, validity.text);
     }
 
     std::string host_;
     std::int64_t port_;
-    std::int64_t warning_days_;
-    std::int64_t error_days_;
+    DayLimits days_;
     bool verify_;
     std::string server_name_; ///< SNI and verified name; empty for an address without one
     std::string ca_file_;

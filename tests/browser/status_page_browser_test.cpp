@@ -23,6 +23,7 @@ const char *mixed_checks = R"toml(
 plugin = "sleepy"
 interval = "300ms"
 groups = ["web"]
+labels = { team = "frontend" }
 description = "public API"
 params = { sleep = "15ms", message = "200 OK in 14ms" }
 
@@ -30,6 +31,7 @@ params = { sleep = "15ms", message = "200 OK in 14ms" }
 plugin = "sleepy"
 interval = "300ms"
 groups = ["system"]
+labels = { team = "storage" }
 params = { status = "warning", message = "/var is 91% full" }
 
 [check.postgres]
@@ -150,6 +152,15 @@ TEST_CASE("browser: the status page shows rows, colours and counts, and updates 
                       ".filter(function (tr) { return !tr.hidden; })"
                       ".map(function (tr) { return tr.dataset.name; }).join(',');") ==
           R"("postgres")");
+    // A label narrows like a group, whatever the status chip and group were.
+    browser.click("label.chip:first-of-type");
+    browser.run(R"(var g = document.getElementById('group'); g.value = '';
+                   var s = document.getElementById('label'); s.value = 'team=storage';
+                   s.dispatchEvent(new Event('change', {bubbles: true})); return true;)");
+    CHECK(browser.run("return Array.from(document.querySelectorAll('#rows tr.check'))"
+                      ".filter(function (tr) { return !tr.hidden; })"
+                      ".map(function (tr) { return tr.dataset.name; }).join(',');") == R"("disk")");
+    CHECK(browser.run("return location.search;") == R"("?label=team%3Dstorage")");
     MESSAGE("browser test took "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
             << " s; screenshot in " << (output_dir / "status-page.png").string());

@@ -46,16 +46,21 @@ struct LetFaultsCrash {
 inline const LetFaultsCrash let_faults_crash; // before main(), so before any thread
 
 /// Two checks that must not notice a neighbour's fault: one in process, one in a worker.
-/// Both are in the "live" group, as is every faulty check in these tests.
+/// Both are in the "live" group, as is every faulty check in these tests. Their timeout is
+/// longer than their interval: what the tests measure is that they run on schedule beside a
+/// fault. A run over 100 ms on a busy machine (TSan in CI had one) would otherwise be
+/// killed, and a killed worker starts its run count again a second later.
 inline constexpr const char *healthy_checks = R"(
 [check.healthy]
 plugin = "sleepy"
 interval = "100ms"
+timeout = "2s"
 groups = ["live"]
 
 [check.healthy_isolated]
 plugin = "sleepy"
 interval = "100ms"
+timeout = "2s"
 isolation = "process"
 groups = ["live"]
 )";
@@ -70,7 +75,8 @@ public:
         const auto config = dir_.write(
             "agent.toml", "listen = \"127.0.0.1:0\"\nplugin_dirs = [\"" VITALS_TEST_PLUGIN_DIR
                           "\", \"" VITALS_FAULT_PLUGIN_DIR "\"]\nconf_d = \"" +
-                              (dir_.path() / "conf.d").string() + "\"\n" + extra);
+                              (dir_.path() / "conf.d").string() + "\"\nstate_dir = \"state\"\n" +
+                              extra);
         dir_.write("conf.d/checks.toml", checks);
         const auto start = Clock::now();
         process_.emplace(dir_.path(), std::vector<std::string>{"--config", config.string()});
@@ -182,7 +188,7 @@ inline constexpr auto live_goal = 100ms;
 /// Each sample is timed from this process, on a 2-core machine that also builds and tests
 /// other work, so a sample may include time in which this process itself could not run:
 /// LiveSampler measures that (its ticker's late wake-ups during the sample) and takes it
-/// out. What is left is the agent's answer time, and at most 1% of samples (rounded down)
+/// out. What is left is the agent's answer time, and at most 1% of samples (rounded up)
 /// may take longer than live_goal, none longer than live_hard_bound. An agent whose server
 /// waits behind a fault fails both: it would wait out the fault's timeout (300 ms and more
 /// here) on every probe made meanwhile. A sanitizer build stretches both bounds by
@@ -355,8 +361,11 @@ inline void check_live_fast(const LiveSampler::Stats &stats) {
     const auto ms = [](auto t) {
         return std::chrono::duration_cast<std::chrono::microseconds>(t).count() / 1000.0;
     };
-    const auto allowed =
-        static_cast<std::size_t>(live_outlier_share * static_cast<double>(stats.samples));
+    // Rounded up: a test samples about 100 times, and one late answer cannot tell the
+    // agent's scheduling on a busy machine (TSan in CI, at 320 ms of 300) from a server
+    // that waits behind a fault, which is late on every probe made during the fault.
+    const auto allowed = static_cast<std::size_t>(
+        std::ceil(live_outlier_share * static_cast<double>(stats.samples)));
     MESSAGE("/health/live: " << stats.samples << " samples, median " << ms(stats.median)
                              << " ms, p99 " << ms(stats.p99) << " ms, max " << ms(stats.max)
                              << " ms, " << stats.over_goal << " over " << ms(live_limit) << " ms ("

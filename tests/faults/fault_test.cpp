@@ -106,6 +106,7 @@ TEST_CASE("in process, a hung call holds its thread but the others stay on time"
             "fault_hang", "interval = \"200ms\"\ntimeout = \"300ms\"\nparams = { for = \"3s\" }",
             name);
     FaultAgent agent{checks, "workers = 2\n"};
+    INFO("vitalsd's log:\n" << agent.log()); // read only if a check fails
     LiveSampler live{agent.port()};
     const auto first =
         wait_until(agent.port(), "hung1", message_starts_with("timed out after 300ms"));
@@ -155,9 +156,9 @@ TEST_CASE("an exception thrown straight through the C ABI is an error, in proces
 TEST_CASE("an exception through the C ABI from create() or destroy() costs the check only") {
     TempDir dir;
     std::filesystem::create_directories(dir.path() / "conf.d");
-    const auto config =
-        dir.write("agent.toml", "plugin_dirs = [\"" VITALS_FAULT_PLUGIN_DIR "\"]\nconf_d = \"" +
-                                    (dir.path() / "conf.d").string() + "\"\n");
+    const auto config = dir.write(
+        "agent.toml", "plugin_dirs = [\"" VITALS_FAULT_PLUGIN_DIR "\"]\nconf_d = \"" +
+                          (dir.path() / "conf.d").string() + "\"\nstate_dir = \"state\"\n");
     const auto file = dir.write("conf.d/checks.toml", R"([check.in_process]
 plugin = "fault_throw_raw"
 params = { throw_in = "create" }
@@ -234,10 +235,11 @@ TEST_CASE("an invalid status is an error naming it, in process and isolated") {
 }
 
 TEST_CASE("a 1 MiB message is cut to 4 KiB at a character boundary, in process and isolated") {
-    FaultAgent agent{
-        std::string{healthy_checks} + fault_check("fault_big_message", "interval = \"200ms\"") +
-        fault_check("fault_big_message", "interval = \"200ms\"\nisolation = \"process\"",
-                    "faulty_isolated")};
+    // A second to run: taking in 1 MiB took longer than 200 ms under TSan on a busy machine.
+    FaultAgent agent{std::string{healthy_checks} +
+                     fault_check("fault_big_message", "interval = \"1s\"") +
+                     fault_check("fault_big_message", "interval = \"1s\"\nisolation = \"process\"",
+                                 "faulty_isolated")};
     for (const char *name : {"faulty", "faulty_isolated"}) {
         const auto json = expect_contained(agent, name, [](const Object::Ptr &check) {
             return !check->getValue<bool>("pending");
@@ -404,10 +406,10 @@ TEST_CASE("no worker and no zombie is left once the agent stops") {
 TEST_CASE("configuration errors of isolated checks point at the agent's own file and line") {
     TempDir dir;
     std::filesystem::create_directories(dir.path() / "conf.d");
-    const auto config =
-        dir.write("agent.toml", "plugin_dirs = [\"" VITALS_TEST_PLUGIN_DIR
-                                "\", \"" VITALS_FAULT_PLUGIN_DIR "\"]\nconf_d = \"" +
-                                    (dir.path() / "conf.d").string() + "\"\n");
+    const auto config = dir.write(
+        "agent.toml", "plugin_dirs = [\"" VITALS_TEST_PLUGIN_DIR "\", \"" VITALS_FAULT_PLUGIN_DIR
+                      "\"]\nconf_d = \"" +
+                          (dir.path() / "conf.d").string() + "\"\nstate_dir = \"state\"\n");
     const auto file = (dir.path() / "conf.d" / "checks.toml").string();
     dir.write("conf.d/checks.toml", R"([check.typo]
 plugin = "sleepy"

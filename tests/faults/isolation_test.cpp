@@ -8,7 +8,7 @@
 #include <thread>
 #include <unistd.h>
 
-#include "checks/check.hpp"
+#include "app/check_builder.hpp"
 #include "core/duration.hpp"
 #include "fault_fixture.hpp"
 #include "isolation/process_runner.hpp"
@@ -40,7 +40,7 @@ std::shared_ptr<Check> isolated_check(const CheckDefinition &base,
     definition.isolation = Isolation::process;
     definition.isolation_set = true;
     ConfigErrors errors;
-    auto check = Check::create(definition, plugin_named(definition.plugin), errors, settings);
+    auto check = create_check(definition, plugin_named(definition.plugin), errors, settings);
     if (!check) FAIL((errors.empty() ? std::string{"no check"} : errors.front().to_string()));
     return check;
 }
@@ -72,8 +72,8 @@ TEST_CASE("wire: every message survives a round trip") {
     result.metrics = {{"exact", 0.1 + 0.2, "ratio"}, {"tiny", 5e-324, ""}};
     const std::vector<wire::Message> messages{
         create, wire::RunRequest{750ms},
-        wire::CreateReply{{{"check.x.params.port", "must be below 65536"}}}, wire::RunReply{result},
-        wire::ValidateRequest{{create, create}}};
+        wire::CreateReply{{{"check.x.params.port", "must be below 65536"}}},
+        wire::RunReply{result}};
     for (const auto &message : messages) {
         const std::string frame = wire::encode(message);
         REQUIRE(wire::frame_length(frame.data()) == frame.size() - wire::frame_prefix_bytes);
@@ -95,15 +95,6 @@ TEST_CASE("wire: every message survives a round trip") {
         wire::decode(std::string_view{wire::encode(create)}.substr(wire::frame_prefix_bytes));
     CHECK(std::get<wire::CreateRequest>(*created).params_toml == create.params_toml);
     CHECK(std::get<wire::CreateRequest>(*created).memory_limit == create.memory_limit);
-    auto second = create;
-    second.check_name = "y";
-    const auto validate =
-        wire::decode(std::string_view{wire::encode(wire::ValidateRequest{{create, second}})}.substr(
-            wire::frame_prefix_bytes));
-    const auto &checks = std::get<wire::ValidateRequest>(*validate).checks;
-    REQUIRE(checks.size() == 2);
-    CHECK(checks[1].check_name == "y");
-    CHECK(checks[0].params_toml == create.params_toml);
 }
 
 TEST_CASE("wire: a malformed payload is refused, never half-read") {

@@ -4,7 +4,7 @@
   k8s_manifests.py describe FILE...
       Prints JSON: every workload's containers, probes (httpGet path and the
       port number it resolves to), the agent container's ConfigMap files as
-      they appear under its mount, its listen port and resources, and a list
+      they appear under its mount, its Secret volumes' files with their modes, its listen port and resources, and a list
       of "problems" found by structural checks (probe ports that are not the
       agent's, files in a ConfigMap that no volume item maps, a listen address
       the kubelet cannot reach, ...). The C++ test starts the real agent with
@@ -19,6 +19,7 @@
 
 Needs PyYAML (Debian python3-yaml). SPDX-License-Identifier: MIT
 """
+import base64
 import json
 import os
 import re
@@ -90,12 +91,17 @@ def option(args, name):
 def describe(files):
     problems = []
     config_maps = {}
+    secrets = {}
     workloads = []
     for file, doc in documents(files):
         kind = doc.get("kind")
         meta = doc.get("metadata", {})
         if kind == "ConfigMap":
             config_maps[(meta.get("namespace"), meta["name"])] = doc.get("data", {})
+        elif kind == "Secret":
+            data = {k: base64.b64decode(v).decode() for k, v in doc.get("data", {}).items()}
+            data.update(doc.get("stringData", {}))
+            secrets[(meta.get("namespace"), meta["name"])] = data
         elif kind in WORKLOAD_KINDS:
             workloads.append((file, doc))
 
@@ -191,6 +197,27 @@ def describe(files):
                         problems.append(f"{where}: ConfigMap {source['name']!r} key {key!r} is "
                                         "mapped by no volume item, so the agent never sees it")
             break
+        # Secret volumes: their files as the agent sees them, with the mode the kubelet
+        # gives them (defaultMode, 0644 unless set), which the agent requires not to be
+        # readable or writable by every user.
+        secret_files = []
+        for mount in container.get("volumeMounts", []):
+            source = volumes.get(mount["name"], {}).get("secret")
+            if source is None:
+                continue
+            data = secrets.get((namespace, source["secretName"]))
+            if data is None:
+                problems.append(f"{where}: Secret {source['secretName']!r} is not in the manifest")
+                continue
+            default_mode = source.get("defaultMode", 0o644)
+            items = source.get("items") or [{"key": k, "path": k} for k in data]
+            for item in items:
+                mode = item.get("mode", default_mode)
+                path = mount["mountPath"].rstrip("/") + "/" + item["path"]
+                if mode & 0o006:
+                    problems.append(f"{where}: secret file {path} has mode {mode:04o}, which "
+                                    "every user may read: the agent refuses it")
+                secret_files.append({"path": path, "text": data[item["key"]], "mode": mode})
         relative_config = os.path.relpath(config_file, mount_path) if mount_path else None
         if relative_config not in files_seen:
             problems.append(f"{where}: {config_file} comes from no ConfigMap in the manifest")
@@ -212,6 +239,19 @@ def describe(files):
                               and p.endswith(".toml"))
         if not conf_d_files:
             problems.append(f"{where}: no *.toml file lands in conf_d {conf_d}")
+
+        # The root file system is read-only: a state_dir must be on a writable volume, or
+        # the agent keeps nothing across restarts and warns every 30 s. None set means
+        # the image's default, /var/lib/vitals.
+        state_dir = settings.get("state_dir", "/var/lib/vitals")
+        read_only_root = container.get("securityContext", {}).get("readOnlyRootFilesystem")
+        if state_dir and read_only_root:
+            writable = [m for m in container.get("volumeMounts", [])
+                        if not m.get("readOnly")
+                        and (state_dir + "/").startswith(m["mountPath"].rstrip("/") + "/")]
+            if not writable:
+                problems.append(f"{where}: state_dir {state_dir} is on no writable volume "
+                                "(readOnlyRootFilesystem): set one, or state_dir = \"\"")
 
         # Every probe in the pod asks the agent (these manifests use no other probe).
         for c in containers:
@@ -253,6 +293,7 @@ def describe(files):
             "agent": {
                 "args": args, "config_file": config_file, "mount_path": mount_path,
                 "files": files_seen, "conf_d_files": conf_d_files, "listen_port": port,
+                "secret_files": secret_files,
                 "shutdown_delay_seconds": delay,
                 "memory_request_bytes": quantity(requests.get("memory", "0")),
                 "memory_limit_bytes": quantity(limits.get("memory", "0")),

@@ -4,7 +4,9 @@
 // SPDX-License-Identifier: MIT
 #include "fleet/fleet_support.hpp"
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 using namespace vitals::fleet;
 using namespace vitals::test;
@@ -59,8 +61,33 @@ void write_config_files(const Object::Ptr &agent, const Rewrite &rewrite,
             .lexically_relative(mount)
             .string();
     int app_port_rewrites = 0;
+    const auto to_stand_in_ports = [&](std::string text) {
+        for (const auto &[from, to] : rewrite.app_ports) {
+            text = replace_all(text, "127.0.0.1:" + std::to_string(from),
+                               "127.0.0.1:" + std::to_string(to), &app_port_rewrites);
+            text = replace_all(text, "port = " + std::to_string(from),
+                               "port = " + std::to_string(to), &app_port_rewrites);
+        }
+        return text;
+    };
+    // Secret volumes' files under `into`/secret-volumes, with the mode the kubelet gives them
+    // (the agent refuses one every user may read), and the application's ports in them too.
+    std::vector<std::pair<std::string, std::string>> secret_paths; ///< in the pod → here
+    const auto secrets = agent->getArray("secret_files");
+    for (std::size_t i = 0; i < secrets->size(); ++i) {
+        const auto secret = secrets->getObject(static_cast<unsigned>(i));
+        const std::string in_pod = secret->getValue<std::string>("path");
+        const auto file = into / "secret-volumes" / std::filesystem::path{in_pod}.relative_path();
+        std::filesystem::create_directories(file.parent_path());
+        std::ofstream{file} << to_stand_in_ports(secret->getValue<std::string>("text"));
+        std::filesystem::permissions(
+            file, static_cast<std::filesystem::perms>(secret->getValue<int>("mode")));
+        secret_paths.emplace_back(in_pod, file.string());
+    }
     for (const auto &[relative, value] : *files) {
         std::string text = replace_all(value.toString(), mount, rewrite.root.string());
+        for (const auto &[in_pod, here] : secret_paths)
+            text = replace_all(text, in_pod, here);
         if (relative == config_name) {
             // This build's plugins, in place of the image's (a top-level key,
             // so it goes first, before any table).
@@ -68,16 +95,14 @@ void write_config_files(const Object::Ptr &agent, const Rewrite &rewrite,
             std::string line;
             std::string out =
                 "plugin_dirs = [\"" + std::string{VITALS_SHIPPED_PLUGIN_DIR} + "\"]\n";
+            // And state kept under `root`, not in the node's /var/lib/vitals.
+            out += "state_dir = \"" + (rewrite.root / "state").string() + "\"\n";
             while (std::getline(lines, line))
-                if (line.rfind("plugin_dirs", 0) != 0) out += line + "\n";
+                if (line.rfind("plugin_dirs", 0) != 0 && line.rfind("state_dir", 0) != 0)
+                    out += line + "\n";
             text = out;
         } else {
-            for (const auto &[from, to] : rewrite.app_ports) {
-                text = replace_all(text, "127.0.0.1:" + std::to_string(from),
-                                   "127.0.0.1:" + std::to_string(to), &app_port_rewrites);
-                text = replace_all(text, "port = " + std::to_string(from),
-                                   "port = " + std::to_string(to), &app_port_rewrites);
-            }
+            text = to_stand_in_ports(std::move(text));
         }
         const auto file = into / relative;
         std::filesystem::create_directories(file.parent_path());
@@ -240,6 +265,25 @@ TEST_CASE("fleet: kubernetes manifests hang together (probes, ports, ConfigMap i
           "daemonset.yaml: DaemonSet/vitals");
     CHECK(workloads->getObject(1)->getValue<std::string>("where") ==
           "sidecar.yaml: Deployment/web");
+}
+
+TEST_CASE("fleet: a state_dir on the read-only root file system is a manifest problem") {
+    // The DaemonSet without its state volume: the agent could keep nothing.
+    std::ifstream in{kubernetes_dir + "/daemonset.yaml"};
+    std::stringstream text;
+    text << in.rdbuf();
+    int removed = 0;
+    const std::string without = replace_all(
+        text.str(), "            - name: state\n              mountPath: /var/lib/vitals\n", "",
+        &removed);
+    REQUIRE(removed == 1);
+    TempDir dir;
+    const auto file = dir.write("daemonset.yaml", without);
+    const auto result = run(quote(VITALS_SYSTEM_PYTHON) + " " + quote(VITALS_K8S_MANIFESTS_PY) +
+                            " describe " + quote(file.string()));
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find("state_dir /var/lib/vitals is on no writable volume") !=
+          std::string::npos);
 }
 
 TEST_CASE("fleet: kubernetes DaemonSet probes are routes the real agent serves with its "

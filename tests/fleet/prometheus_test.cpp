@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #include "fleet/fleet_support.hpp"
 
+#include "core/host_name.hpp"
+
 #include <optional>
 #include <set>
 
@@ -19,11 +21,13 @@ std::string checks(const char *service_status) {
 plugin = "sleepy"
 interval = "1s"
 groups = ["live"]
+labels = { team = "platform" }
 
 [check.service]
 plugin = "sleepy"
 interval = "1s"
 groups = ["ready"]
+labels = { team = "payments" }
 params = { status = ")"} +
            service_status + R"(", message = "service said )" + service_status + R"(" }
 )";
@@ -56,9 +60,10 @@ std::vector<Object::Ptr> alerts(const PrometheusServer &prometheus, const std::s
 
 TEST_CASE("fleet: a real Prometheus scrapes three agents, a failing check shows for its instance "
           "only, and the shipped rules evaluate against them") {
-    Agent healthy{checks("ok")};
-    std::optional<Agent> healthy_too{std::in_place, checks("ok")};
-    Agent failing{checks("error")};
+    const std::string production = "[labels]\nenv = \"production\"\n";
+    Agent healthy{checks("ok"), production};
+    std::optional<Agent> healthy_too{std::in_place, checks("ok"), "[labels]\nenv = \"staging\"\n"};
+    Agent failing{checks("error"), production};
     // Steady state before the first scrape: a check that has not run yet is
     // reported as error, and would show on every instance.
     for (const Agent *agent : {&healthy, &*healthy_too, &failing})
@@ -112,6 +117,25 @@ scrape_configs:
     const auto error_runs = prometheus.query(R"(vitals_check_runs_total{result="error"} > 0)");
     REQUIRE(error_runs.size() == 1);
     CHECK(error_runs[0].labels.at("instance") == instance(failing));
+    // Queries by the labels the agents and their checks were given.
+    const auto payments = prometheus.query(R"(vitals_check_up{team="payments"})");
+    CHECK(instances(payments) == all);
+    for (const auto &sample : payments) {
+        CHECK(sample.labels.at("check") == "service");
+        // The target's own `instance` wins; the agent's (its host name) is kept beside it.
+        CHECK(sample.labels.at("exported_instance") == vitals::host_name());
+    }
+    const auto staging = prometheus.query(R"(vitals_check_up{env="staging"})");
+    CHECK(instances(staging) == std::set<std::string>{instance(*healthy_too)});
+    CHECK(staging.size() == 2);
+    const auto failing_in_production =
+        prometheus.query(R"(vitals_check_up{env="production",team="payments"} == 0)");
+    REQUIRE(failing_in_production.size() == 1);
+    CHECK(failing_in_production[0].labels.at("instance") == instance(failing));
+    const auto ready = prometheus.query(R"(vitals_check_group{group="ready"})");
+    CHECK(instances(ready) == all);
+    for (const auto &sample : ready)
+        CHECK(sample.labels.at("check") == "service");
     CHECK(instances(prometheus.query("vitals_config_load_success == 1")) == all);
     CHECK(instances(prometheus.query("vitals_agent_info")) == all);
     CHECK(prometheus.query("vitals_check_stale == 1").empty());

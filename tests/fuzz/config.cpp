@@ -18,6 +18,7 @@
 #include "app/load_configuration.hpp"
 #include "config/config_reader.hpp"
 #include "core/log.hpp"
+#include "core/names.hpp"
 #include "fuzz_check.hpp"
 
 namespace {

@@ -1,5 +1,5 @@
-// Fuzzes the exec plugin's parser of Nagios plugin output (status text, long text and
-// performance data), which reads whatever a script prints. SPDX-License-Identifier: MIT
+// Fuzzes the parser of Nagios plugin output (status text, long text and performance data),
+// which reads whatever a script prints. SPDX-License-Identifier: MIT
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include <vitals_plugins/nagios_output.hpp>
+
 #include "fuzz_check.hpp"
-#include "nagios_output.hpp"
 
 namespace {
 
-using namespace vitals_exec;
+using namespace vitals::plugins;
 
 bool is_metric_name(std::string_view name) {
     if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;

@@ -10,7 +10,7 @@
 #include <variant>
 
 #include "fuzz_check.hpp"
-#include "push/push_report.hpp"
+#include "http/push_report.hpp"
 
 /// Input: the Content-Type on the first line, the body after it.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {

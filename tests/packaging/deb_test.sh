@@ -57,11 +57,6 @@ same_set() { # name expected actual
 shipped_plugins() {
     (cd "$shipped_plugin_dir" && ls -- *.so)
 }
-# The plugins and the modules in folders beside them (http.d/https.so), which the agent
-# does not take for plugins.
-shipped_plugin_files() {
-    (cd "$shipped_plugin_dir" && ls -- *.so */*.so)
-}
 repo_drop_ins() {
     (cd "$source_dir/conf.d" && ls -- *.toml)
 }
@@ -124,12 +119,12 @@ inspect() {
         /usr/lib/cmake/Vitals/VitalsConfig.cmake /usr/lib/cmake/Vitals/VitalsConfigVersion.cmake
         /usr/lib/cmake/Vitals/VitalsTargets.cmake /usr/lib/cmake/Vitals/VitalsPlugin.cmake
         /usr/lib/cmake/Vitals/vitals_plugin.map /usr/share/doc/vitals/README.md
-        /usr/share/doc/vitals/docs/operations.md /usr/lib/vitals/vitals-tls.so)
+        /usr/share/doc/vitals/docs/operations.md)
     local file
     for file in "${expected[@]}"; do
         grep -qx "$file" "$temp/files" || fail "the package lacks $file"
     done
-    same_set "plugins in /usr/lib/vitals/plugins" "$(shipped_plugin_files)" \
+    same_set "plugins in /usr/lib/vitals/plugins" "$(shipped_plugins)" \
         "$(sed -n 's|^/usr/lib/vitals/plugins/||p' "$temp/files")"
     same_set "drop-ins in /etc/vitals/conf.d" "$(repo_drop_ins)" \
         "$(sed -n 's|^/etc/vitals/conf.d/||p' "$temp/files")"
@@ -167,6 +162,9 @@ inspect() {
         fail "ExecStart is not the packaged vitalsd and agent.toml"
     grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" || fail "ExecReload does not send SIGHUP"
     grep -qx 'User=vitals' "$unit" || fail "the unit does not run as vitals"
+    # The systemd plugin reads units over the system bus, a Unix socket (docs/plugins/systemd.md).
+    grep -Eqx 'RestrictAddressFamilies=(.* )?AF_UNIX( .*)?' "$unit" ||
+        fail "the unit's RestrictAddressFamilies= blocks AF_UNIX: no system bus for the systemd plugin"
     # Offline: no running systemd needed. Fails above max_exposure.
     SYSTEMD_LOG_LEVEL=err systemd-analyze security --offline=yes --no-pager \
         --threshold="$(awk "BEGIN { print int($max_exposure * 10) }")" "$unit" ||
@@ -361,7 +359,7 @@ lifecycle() {
     stop_service
     [ "$(installed_status)" = installed ] || fail "vitals is not installed after dpkg -i"
     [ -x /usr/sbin/vitalsd ] || fail "no /usr/sbin/vitalsd"
-    same_set "installed plugins" "$(shipped_plugin_files)" \
+    same_set "installed plugins" "$(shipped_plugins)" \
         "$(cd /usr/lib/vitals/plugins && find . -type f -printf '%P\n')"
     [ -f /usr/include/vitals/plugin.h ] || fail "no SDK header"
     [ -f /lib/systemd/system/vitalsd.service ] || fail "no unit"
@@ -404,25 +402,25 @@ lifecycle() {
         { cat "$temp/run.log" >&2; fail "vitalsd run --plugin open_files.so failed"; }
     cat "$temp/run.log"
 
-    step "the installed http.so finds its https module"
-    # http.so loads http.d/https.so beside it for the first https URL: one to a closed
-    # port gets as far as connecting only when the module is where the package put it.
+    step "the installed http.so speaks https"
+    # http.so links OpenSSL through Poco NetSSL: an https check to a closed port gets as far
+    # as connecting only when the package's Depends brought them in.
     /usr/sbin/vitalsd run --plugin /usr/lib/vitals/plugins/http.so \
         --param "url=https://127.0.0.1:$(free_port)/" >"$temp/https.log" 2>&1 || true
     cat "$temp/https.log"
     grep -q '^message .*: connection refused$' "$temp/https.log" ||
         fail "an https check of the installed http.so did not get to connecting"
 
-    step "the installed vitalsd serves HTTPS through its TLS module"
-    # vitalsd maps OpenSSL only when [tls] asks for it: the module must be where
-    # the package put it, found from /usr/sbin/vitalsd with no source tree to fall back on.
+    step "the installed vitalsd serves HTTPS"
+    # Through Poco NetSSL as the package links it, with no source tree to fall back on.
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
         -subj /CN=127.0.0.1 -keyout "$temp/tls.key" -out "$temp/tls.crt" 2>/dev/null
     mkdir "$temp/tls.d"
     local tls_port tls_pid code=""
     tls_port=$(free_port)
-    printf 'listen = "127.0.0.1:%s"\nconf_d = "%s"\n[tls]\ncertificate = "%s"\nkey = "%s"\n' \
-        "$tls_port" "$temp/tls.d" "$temp/tls.crt" "$temp/tls.key" >"$temp/tls.toml"
+    # Its own state_dir: run as root, it must not leave root's files in the service's.
+    printf 'listen = "127.0.0.1:%s"\nconf_d = "%s"\nstate_dir = "%s"\n[tls]\ncertificate = "%s"\nkey = "%s"\n' \
+        "$tls_port" "$temp/tls.d" "$temp/tls-state" "$temp/tls.crt" "$temp/tls.key" >"$temp/tls.toml"
     /usr/sbin/vitalsd --config "$temp/tls.toml" 2>"$temp/tls.log" &
     tls_pid=$!
     for _ in $(seq 1 50); do
@@ -483,7 +481,12 @@ EOF
     [ "$(getent passwd vitals | cut -d: -f3)" = "$uid" ] || fail "the upgrade changed vitals' uid"
     [ "$(stat -c '%U:%G %a' /etc/vitals/conf.d)" = "root:vitals 750" ] ||
         fail "the upgrade reset /etc/vitals/conf.d's owner or mode"
+    [ "$(stat -c '%U:%G %a' /var/lib/vitals)" = "vitals:vitals 700" ] ||
+        fail "/var/lib/vitals (state_dir) is not the agent's alone"
     start_agent "$temp/agent-upgraded.log"
+    # The results of the agent before the upgrade are there at once.
+    grep -Eq "[1-9][0-9]* of [0-9]+ check\(s\) restored from the last run" "$temp/agent-upgraded.log" ||
+        { cat "$temp/agent-upgraded.log" >&2; fail "the upgraded agent restored no result"; }
     expect_healthy
     check_served_checks
     stop_agent_by_sigterm
@@ -505,7 +508,7 @@ EOF
     local status
     status=$(installed_status)
     [ -z "$status" ] || [ "$status" = not-installed ] || fail "status after dpkg -P: $status"
-    for file in /etc/vitals /etc/systemd/system/multi-user.target.wants/vitalsd.service \
+    for file in /etc/vitals /var/lib/vitals /etc/systemd/system/multi-user.target.wants/vitalsd.service \
         /etc/systemd/system/vitalsd.service \
         /var/lib/systemd/deb-systemd-helper-enabled/vitalsd.service.dsh-also \
         /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/vitalsd.service \

@@ -49,7 +49,7 @@ units_in_closure() {
 }
 
 # The check sees a server where there is one: the test set's are installed here.
-for server in postgresql redis-server rabbitmq-server prometheus; do
+for server in postgresql redis-server rabbitmq-server prometheus memcached mariadb-server dnsmasq; do
   contains "$server" "${test[@]}" || fail "test does not install $server"
   contains "$server" "${run[@]}" && fail "run installs the server $server"
   if dpkg-query -W -f='${Status}' "$server" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,4 +1,4 @@
-// The exec plugin's Nagios output parser, called directly. SPDX-License-Identifier: MIT
+// The Nagios plugin output parser, called directly. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "nagios_output.hpp"
+#include <vitals_plugins/nagios_output.hpp>
 
 namespace {
 
-using namespace vitals_exec;
+using namespace vitals::plugins;
 using namespace std::string_literals; // embedded NULs need the length-carrying literal
 
 const PerfItem *find(const std::vector<PerfItem> &items, const std::string &label) {

@@ -2,13 +2,19 @@
 // 127.0.0.1. SPDX-License-Identifier: MIT
 #include <doctest/doctest.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <Poco/Base64Encoder.h>
 
+#include "forward_proxy.hpp"
 #include "network_support.hpp"
+#include "support/sanitizer_build.hpp"
 
 namespace {
 
@@ -27,6 +33,43 @@ std::string base64(const std::string &text) {
     encoder << text;
     encoder.close();
     return out.str();
+}
+
+std::string to_upper_method(std::string name) {
+    for (char &c : name)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
+}
+
+std::string quoted(const std::string &text) {
+    std::string out = "'";
+    for (const char c : text)
+        out += c == '\'' ? std::string{"'\\''"} : std::string{c};
+    return out + "'";
+}
+
+/// What plugin_host prints for `checks`, each a list of KEY=VALUE, run at once in one process
+/// that loads the shipped http.so and nothing of the agent (see plugin_host.cpp).
+/// `environment`: VAR=value words that `env` sets for it.
+std::string plugin_host_output(const std::vector<std::vector<std::string>> &checks,
+                               const std::string &environment = "") {
+    std::string command = "env " + environment + " " + quoted(VITALS_PLUGIN_HOST) + " " +
+                          quoted(std::string{VITALS_SHIPPED_PLUGIN_DIR} + "/http.so");
+    for (const auto &params : checks) {
+        command += " --check";
+        for (const auto &param : params)
+            command += " " + quoted(param);
+    }
+    FILE *pipe = ::popen((command + " 2>&1").c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    std::array<char, 4096> buffer{};
+    while (std::fgets(buffer.data(), buffer.size(), pipe))
+        output += buffer.data();
+    const int status = ::pclose(pipe);
+    INFO(command << "\n" << output);
+    REQUIRE(status == 0);
+    return output;
 }
 
 } // namespace
@@ -192,6 +235,27 @@ TEST_CASE("http: response headers trickled byte by byte are still cut off at the
     WARN_FALSE(contains(agent.log(), "late result after timeout dropped")); // see tls_cert_test
 }
 
+TEST_CASE("http: runs hung on a silent server share one deadline thread instead of one each") {
+    SilentServer silent;
+    constexpr std::size_t runs = 8;
+    const std::vector<std::vector<std::string>> checks(
+        runs, {"url=http://127.0.0.1:" + std::to_string(silent.port()) + "/"});
+    const std::string output = plugin_host_output(checks);
+    INFO(output);
+    std::size_t timed_out = 0;
+    std::optional<std::size_t> threads;
+    std::istringstream lines{output};
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("result error ") && line.find("timed out") != std::string::npos)
+            ++timed_out;
+        if (line.starts_with("threads ")) threads = std::stoul(line.substr(8));
+    }
+    CHECK(timed_out == runs); // all of them waited for the deadline, in parallel
+    REQUIRE(threads.has_value());
+    // The host's main thread, one thread per run, and the plugin's one deadline thread.
+    CHECK(*threads <= 1 + runs + 1 + sanitizer_threads);
+}
+
 TEST_CASE("http: warning and error thresholds on the response time") {
     TestServer server;
     const std::string slow = server.url("/slow?ms=300");
@@ -259,6 +323,25 @@ TEST_CASE("http: redirects are judged as they are unless follow_redirects, which
     INFO(message_of(loop));
     CHECK(text(loop, "status") == "error");
     CHECK(contains(message_of(loop), "more than 5 redirects"));
+}
+
+TEST_CASE("http: an http:// URL that redirects to https:// is judged over TLS") {
+    TempDir dir;
+    const auto cert = make_cert(dir, "server", 30);
+    TestServer plain;
+    TestServer tls{cert};
+    const std::string to_tls = plain.url("/redirect-to?url=" + tls.url("/body"));
+    Agent agent{check_toml(
+        "upgraded", "http",
+        url_param(to_tls, "follow_redirects = true, ca_file = \"" + cert.cert.string() + "\""))};
+    const auto check = first_result(agent, "upgraded");
+    INFO(message_of(check));
+    CHECK(text(check, "status") == "ok");
+    CHECK(contains(message_of(check), ": 200 OK in "));
+    // The target came in the check's query (?url=...), so it is shown masked: every query
+    // value the check was given is kept out of its messages.
+    CHECK(contains(message_of(check), "after 1 redirect to ***"));
+    CHECK(tls.hits("/body") >= 1);
 }
 
 TEST_CASE("http: a self-signed certificate fails verification by default, passes with ca_file") {
@@ -435,4 +518,197 @@ TEST_CASE("http: query values never show, though the server echoes them in its r
     }
     for (const auto &secret : secrets)
         CHECK_FALSE_MESSAGE(contains(agent.log(), secret), secret);
+}
+
+TEST_CASE("http: any method sends its body and headers as written") {
+    TestServer server;
+    const std::string url = server.url("/request");
+    Agent agent{
+        check_toml("post", "http",
+                   url_param(url,
+                             R"(method = "post", body = "ping=1&pong=2", )"
+                             R"(headers = ["Content-Type: application/x-www-form-urlencoded", )"
+                             R"("X-Test: yes"], json = ["/method == POST", )"
+                             R"("/body == ping=1&pong=2", )"
+                             R"("/content_type == application/x-www-form-urlencoded", )"
+                             R"("/x_test == yes"])")) +
+        check_toml("delete", "http",
+                   url_param(url, R"(method = "DELETE", json = ["/method == DELETE", )"
+                                  R"("/body == \"\""])"))};
+    for (const char *name : {"post", "delete"}) {
+        const auto check = first_result(agent, name);
+        INFO(name << ": " << message_of(check));
+        CHECK(text(check, "status") == "ok");
+        CHECK(message_of(check).starts_with(to_upper_method(name) + " " + url + ": 200 OK in "));
+    }
+}
+
+TEST_CASE("http: JSON Pointer assertions on the body decide ok, warning and error") {
+    TestServer server;
+    const std::string url = server.url("/health.json");
+    const auto json_check = [&](const std::string &name, const std::string &assertions) {
+        return check_toml(name, "http", url_param(url, assertions));
+    };
+    Agent agent{
+        json_check("up", R"(json = ["/status == UP", "/status =~ ^(UP|OK)$", "/up == true", )"
+                         R"("/queue/depth <= 150", "/queue/max == 1000", "/a~1b/~0c == null", )"
+                         R"("/checks/0/name != web"])") +
+        json_check("down", R"(json = ["/status == UP", "/checks/0/status == UP"])") +
+        json_check("deep",
+                   R"(json = ["/queue/depth < 1000"], json_warning = ["/queue/depth < 100"])") +
+        json_check("missing", R"(json = ["/checks/1/status == UP"])") +
+        json_check("not_number", R"(json = ["/status > 1"])") +
+        check_toml("not_json", "http",
+                   url_param(server.url("/body"), R"(json = ["/status == UP"])"))};
+
+    const auto up = first_result(agent, "up");
+    INFO("up: " << message_of(up));
+    CHECK(text(up, "status") == "ok");
+
+    const auto down = first_result(agent, "down");
+    INFO("down: " << message_of(down));
+    CHECK(text(down, "status") == "error");
+    CHECK(message_of(down).ends_with(", but /checks/0/status is \"DOWN\", not == UP"));
+
+    const auto deep = first_result(agent, "deep");
+    INFO("deep: " << message_of(deep));
+    CHECK(text(deep, "status") == "warning");
+    CHECK(message_of(deep).ends_with(", but /queue/depth is 150, not < 100"));
+
+    const auto missing = first_result(agent, "missing");
+    CHECK(text(missing, "status") == "error");
+    CHECK(contains(message_of(missing), "/checks/1/status is not in the body"));
+
+    const auto not_number = first_result(agent, "not_number");
+    CHECK(text(not_number, "status") == "error");
+    CHECK(contains(message_of(not_number), "/status is \"UP\", not a number"));
+
+    const auto not_json = first_result(agent, "not_json");
+    INFO("not_json: " << message_of(not_json));
+    CHECK(text(not_json, "status") == "error");
+    CHECK(contains(message_of(not_json), "the body is not JSON"));
+}
+
+TEST_CASE("http: a client certificate gets through a server that requires one") {
+    TempDir dir;
+    const auto server_cert = make_cert(dir, "server", 30);
+    // Poco's server checks a client certificate's name against the client's address too.
+    const auto client = make_cert(dir, "client", 30, "IP:127.0.0.1", "client");
+    TestServer server{server_cert, "", "", client.cert}; // trusts exactly that certificate
+    const std::string url = server.url("/body");
+    const std::string trust = "ca_file = \"" + server_cert.cert.string() + "\"";
+    Agent agent{check_toml("with_cert", "http",
+                           url_param(url, trust + ", client_cert = \"" + client.cert.string() +
+                                              "\", client_key = \"" + client.key.string() + "\"")) +
+                check_toml("without_cert", "http", url_param(url, trust)) +
+                check_toml("missing_key", "http",
+                           url_param(url, trust + ", client_cert = \"" + client.cert.string() +
+                                              "\", client_key = \"" +
+                                              (dir.path() / "nope.key").string() + "\""))};
+
+    const auto with_cert = first_result(agent, "with_cert");
+    INFO("with_cert: " << message_of(with_cert));
+    CHECK(text(with_cert, "status") == "ok");
+
+    const auto without_cert = first_result(agent, "without_cert");
+    INFO("without_cert: " << message_of(without_cert));
+    CHECK(text(without_cert, "status") == "error");
+    // Under TLS 1.3 the client finishes its handshake before the server refuses it: the
+    // refusal reads as the connection closing.
+    CHECK_FALSE(contains(message_of(without_cert), "200 OK"));
+
+    const auto missing_key = first_result(agent, "missing_key");
+    INFO("missing_key: " << message_of(missing_key));
+    CHECK(text(missing_key, "status") == "error");
+    CHECK(contains(message_of(missing_key), "cannot load client_cert"));
+}
+
+TEST_CASE("http: username, password and bearer_token authenticate and never show") {
+    const std::string password = "Http-Secret-pw-5";
+    const std::string token = "Http-Secret-token-6";
+    TestServer server{std::nullopt, token, base64("monitor:" + password)};
+    Agent agent{check_toml("basic", "http",
+                           url_param(server.url("/basic"),
+                                     "username = \"monitor\", password = \"" + password + "\"")) +
+                    check_toml("bearer", "http",
+                               url_param(server.url("/auth"), "bearer_token = \"" + token + "\"")) +
+                    check_toml("wrong", "http",
+                               url_param(server.url("/basic"),
+                                         "username = \"monitor\", password = \"" + token +
+                                             "\", expected_status = [\"401\"], "
+                                             "json = [\"/x == 1\"]")),
+                "",
+                {"--log-level", "debug"}};
+    CHECK(text(first_result(agent, "basic"), "status") == "ok");
+    CHECK(text(first_result(agent, "bearer"), "status") == "ok");
+    const auto wrong = first_result(agent, "wrong");
+    INFO("wrong: " << message_of(wrong));
+    CHECK(text(wrong, "status") == "error"); // a 401, as expected, but no JSON
+    const auto health = http_get(agent.port(), "/health").body;
+    for (const std::string &secret : {password, token, base64("monitor:" + password)}) {
+        CHECK_FALSE_MESSAGE(contains(health, secret), secret);
+        CHECK_FALSE_MESSAGE(contains(agent.log(), secret), secret);
+    }
+}
+
+TEST_CASE("http: a proxy forwards the request, with its own credentials, and names itself when "
+          "down") {
+    TestServer server;
+    ForwardProxy proxy;
+    const std::string proxy_password = "Http-Secret-proxy-7";
+    const std::string url = server.url("/body");
+    Agent agent{
+        check_toml("proxied", "http",
+                   url_param(url, "proxy = \"http://scout:" + proxy_password +
+                                      "@127.0.0.1:" + std::to_string(proxy.port()) + "\"")) +
+        check_toml("proxy_down", "http",
+                   url_param(url, "proxy = \"http://scout:" + proxy_password +
+                                      "@127.0.0.1:" + std::to_string(closed_port()) + "\""))};
+    const auto proxied = first_result(agent, "proxied");
+    INFO("proxied: " << message_of(proxied));
+    CHECK(text(proxied, "status") == "ok");
+    const auto seen = proxy.seen();
+    REQUIRE_FALSE(seen.empty());
+    CHECK(seen.front().target == url);
+    CHECK(seen.front().authorization == "Basic " + base64("scout:" + proxy_password));
+
+    const auto down = first_result(agent, "proxy_down");
+    INFO("proxy_down: " << message_of(down));
+    CHECK(text(down, "status") == "error");
+    CHECK(contains(message_of(down), "connection refused (through proxy 127.0.0.1:"));
+    CHECK_FALSE(contains(http_get(agent.port(), "/health").body, proxy_password));
+    CHECK_FALSE(contains(agent.log(), proxy_password));
+}
+
+TEST_CASE("http: an https URL goes through the proxy in a CONNECT tunnel, verified end to end") {
+    TempDir dir;
+    const auto cert = make_cert(dir, "server", 30);
+    TestServer server{cert};
+    ForwardProxy proxy;
+    const std::string url = server.url("/body");
+    Agent agent{
+        check_toml("tunnelled", "http",
+                   url_param(url, "proxy = \"" + proxy.url() + "\", ca_file = \"" +
+                                      cert.cert.string() + "\", body_contains = \"hello\""))};
+    const auto tunnelled = first_result(agent, "tunnelled");
+    INFO("tunnelled: " << message_of(tunnelled));
+    CHECK(text(tunnelled, "status") == "ok");
+    const auto seen = proxy.seen();
+    REQUIRE_FALSE(seen.empty());
+    CHECK(seen.front().target == "127.0.0.1:" + std::to_string(server.port()));
+}
+
+TEST_CASE("http: http_proxy from the environment is used unless no_proxy or an empty proxy says "
+          "otherwise") {
+    TestServer server;
+    ForwardProxy proxy;
+    const std::string by_address = server.url("/body");
+    const std::string by_name = "http://localhost:" + std::to_string(server.port()) + "/body";
+    const std::string output = plugin_host_output(
+        {{"url=" + by_address}, {"url=" + by_name}, {"url=" + by_address, "proxy="}},
+        "http_proxy=" + proxy.url() + " no_proxy=.localhost,example.com");
+    CHECK(output.find("result error") == std::string::npos);
+    const auto seen = proxy.seen();
+    REQUIRE(seen.size() == 1); // only the first: the others go straight to the server
+    CHECK(seen.front().target == by_address);
 }

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include <Poco/JSON/Object.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -30,7 +32,9 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/NumberParser.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
@@ -108,6 +112,17 @@ inline CertFiles make_cert(const TempDir &dir, const std::string &name, int days
     return files;
 }
 
+/// YYYYMMDDHHMMSSZ, `days` from now (negative: in the past), as `openssl ca` wants it.
+inline std::string asn1_date(int days) {
+    const auto when = std::chrono::system_clock::now() + std::chrono::hours{24 * days};
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y%m%d%H%M%SZ", &tm);
+    return text;
+}
+
 /// A self-signed certificate with explicit validity dates (YYYYMMDDHHMMSSZ), which only
 /// `openssl ca` can write: expired or not yet valid ones.
 inline CertFiles make_dated_cert(const TempDir &dir, const std::string &name,
@@ -141,7 +156,57 @@ inline CertFiles make_dated_cert(const TempDir &dir, const std::string &name,
     return files;
 }
 
+/// What tls_cert and x509_file both say of make_dated_cert()'s certificates: one that expired
+/// 5 days ago and one valid only from 2 days on are errors, each saying why.
+inline void check_dated_out(const Poco::JSON::Object::Ptr &expired,
+                            const Poco::JSON::Object::Ptr &future) {
+    INFO(text(expired, "message"));
+    CHECK(text(expired, "status") == "error");
+    CHECK(contains(text(expired, "message"), "certificate CN=localhost expired "));
+    CHECK(contains(text(expired, "message"), "5.0 days ago"));
+    CHECK(*metric(expired, "days_left") < -4.9);
+
+    INFO(text(future, "message"));
+    CHECK(text(future, "status") == "error");
+    CHECK(contains(text(future, "message"), "is not valid before "));
+    CHECK(*metric(future, "days_left") > 390);
+}
+
 // ---------------------------------------------------------------- the test server
+
+/// What a Poco HTTPServer takes to make a handler per request: here, a `Handler` on the
+/// server's shared `State`.
+template <class Handler, class State>
+class SharedStateFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit SharedStateFactory(std::shared_ptr<State> state) : state_(std::move(state)) {}
+    Poco::Net::HTTPRequestHandler *
+    createRequestHandler(const Poco::Net::HTTPServerRequest &) override {
+        return new Handler(state_);
+    }
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+/// Keeps every accepted socket until the server's threads are joined. Poco's TCPServer
+/// drops its own copy of a socket after handing it to a connection thread; when that
+/// thread has already finished, the accept thread's copy is the last, and the socket and
+/// its SSL object are freed there. Poco's reference count is not instrumented, so TSan
+/// (in CI) took that free for a race with the connection's reads. With a copy kept here,
+/// the last one goes once every thread that used the socket has been joined.
+class KeptSockets : public Poco::Net::TCPServerConnectionFilter {
+public:
+    bool accept(const Poco::Net::StreamSocket &socket) override {
+        const std::lock_guard lock{mutex_};
+        sockets_.push_back(socket);
+        return true;
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<Poco::Net::StreamSocket> sockets_;
+};
 
 /// An HTTP (or, given a certificate, HTTPS) server on 127.0.0.1:<free port>, in the test
 /// process, stopped when it goes out of scope. Routes:
@@ -155,6 +220,8 @@ inline CertFiles make_dated_cert(const TempDir &dir, const std::string &name,
 ///   /redirect-to?url=<u>  302 to u (an absolute URL: another server, another scheme)
 ///   /auth                 200 if Authorization is "Bearer <bearer_token>", else 401
 ///   /basic                200 if Authorization is Basic <basic_credentials>, else 401
+///   /request              200, JSON: the request's method, body, Content-Type and X-Test
+///   /health.json          200, JSON: health_json
 ///   /echo?pad=<n>&...     200 whose reason phrase and body repeat the query, raw and decoded,
 ///                         after n dots (to move it across a client's cut of the reason)
 ///   anything else         404
@@ -162,9 +229,14 @@ class TestServer {
 public:
     static constexpr const char *body_text =
         "<html><body>vitals says hello, build 42</body></html>";
+    static constexpr const char *health_json =
+        R"({"status": "UP", "checks": [{"name": "db", "status": "DOWN"}], )"
+        R"("queue": {"depth": 150, "max": 1e3}, "up": true, "a/b": {"~c": null}})";
 
+    /// With `client_ca`, TLS requires a client certificate signed by it.
     explicit TestServer(const std::optional<CertFiles> &tls = std::nullopt,
-                        std::string bearer_token = "", std::string basic_credentials = "")
+                        std::string bearer_token = "", std::string basic_credentials = "",
+                        const std::filesystem::path &client_ca = {})
         : state_(std::make_shared<State>()), pool_(2, 16) {
         state_->bearer_token = std::move(bearer_token);
         state_->basic_credentials = std::move(basic_credentials);
@@ -173,7 +245,9 @@ public:
         if (tls) {
             Poco::Net::Context::Ptr context =
                 new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls->key.string(),
-                                       tls->cert.string(), "", Poco::Net::Context::VERIFY_NONE);
+                                       tls->cert.string(), client_ca.string(),
+                                       client_ca.empty() ? Poco::Net::Context::VERIFY_NONE
+                                                         : Poco::Net::Context::VERIFY_STRICT);
             socket = std::make_unique<Poco::Net::SecureServerSocket>(context);
         } else {
             socket = std::make_unique<Poco::Net::ServerSocket>();
@@ -184,8 +258,9 @@ public:
         auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
         params->setKeepAlive(false);
         params->setMaxThreads(16);
-        server_ =
-            std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), pool_, *socket, params);
+        server_ = std::make_unique<Poco::Net::HTTPServer>(
+            new SharedStateFactory<Handler, State>(state_), pool_, *socket, params);
+        server_->setConnectionFilter(kept_);
         server_->start();
         scheme_ = tls ? "https" : "http";
     }
@@ -199,6 +274,7 @@ public:
         server_->stopAll(true);
         server_.reset();
         pool_.joinAll();
+        kept_.reset(); // after every server thread, as KeptSockets says
     }
 
     TestServer(const TestServer &) = delete;
@@ -297,6 +373,19 @@ private:
                 authorize(request, response, "Bearer " + state_->bearer_token);
             } else if (path == "/basic") {
                 authorize(request, response, "Basic " + state_->basic_credentials);
+            } else if (path == "/request") {
+                std::string body;
+                Poco::StreamCopier::copyToString(request.stream(), body);
+                Poco::JSON::Object echo;
+                echo.set("method", request.getMethod());
+                echo.set("body", body);
+                echo.set("content_type", request.get("Content-Type", ""));
+                echo.set("x_test", request.get("X-Test", ""));
+                std::ostringstream json;
+                echo.stringify(json);
+                reply(response, Poco::Net::HTTPResponse::HTTP_OK, json.str());
+            } else if (path == "/health.json") {
+                reply(response, Poco::Net::HTTPResponse::HTTP_OK, health_json);
             } else {
                 reply(response, Poco::Net::HTTPResponse::HTTP_NOT_FOUND, "no such route");
             }
@@ -328,20 +417,9 @@ private:
         std::shared_ptr<State> state_;
     };
 
-    class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-    public:
-        explicit Factory(std::shared_ptr<State> state) : state_(std::move(state)) {}
-        Poco::Net::HTTPRequestHandler *
-        createRequestHandler(const Poco::Net::HTTPServerRequest &) override {
-            return new Handler(state_);
-        }
-
-    private:
-        std::shared_ptr<State> state_;
-    };
-
     std::shared_ptr<State> state_;
     Poco::ThreadPool pool_;
+    Poco::AutoPtr<KeptSockets> kept_{new KeptSockets};
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::uint16_t port_ = 0;
     std::string scheme_;

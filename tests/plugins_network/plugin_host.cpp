@@ -1,16 +1,13 @@
-// The smallest host for one plugin: no Poco, no TLS, nothing of the agent, so that whatever
-// this process maps once the plugin has run is the plugin's own doing. The http tests use it
-// to see which libraries an http:// check brings in. SPDX-License-Identifier: MIT
+// The smallest host for one plugin: nothing of the agent, so that the threads this process
+// has while the plugin runs are the plugin's own doing (the http tests count them).
+// SPDX-License-Identifier: MIT
 //
-//   plugin_host PLUGIN.so [--parallel] --check KEY=VALUE... [--check KEY=VALUE...]...
+//   plugin_host PLUGIN.so --check KEY=VALUE... [--check KEY=VALUE...]...
 //
-// Loads PLUGIN.so, then creates and runs each check once, in order. After each run it prints
+// Loads PLUGIN.so, creates every check, runs them all at once, each on a thread of its own
+// with 2 s to go (the runs are meant to hang), and prints for each
 //   result <ok|warning|error> <message>
-//   mapped <path>          (every file mapped into this process, once each)
-//   rss <kB>               (this process's resident memory, VmRSS)
-//   end
-// With --parallel it creates every check, runs them all at once, each on a thread of its own
-// with 2 s to go (the runs are meant to hang), and prints each result line, then
+// then
 //   threads <n>            (the most threads this process had while the runs went on)
 // Parameters are KEY=VALUE, list items separated by commas; the rest come from the plugin's
 // table. Exit status: 0 when every check ran, 2 for bad parameters or usage, 3 if the plugin
@@ -26,16 +23,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "support/proc_maps.hpp"
 
 using Clock = std::chrono::steady_clock;
 
@@ -55,9 +48,7 @@ struct vitals_context {
 namespace {
 
 /// How long each run may take.
-constexpr auto run_budget = std::chrono::seconds{10};
-/// How long each run may take with --parallel.
-constexpr auto parallel_run_budget = std::chrono::seconds{2};
+constexpr auto run_budget = std::chrono::seconds{2};
 
 const vitals_param_spec *spec_of(vitals_context *ctx, const char *key) {
     for (const auto *spec = ctx->specs; spec && spec->key; ++spec)
@@ -196,19 +187,6 @@ const char *status_name(int32_t status) {
     }
 }
 
-/// This process's resident set size in kB, from /proc/self/status.
-std::string resident_kb() {
-    std::ifstream status{"/proc/self/status"};
-    for (std::string line; std::getline(status, line);)
-        if (line.starts_with("VmRSS:")) {
-            std::istringstream fields{line.substr(6)};
-            std::string kb;
-            fields >> kb;
-            return kb;
-        }
-    return "?";
-}
-
 /// The number of threads this process has now.
 std::size_t thread_count() {
     std::size_t count = 0;
@@ -237,7 +215,7 @@ bool run_in_parallel(const vitals_plugin &plugin,
     std::atomic<std::size_t> running{checks.size()};
     std::vector<std::thread> runners;
     for (std::size_t i = 0; i < checks.size(); ++i) {
-        contexts[i].deadline = Clock::now() + parallel_run_budget;
+        contexts[i].deadline = Clock::now() + run_budget;
         runners.emplace_back([&, i] {
             plugin.run(instances[i], &host_api, &contexts[i]);
             --running;
@@ -259,34 +237,12 @@ bool run_in_parallel(const vitals_plugin &plugin,
     return true;
 }
 
-/// Creates, runs and destroys one check; false when its parameters were refused.
-bool run_check(const vitals_plugin &plugin, const std::map<std::string, std::string> &given) {
-    vitals_context ctx;
-    ctx.specs = plugin.params;
-    ctx.given = given;
-    void *instance = plugin.create(&host_api, &ctx);
-    if (!instance || ctx.rejected) {
-        if (instance) plugin.destroy(instance);
-        return false;
-    }
-    ctx.deadline = Clock::now() + run_budget;
-    plugin.run(instance, &host_api, &ctx);
-    plugin.destroy(instance);
-    std::cout << "result " << status_name(ctx.status) << " " << ctx.message << "\n";
-    for (const auto &file : vitals::test::mapped_files())
-        std::cout << "mapped " << file << "\n";
-    std::cout << "rss " << resident_kb() << "\nend" << std::endl;
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
-    const bool parallel = argc > 2 && std::strcmp(argv[2], "--parallel") == 0;
-    const int first_check = parallel ? 3 : 2;
+    constexpr int first_check = 2;
     if (argc <= first_check || std::strcmp(argv[first_check], "--check") != 0) {
-        std::cerr << "usage: plugin_host PLUGIN.so [--parallel] --check KEY=VALUE... "
-                     "[--check ...]...\n";
+        std::cerr << "usage: plugin_host PLUGIN.so --check KEY=VALUE... [--check ...]...\n";
         return 2;
     }
     std::vector<std::map<std::string, std::string>> checks;
@@ -314,9 +270,6 @@ int main(int argc, char **argv) {
         std::cerr << argv[1] << " has no " VITALS_PLUGIN_ENTRY_SYMBOL "\n";
         return 3;
     }
-    const vitals_plugin &plugin = *entry();
-    if (parallel) return run_in_parallel(plugin, checks) ? 0 : 2;
-    for (const auto &check : checks)
-        if (!run_check(plugin, check)) return 2;
-    return 0; // the plugin stays loaded, as in the agent, until the process ends
+    // The plugin stays loaded, as in the agent, until the process ends.
+    return run_in_parallel(*entry(), checks) ? 0 : 2;
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -140,6 +141,24 @@ inline std::vector<std::string> metric_names(const Object::Ptr &check) {
     for (std::size_t i = 0; i < metrics->size(); ++i)
         names.push_back(text(metrics->getObject(static_cast<unsigned>(i)), "name"));
     return names;
+}
+
+/// Asserts that promtool finds nothing wrong with the agent's /metrics, which carries every
+/// check's metrics converted to base units.
+inline void expect_promtool_clean(std::uint16_t port) {
+    const auto reply = http_get(port, "/metrics");
+    REQUIRE(reply.status == 200);
+    TempDir dir;
+    const auto file = dir.write("metrics.txt", reply.body);
+    FILE *pipe = popen(("promtool check metrics < '" + file.string() + "' 2>&1").c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string output;
+    std::array<char, 4096> buffer{};
+    while (const std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
+        output.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    INFO(output, "\n", reply.body);
+    CHECK(status == 0);
 }
 
 } // namespace vitals::test::system

@@ -55,7 +55,7 @@ TEST_CASE("abi 1.0: a plugin built against the frozen header loads with its 1.0 
 TEST_CASE("abi 1.0: every 1.0 host function works for it, defaults included") {
     auto definition = test::definition("abi", "abi_v1_0", "");
     ConfigErrors errors;
-    auto check = Check::create(definition, PluginLibrary::open(abi_plugin), errors);
+    auto check = create_check(definition, PluginLibrary::open(abi_plugin), errors);
     REQUIRE_MESSAGE(check, (errors.empty() ? "" : errors.front().to_string()));
     const auto result = check->run(std::chrono::steady_clock::now() + std::chrono::seconds{5});
     CHECK(result.status == Status::ok);
@@ -72,7 +72,7 @@ TEST_CASE("abi 1.0: every 1.0 host function works for it, defaults included") {
 TEST_CASE("abi 1.0: its param_error reaches the user with file and line") {
     auto definition = test::definition("abi", "abi_v1_0", "status = 7\ncount = \"x\"");
     ConfigErrors errors;
-    auto check = Check::create(definition, PluginLibrary::open(abi_plugin), errors);
+    auto check = create_check(definition, PluginLibrary::open(abi_plugin), errors);
     CHECK(!check);
     REQUIRE(errors.size() == 1); // the type error: the host stops before create()
     CHECK(errors[0].key == "check.abi.params.count");
@@ -80,7 +80,7 @@ TEST_CASE("abi 1.0: its param_error reaches the user with file and line") {
 
     definition = test::definition("abi", "abi_v1_0", "status = 7");
     errors.clear();
-    check = Check::create(definition, PluginLibrary::open(abi_plugin), errors);
+    check = create_check(definition, PluginLibrary::open(abi_plugin), errors);
     CHECK(!check);
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].to_string() == "inline.toml:1:10: check.abi.params.status: must be 0, 1 or 2");

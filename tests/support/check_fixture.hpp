@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "checks/check.hpp"
+#include "app/check_builder.hpp"
 #include "config/table_reader.hpp"
 #include "loader/plugin_library.hpp"
 
@@ -34,7 +34,7 @@ inline CheckDefinition definition(const std::string &name, const std::string &pl
 
 inline std::shared_ptr<Check> make_check(const CheckDefinition &definition) {
     ConfigErrors errors;
-    auto check = Check::create(definition, test_plugin(definition.plugin), errors);
+    auto check = create_check(definition, test_plugin(definition.plugin), errors);
     if (!check) throw std::runtime_error(errors.empty() ? "no check" : errors.front().to_string());
     return check;
 }

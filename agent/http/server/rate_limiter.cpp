@@ -37,8 +37,4 @@ void RateLimiter::forget_idle(Clock::time_point now) {
                   [&](const auto &entry) { return now - entry.second.refilled > refill_time; });
 }
 
-bool is_loopback_address(std::string_view address) {
-    return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
-}
-
 } // namespace vitals

@@ -8,7 +8,7 @@
 
 namespace vitals {
 
-/// A token bucket per client address, shared by every event loop.
+/// A token bucket per client address, shared by every connection.
 class RateLimiter {
 public:
     using Clock = std::chrono::steady_clock;
@@ -33,7 +33,5 @@ private:
     std::unordered_map<std::string, Bucket> buckets_;
     Clock::time_point last_cleanup_{};
 };
-
-bool is_loopback_address(std::string_view address);
 
 } // namespace vitals

@@ -2,16 +2,10 @@
 #include "http/server/request_target.hpp"
 
 #include "core/utf8.hpp"
+#include "http/percent_escape.hpp"
 
 namespace vitals {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /// Strips "http://authority" or "https://authority" from an absolute-form target.
 std::string_view origin_part(std::string_view target) {
@@ -51,10 +45,9 @@ std::variant<RequestTarget, BadTarget> parse_request_target(std::string_view tar
     for (std::size_t i = 0; i < raw_path.size(); ++i) {
         char c = raw_path[i];
         if (c == '%') {
-            const int high = i + 2 < raw_path.size() ? hex_value(raw_path[i + 1]) : -1;
-            const int low = high < 0 ? -1 : hex_value(raw_path[i + 2]);
-            if (low < 0) return BadTarget{400, "malformed percent escape in path"};
-            c = static_cast<char>(high * 16 + low);
+            const auto escaped = percent_escaped_byte(raw_path, i);
+            if (!escaped) return BadTarget{400, "malformed percent escape in path"};
+            c = *escaped;
             i += 2;
             if (c == '/') return BadTarget{400, "encoded slash in path"};
             if (c == '\0') return BadTarget{400, "encoded NUL in path"};

@@ -12,6 +12,7 @@
   var rows = document.getElementById('rows');
   var form = document.getElementById('filters');
   var groupSelect = document.getElementById('group');
+  var labelSelect = document.getElementById('label');
   var empty = document.getElementById('empty');
   var connection = document.getElementById('connection');
   if (!rows || !form) return;
@@ -64,7 +65,8 @@
     oldestFirst.forEach(function (entry) {
       var i = el('i', 'cell status-' + entry.status);
       i.title = entry.status + ' · ' + entry.time + ' · ' + span(entry.duration_seconds) +
-        (entry.message ? ' · ' + entry.message : '');
+        (entry.message ? ' · ' + entry.message : '') +
+        (entry.action ? ' · action: ' + entry.action : '');
       cells.appendChild(i);
     });
     frag.appendChild(cells);
@@ -95,16 +97,37 @@
     return frag;
   }
 
+  // As the server renders it: "99.95% 24h · 99.10% 30d", never rounded up to 100%.
+  function uptimeText(uptime) {
+    var parts = [];
+    Object.keys(uptime || {}).forEach(function (window) {
+      var ratio = uptime[window];
+      if (ratio === null || ratio === undefined) return;
+      var shown = ratio >= 1 ? '100%' : (Math.floor(ratio * 10000) / 100).toFixed(2) + '%';
+      parts.push(shown + ' ' + window);
+    });
+    return parts.join(' · ');
+  }
+
+  function silencedText(quiet) {
+    if (quiet.window) return 'silenced until ' + quiet.until + ' (window ' + quiet.window + ')';
+    return 'silenced until ' + quiet.until + ' by ' + quiet.by + ': ' + quiet.reason;
+  }
+
   function row(name, check) {
     var shown = shownStatus(check);
     var tr = el('tr', 'check status-' + shown);
     tr.dataset.name = name;
+    tr.id = 'check-' + name; // alerts link here (alerts/alert_engine)
     tr.dataset.status = shown;
     tr.dataset.groups = (check.groups || []).join(' ');
+    tr.dataset.labels = JSON.stringify(labelPairs(check));
 
     var status = cell('status', 'status', el('span', 'badge', shown));
     if (check.stale) status.appendChild(el('span', 'flag', 'stale'));
     if (check.suppressed) status.appendChild(el('span', 'flag', 'suppressed'));
+    if (check.restored) status.appendChild(el('span', 'flag', 'restored'));
+    if (check.silenced) status.appendChild(el('span', 'flag silenced', silencedText(check.silenced)));
     if (check.ttl_seconds) status.appendChild(el('span', 'flag', 'push, ttl ' + span(check.ttl_seconds)));
     tr.appendChild(status);
     var nameCell = cell('check', 'name', name);
@@ -116,15 +139,29 @@
       check.last_run ? timeEl(check.last_run, span(since(check.last_run)) + ' ago') : '—'));
     tr.appendChild(cell('duration', 'duration',
       check.duration_seconds === null ? '—' : span(check.duration_seconds)));
-    tr.appendChild(cell('in state', 'since',
-      check.status_since ? timeEl(check.status_since, span(since(check.status_since))) : '—'));
+    var inState = cell('in state', 'since',
+      check.status_since ? timeEl(check.status_since, span(since(check.status_since))) : '—');
+    var uptime = uptimeText(check.uptime);
+    if (uptime) {
+      var up = el('span', 'uptime', uptime);
+      up.title = 'uptime';
+      inState.appendChild(up);
+    }
+    tr.appendChild(inState);
     tr.appendChild(cell('history', 'history', historyStrip(check.history)));
     return tr;
   }
 
+  // "name=value" for each label, as the server writes data-labels and the filter's options.
+  function labelPairs(check) {
+    var labels = check.labels || {};
+    return Object.keys(labels).sort().map(function (name) { return name + '=' + labels[name]; });
+  }
+
   function filters() {
     var data = new FormData(form);
-    return { status: data.get('status') || '', group: data.get('group') || '' };
+    return { status: data.get('status') || '', group: data.get('group') || '',
+             label: data.get('label') || '' };
   }
 
   function applyFilters() {
@@ -132,7 +169,8 @@
     var visible = 0;
     Array.prototype.forEach.call(rows.rows, function (tr) {
       var show = (!f.status || tr.dataset.status === f.status) &&
-        (!f.group || tr.dataset.groups.split(' ').indexOf(f.group) >= 0);
+        (!f.group || tr.dataset.groups.split(' ').indexOf(f.group) >= 0) &&
+        (!f.label || JSON.parse(tr.dataset.labels || '[]').indexOf(f.label) >= 0);
       tr.hidden = !show;
       if (show) visible++;
     });
@@ -140,6 +178,7 @@
     var query = new URLSearchParams();
     if (f.status) query.set('status', f.status);
     if (f.group) query.set('group', f.group);
+    if (f.label) query.set('label', f.label);
     var target = location.pathname + (query.toString() ? '?' + query : '');
     if (target !== location.pathname + location.search) history.replaceState(null, '', target);
   }
@@ -155,6 +194,23 @@
     var current = groupSelect.value;
     while (groupSelect.options.length > 1) groupSelect.remove(1);
     wanted.forEach(function (g) { groupSelect.add(new Option(g, g, false, g === current)); });
+  }
+
+  // The label filter offers what some checks have and others not, as the server does.
+  function updateLabels(checks) {
+    var names = Object.keys(checks);
+    var counts = {};
+    names.forEach(function (name) {
+      labelPairs(checks[name]).forEach(function (pair) { counts[pair] = (counts[pair] || 0) + 1; });
+    });
+    var wanted = Object.keys(counts).filter(function (pair) {
+      return counts[pair] < names.length;
+    }).sort();
+    var have = Array.prototype.slice.call(labelSelect.options, 1).map(function (o) { return o.value; });
+    if (wanted.join('\n') === have.join('\n')) return;
+    var current = labelSelect.value;
+    while (labelSelect.options.length > 1) labelSelect.remove(1);
+    wanted.forEach(function (p) { labelSelect.add(new Option(p, p, false, p === current)); });
   }
 
   function render(health) {
@@ -184,7 +240,15 @@
         'reload failed (' + n + ' error' + (n === 1 ? '' : 's') + ')';
       config.className = 'config-' + (health.config.ok ? 'ok' : 'error');
     }
+    if (health.maintenance !== undefined) {
+      var banner = document.getElementById('maintenance');
+      var on = health.maintenance;
+      banner.hidden = !on;
+      banner.textContent = on ? 'maintenance' + (on.until ? ' until ' + on.until : '') +
+        ' by ' + on.by + ': ' + on.reason : '';
+    }
     updateGroups(checks);
+    updateLabels(checks);
     applyFilters();
   }
 

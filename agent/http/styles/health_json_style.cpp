@@ -1,13 +1,13 @@
 // IETF draft-inadarei-api-health-check ("application/health+json"). SPDX-License-Identifier: MIT
 #include "core/utc_time.hpp"
-#include "http/json_body.hpp"
+#include "http/json_writer.hpp"
 #include "http/router.hpp"
 #include "http/styles/styles.hpp"
 
 namespace vitals::styles {
 namespace {
 
-std::string word(Status status) {
+std::string_view word(Status status) {
     switch (status) {
     case Status::ok:
         return "pass";
@@ -19,40 +19,45 @@ std::string word(Status status) {
     return "fail";
 }
 
-/// One entry of a `checks` array; `output` only when not passing, as the draft says.
-JsonObject entry(const CheckState &check, const Verdict &verdict) {
-    auto item = json_object();
-    item->set("componentId", check.info.name);
-    item->set("componentType", check.info.plugin);
-    item->set("status", word(verdict.status));
-    if (check.last) item->set("time", format_utc(check.last->started));
-    if (verdict.status != Status::ok) item->set("output", verdict.message);
-    return item;
+/// One entry of a `checks` array, open for more members; `output` only when not passing,
+/// as the draft says.
+void begin_entry(JsonWriter &json, const CheckState &check, const Verdict &verdict) {
+    json.begin_object();
+    json.key("componentId").string(check.info.name);
+    json.key("componentType").string(check.info.plugin);
+    if (!check.info.labels.empty()) {
+        json.key("labels").begin_object();
+        for (const auto &[name, value] : check.info.labels)
+            json.key(name).string(value);
+        json.end_object();
+    }
+    json.key("status").string(word(verdict.status));
+    if (check.last) json.key("time").string(format_utc(check.last->started));
+    if (verdict.status != Status::ok) json.key("output").string(verdict.message);
 }
 
 /// "<check>:<metric>" keys carry observedValue/observedUnit; a check with no
 /// metric still appears under its own name.
-void add_checks(Poco::JSON::Object &checks, const CheckState &check, const HealthView &view) {
+void add_checks(JsonWriter &json, const CheckState &check, const HealthView &view) {
     const Verdict verdict = view.verdict(check);
     const bool has_metrics = check.last && !check.last->metrics.empty() && !verdict.stale;
     if (!has_metrics) {
-        auto list = json_array();
-        list->add(entry(check, verdict));
-        checks.set(check.info.name, list);
+        json.key(check.info.name).begin_array();
+        begin_entry(json, check, verdict);
+        json.end_object().end_array();
         return;
     }
     for (const auto &metric : check.last->metrics) {
-        auto item = entry(check, verdict);
-        item->set("observedValue", metric.value);
-        if (!metric.unit.empty()) item->set("observedUnit", metric.unit);
-        auto list = json_array();
-        list->add(item);
-        checks.set(check.info.name + ":" + metric.name, list);
+        json.key(check.info.name + ":" + metric.name).begin_array();
+        begin_entry(json, check, verdict);
+        json.key("observedValue").number(metric.value);
+        if (!metric.unit.empty()) json.key("observedUnit").string(metric.unit);
+        json.end_object().end_array();
     }
 }
 
-HttpResponse health_response(int code, const JsonObject &root) {
-    auto response = json_response(code, to_json(root));
+HttpResponse health_response(int code, JsonWriter &json) {
+    auto response = json_response(code, json.take());
     response.content_type = "application/health+json";
     return response;
 }
@@ -63,31 +68,35 @@ public:
 
     HttpResponse aggregate(const HealthView &view) const override {
         const Status status = view.status();
-        auto root = json_object();
-        root->set("status", word(status));
-        root->set("serviceId", std::string{"vitals"});
-        root->set("description", std::string{"health of this host, from the Vitals agent"});
+        JsonWriter json;
+        json.begin_object();
+        json.key("status").string(word(status));
+        json.key("serviceId").string("vitals");
+        json.key("description").string("health of this host, from the Vitals agent");
         if (view.verbose) {
-            auto checks = json_object();
+            json.key("checks").begin_object();
             for (const auto &check : view.checks)
-                add_checks(*checks, check, view);
-            root->set("checks", checks);
+                add_checks(json, *check, view);
+            json.end_object();
         }
-        return health_response(view.codes.of(status), root);
+        json.end_object();
+        return health_response(view.codes.of(status), json);
     }
 
     HttpResponse single(const CheckState &check, const HealthView &view) const override {
         const Verdict verdict = view.verdict(check);
-        auto root = json_object();
-        root->set("status", word(verdict.status));
-        root->set("serviceId", check.info.name);
-        if (verdict.status != Status::ok) root->set("output", verdict.message);
+        JsonWriter json;
+        json.begin_object();
+        json.key("status").string(word(verdict.status));
+        json.key("serviceId").string(check.info.name);
+        if (verdict.status != Status::ok) json.key("output").string(verdict.message);
         if (view.verbose) {
-            auto checks = json_object();
-            add_checks(*checks, check, view);
-            root->set("checks", checks);
+            json.key("checks").begin_object();
+            add_checks(json, check, view);
+            json.end_object();
         }
-        return health_response(view.codes.of(verdict.status), root);
+        json.end_object();
+        return health_response(view.codes.of(verdict.status), json);
     }
 };
 

@@ -1,23 +1,15 @@
 // The style of seeds/000: /api/probes/liveness/ and /readiness/. SPDX-License-Identifier: MIT
 //   {"status": "success"|"error", "details": [{"status", "service", "message"}]}, 200 or 503.
 // The document has two words only: a warning is still "success".
-#include "http/json_body.hpp"
+#include "http/json_writer.hpp"
 #include "http/router.hpp"
 #include "http/styles/styles.hpp"
 
 namespace vitals::styles {
 namespace {
 
-std::string word(Status status) {
+std::string_view word(Status status) {
     return status == Status::error ? "error" : "success";
-}
-
-JsonObject detail(const CheckState &check, const Verdict &verdict) {
-    auto item = json_object();
-    item->set("status", word(verdict.status));
-    item->set("service", check.info.name);
-    item->set("message", verdict.message);
-    return item;
 }
 
 class ProbesStyle final : public ResponseStyle {
@@ -26,20 +18,26 @@ public:
 
     HttpResponse aggregate(const HealthView &view) const override {
         const Status status = view.status();
-        auto root = json_object();
-        root->set("status", word(status));
-        auto details = json_array();
+        JsonWriter json;
+        json.begin_object();
+        json.key("status").string(word(status));
+        json.key("details").begin_array();
         if (view.verbose)
-            for (const auto &check : view.checks)
-                details->add(detail(check, view.verdict(check)));
-        root->set("details", details);
-        return json_response(view.codes.of(status), to_json(root));
+            for (const auto &check : view.checks) {
+                const Verdict verdict = view.verdict(*check);
+                json.begin_object();
+                json.key("status").string(word(verdict.status));
+                json.key("service").string(check->info.name);
+                json.key("message").string(verdict.message);
+                json.end_object();
+            }
+        json.end_array();
+        json.end_object();
+        return json_response(view.codes.of(status), json.take());
     }
 
     HttpResponse single(const CheckState &check, const HealthView &view) const override {
-        HealthView one = view;
-        one.checks = {check};
-        return aggregate(one);
+        return aggregate(view_of(check, view));
     }
 };
 

@@ -5,6 +5,10 @@
 
 namespace vitals::styles {
 
+/// `view` over `check` alone, for the styles whose answer for one check is their
+/// aggregate of it.
+HealthView view_of(const CheckState &check, const HealthView &view);
+
 const ResponseStyle &vitals();      ///< native JSON (docs/api.md, docs/vitals-health.schema.json)
 const ResponseStyle &health_json(); ///< IETF draft "Health Check Response Format for HTTP APIs"
 const ResponseStyle &probes();      ///< {"status": "success"|"error", "details": [...]}

@@ -6,14 +6,14 @@
 #include <fmt/format.h>
 
 #include "core/utc_time.hpp"
-#include "http/json_body.hpp"
+#include "http/json_writer.hpp"
 #include "http/router.hpp"
 #include "http/styles/styles.hpp"
 
 namespace vitals::styles {
 namespace {
 
-std::string up_or_down(Status status) {
+std::string_view up_or_down(Status status) {
     return status == Status::error ? "DOWN" : "UP";
 }
 
@@ -28,27 +28,27 @@ public:
 
     HttpResponse aggregate(const HealthView &view) const override {
         const Status status = view.status();
-        auto root = json_object();
-        root->set("status", up_or_down(status));
-        root->set("timestamp", timestamp(view.now));
+        JsonWriter json;
+        json.begin_object();
+        json.key("status").string(up_or_down(status));
+        json.key("timestamp").string(timestamp(view.now));
         if (view.verbose) {
-            auto components = json_object();
+            json.key("components").begin_object();
             for (const auto &check : view.checks) {
-                const Verdict verdict = view.verdict(check);
-                auto item = json_object();
-                item->set("status", up_or_down(verdict.status));
-                item->set("message", verdict.message);
-                components->set(check.info.name, item);
+                const Verdict verdict = view.verdict(*check);
+                json.key(check->info.name).begin_object();
+                json.key("status").string(up_or_down(verdict.status));
+                json.key("message").string(verdict.message);
+                json.end_object();
             }
-            root->set("components", components);
+            json.end_object();
         }
-        return json_response(view.codes.of(status), to_json(root));
+        json.end_object();
+        return json_response(view.codes.of(status), json.take());
     }
 
     HttpResponse single(const CheckState &check, const HealthView &view) const override {
-        HealthView one = view;
-        one.checks = {check};
-        return aggregate(one);
+        return aggregate(view_of(check, view));
     }
 };
 
@@ -65,9 +65,7 @@ public:
     }
 
     HttpResponse single(const CheckState &check, const HealthView &view) const override {
-        HealthView one = view;
-        one.checks = {check};
-        return aggregate(one);
+        return aggregate(view_of(check, view));
     }
 };
 
@@ -77,26 +75,26 @@ public:
 
     HttpResponse aggregate(const HealthView &view) const override {
         const Status status = view.status();
-        auto root = json_object();
-        root->set("status", std::string{status == Status::error ? "NOT READY" : "READY"});
-        if (status == Status::error && view.verbose) root->set("reason", first_failure(view));
-        root->set("timestamp", timestamp(view.now));
-        return json_response(view.codes.of(status), to_json(root));
+        JsonWriter json;
+        json.begin_object();
+        json.key("status").string(status == Status::error ? "NOT READY" : "READY");
+        if (status == Status::error && view.verbose) json.key("reason").string(first_failure(view));
+        json.key("timestamp").string(timestamp(view.now));
+        json.end_object();
+        return json_response(view.codes.of(status), json.take());
     }
 
     HttpResponse single(const CheckState &check, const HealthView &view) const override {
-        HealthView one = view;
-        one.checks = {check};
-        return aggregate(one);
+        return aggregate(view_of(check, view));
     }
 
 private:
     static std::string first_failure(const HealthView &view) {
         if (view.unavailable) return *view.unavailable;
         for (const auto &check : view.checks) {
-            const Verdict verdict = view.verdict(check);
+            const Verdict verdict = view.verdict(*check);
             if (verdict.status == Status::error)
-                return fmt::format("{}: {}", check.info.name, verdict.message);
+                return fmt::format("{}: {}", check->info.name, verdict.message);
         }
         return {};
     }

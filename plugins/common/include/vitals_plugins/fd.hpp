@@ -1,5 +1,5 @@
-// File descriptors in the shipped plugins: who closes them, and waiting on one with a
-// deadline. SPDX-License-Identifier: MIT
+// File descriptors in the shipped plugins and the agent: who closes them, and waiting on one
+// with a deadline. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <vitals_plugins/deadline.hpp>
@@ -14,14 +14,14 @@
 namespace vitals::plugins {
 
 /// Owns a descriptor so that every way out of a function, exceptions included, closes it:
-/// a plugin runs inside the agent for months, and a leaked descriptor per run adds up.
+/// a plugin runs inside the agent for months, and a leaked descriptor per run adds up. The
+/// agent's own descriptors (plugin images, worker sockets) are held the same way.
 class UniqueFd {
 public:
-    UniqueFd() noexcept = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-    UniqueFd(UniqueFd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    explicit UniqueFd(int fd = -1) noexcept : fd_(fd) {}
+    UniqueFd(UniqueFd &&other) noexcept : fd_(other.release()) {}
     UniqueFd &operator=(UniqueFd &&other) noexcept {
-        if (this != &other) reset(std::exchange(other.fd_, -1));
+        reset(other.release());
         return *this;
     }
     UniqueFd(const UniqueFd &) = delete;
@@ -31,9 +31,9 @@ public:
     int get() const noexcept { return fd_; }
     bool valid() const noexcept { return fd_ >= 0; }
 
-    /// Closes the descriptor held, if any, and holds `fd` instead.
+    /// Closes the descriptor held, if any (unless it is `fd` itself), and holds `fd` instead.
     void reset(int fd = -1) noexcept {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0 && fd_ != fd) ::close(fd_);
         fd_ = fd;
     }
 
@@ -41,7 +41,7 @@ public:
     int release() noexcept { return std::exchange(fd_, -1); }
 
 private:
-    int fd_ = -1;
+    int fd_;
 };
 
 /// Waits until `fd` is ready for `events` or the deadline passes: 0 when ready, ETIMEDOUT

@@ -6,10 +6,13 @@
 #include <vitals_plugins/fd.hpp>
 #include <vitals_plugins/text.hpp>
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -27,6 +30,14 @@ using AddrinfoList = std::unique_ptr<addrinfo, AddrinfoDeleter>;
 inline std::string endpoint_text(const std::string &host, std::int64_t port) {
     const bool ipv6_literal = host.find(':') != std::string::npos;
     return (ipv6_literal ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+/// Whether `host` is a numeric IPv4 or IPv6 address rather than a name: TLS sends no SNI
+/// for one, and verifies it as an IP address.
+inline bool is_ip_literal(const std::string &host) {
+    std::array<unsigned char, sizeof(in6_addr)> binary{};
+    return ::inet_pton(AF_INET, host.c_str(), binary.data()) == 1 ||
+           ::inet_pton(AF_INET6, host.c_str(), binary.data()) == 1;
 }
 
 /// The addresses to try for a TCP connection to host:port, in getaddrinfo's preferred order,
