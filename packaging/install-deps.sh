@@ -135,17 +135,20 @@ after=$(installed_packages)
 # on nothing. Every other package (systemd among them) was installed in the step above, so
 # only what the servers brought is touched. Each of these servers has a native systemd
 # unit; the rc links a sysvinit host would start them from are not covered.
+# deb-systemd-helper is what the packages' maintainer scripts enabled them with; it refuses
+# to run unless it is told, as dpkg tells it, which package's unit it is changing.
 units=()
 for package in $(comm -13 <(echo "$before") <(echo "$after")); do
   while read -r file; do
     case $file in
       /lib/systemd/system/*.service | /lib/systemd/system/*.socket | \
         /usr/lib/systemd/system/*.service | /usr/lib/systemd/system/*.socket)
-        [[ $file == *@.* ]] || units+=("$(basename "$file")") ;; # templates: instances only
+        [[ $file == *@.* ]] && continue # templates: instances only
+        unit=$(basename "$file")
+        "${as_root[@]}" env DPKG_MAINTSCRIPT_PACKAGE="${package%%:*}" deb-systemd-helper disable "$unit" </dev/null
+        units+=("$unit")
+        ;;
     esac
   done < <(dpkg-query -L "$package")
-done
-for unit in "${units[@]}"; do
-  "${as_root[@]}" deb-systemd-helper disable "$unit"
 done
 [ ${#units[@]} -eq 0 ] || echo "disabled (the tests start their own): ${units[*]}" >&2
