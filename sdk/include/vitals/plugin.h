@@ -1,4 +1,4 @@
-/* Vitals checker plugin ABI, version 1. SPDX-License-Identifier: MIT */
+/* Vitals checker plugin ABI, version 1.1. SPDX-License-Identifier: MIT */
 #ifndef VITALS_PLUGIN_H
 #define VITALS_PLUGIN_H
 
@@ -20,6 +20,10 @@
  *      reports its outcome with host->set_result() and host->add_metric().
  *   4. When the check goes away (shutdown, or a configuration without it) the
  *      host calls destroy() once. No other call follows on that instance.
+ *   Since 1.1 a plugin may also declare init() and deinit(): the host calls
+ *   init() once after loading the library, before any create(), and deinit()
+ *   once after the last destroy(), before unloading it. And destroy_ex()
+ *   replaces destroy() where set, so that releasing an instance can log.
  *
  * THREADS
  *   - The host never runs one instance on two threads at once: calls on one
@@ -27,8 +31,8 @@
  *   - Different instances (of the same plugin or not) may run in parallel.
  *     Any state shared between instances (globals, statics) must be
  *     thread-safe.
- *   - create() and destroy() are called on the host's configuration thread;
- *     run() on a scheduler worker. Each host function below names where it
+ *   - init(), deinit(), create() and destroy() are called on the host's
+ *     configuration thread; run() on a scheduler worker. Each host function below names where it
  *     may be called.
  *
  * MEMORY AND ERRORS
@@ -78,7 +82,7 @@ extern "C" {
 #endif
 
 #define VITALS_ABI_MAJOR 1
-#define VITALS_ABI_MINOR 0
+#define VITALS_ABI_MINOR 1
 
 /* The exported entry symbol's name, for hosts that look it up by string. */
 #define VITALS_PLUGIN_ENTRY_SYMBOL "vitals_plugin_entry"
@@ -114,7 +118,7 @@ typedef enum vitals_param_type {
 } vitals_param_type;
 
 /* Opaque handle naming the current check and call. Only valid during the
- * create()/run()/destroy() call it was passed to. */
+ * init()/create()/run()/destroy()/deinit() call it was passed to. */
 typedef struct vitals_context vitals_context;
 
 /*
@@ -124,18 +128,89 @@ typedef struct vitals_context vitals_context;
  * line and key) before create() is called. Without a table (params == NULL)
  * any key is accepted and only the getters check types.
  */
+/* Which of a parameter's declared limits apply (vitals_param_spec.limits). */
+#define VITALS_LIMIT_MIN 1u /* the value must be >= min */
+#define VITALS_LIMIT_MAX 2u /* the value must be <= max */
+
 typedef struct vitals_param_spec {
     const char *key;           /* NULL ends the table */
     int32_t type;              /* a vitals_param_type */
     int32_t required;          /* nonzero: the check must set it */
     const char *default_value; /* text form used when absent, or NULL; for
                                   lists, items separated by commas */
-    const char *description;   /* one line, for generated documentation */
+    const char *description;   /* one line, shown by `vitalsd describe` */
     int32_t secret;            /* nonzero: never logged or shown; the host
                                   redacts the value (and, for a "NAME=value"
                                   or "Name: value" list item, the value alone)
                                   from all the plugin says */
+
+    /* ---- 1.1 ---- (the host reads these only when the plugin's
+     * param_spec_size covers them; the doubles come first so that none of
+     * them falls in the padding a 1.0 compiler left after `secret`) */
+    double min;                  /* with VITALS_LIMIT_MIN: smallest allowed value; */
+    double max;                  /* with VITALS_LIMIT_MAX: largest. For INT and FLOAT
+                                    the value itself, for DURATION in seconds. */
+    const char *const *choices;  /* NULL, or a NULL-ended list of the values a
+                                    STRING (or each STRING_LIST item) may take */
+    uint32_t limits;             /* VITALS_LIMIT_* bits */
 } vitals_param_spec;
+
+/* A metric's kind (vitals_metric.kind). */
+typedef enum vitals_metric_kind {
+    VITALS_METRIC_GAUGE = 0,  /* a value that goes up and down */
+    VITALS_METRIC_COUNTER = 1 /* a total that only grows (resets when the
+                                 thing counted restarts) */
+} vitals_metric_kind;
+
+/* One label of a metric: a name following Prometheus' rules
+ * ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__") and any text value. */
+typedef struct vitals_label {
+    const char *name;
+    const char *value;
+} vitals_label;
+
+/* Which of a metric's optional numbers are set (vitals_metric.has). */
+#define VITALS_METRIC_HAS_WARN 1u /* the warning threshold, as Nagios perfdata's warn */
+#define VITALS_METRIC_HAS_CRIT 2u /* the error threshold, as perfdata's crit */
+#define VITALS_METRIC_HAS_MIN 4u  /* the smallest value it can take */
+#define VITALS_METRIC_HAS_MAX 8u  /* the largest */
+
+/* A measurement with labels, a kind and thresholds, for add_metric_ex().
+ * Set struct_size to sizeof(vitals_metric); zero what you do not use. */
+typedef struct vitals_metric {
+    uint32_t struct_size; /* sizeof(vitals_metric) in the plugin */
+    int32_t kind;         /* a vitals_metric_kind */
+    const char *name;     /* as add_metric's: [a-zA-Z_][a-zA-Z0-9_]* */
+    double value;         /* non-finite values are dropped */
+    const char *unit;     /* as add_metric's, or NULL */
+    const vitals_label *labels; /* label_count labels, or NULL */
+    size_t label_count;
+    uint32_t has; /* VITALS_METRIC_HAS_* bits for the four below */
+    double warn;
+    double crit;
+    double min;
+    double max;
+} vitals_metric;
+
+/* What the host knows about the current call's check, read-only. Returned by
+ * run_info(); owned by the host and valid until the current call returns.
+ * Read a member only when struct_size covers it (VITALS_HAS). */
+typedef struct vitals_run_info {
+    uint32_t struct_size;    /* sizeof(vitals_run_info) in the host */
+    int32_t previous_status; /* the last reported vitals_status, or -1 if none
+                                (always -1 outside run()) */
+    const char *check_name;  /* the check's name in conf.d */
+    int64_t interval_ns;     /* how often the check runs */
+    int64_t timeout_ns;      /* how long one run may take */
+    uint32_t attempt;        /* in run(): 1, plus the number of consecutive
+                                non-ok results just before this run; 0
+                                outside run() */
+} vitals_run_info;
+
+/* Whether a struct that carries its size has a member, for members added
+ * after the struct's first version. */
+#define VITALS_HAS(pointer, type, member)                                                          \
+    ((pointer)->struct_size >= offsetof(type, member) + sizeof((pointer)->member))
 
 /*
  * The services the host offers, passed to every create() and run(). The
@@ -153,7 +228,8 @@ typedef struct vitals_host_api {
 
     /* ---- 1.0 ---- */
 
-    /* [any call] Log one line, prefixed by the host with the check name.
+    /* [any call] Log one line, prefixed by the host with the check name
+     * (with the plugin's name in init() and deinit()).
      * The host cleans it as it does result messages: line breaks become
      * spaces, ESC and other control characters go, invalid UTF-8 becomes
      * U+FFFD, secrets are redacted. */
@@ -185,12 +261,27 @@ typedef struct vitals_host_api {
      * "seconds", "bytes" (may be NULL or ""). Non-finite values are dropped. */
     void (*add_metric)(vitals_context *ctx, const char *name, double value, const char *unit);
 
-    /* New members go here, after a "---- 1.1 ----" marker. */
+    /* ---- 1.1 ---- (check VITALS_HOST_HAS before calling) */
+
+    /* [run] Attach a measurement with a kind, labels and thresholds. Returns
+     * 0 if it was kept; nonzero if it was dropped (a bad name or label, a
+     * non-finite value, too many metrics or labels), after the host logged
+     * why, once per check, metric and reason. */
+    int32_t (*add_metric_ex)(vitals_context *ctx, const vitals_metric *metric);
+    /* [create, run, destroy] The current check's name, schedule and, in
+     * run(), attempt and previous status. Never NULL. */
+    const vitals_run_info *(*run_info)(vitals_context *ctx);
+    /* [run] A file descriptor that becomes readable (POLLIN) when this run's
+     * time is up, for poll()/select() beside the plugin's own sockets. Owned
+     * by the host: never read, write or close it. Valid until run() returns.
+     * -1 if the host could not make one (then use time_left_ns). */
+    int (*cancel_fd)(vitals_context *ctx);
+
+    /* New members go here, after a "---- 1.2 ----" marker. */
 } vitals_host_api;
 
 /* Whether the host table has a member (for members added after 1.0). */
-#define VITALS_HOST_HAS(host, member)                                                              \
-    ((host)->struct_size >= offsetof(vitals_host_api, member) + sizeof((host)->member))
+#define VITALS_HOST_HAS(host, member) VITALS_HAS(host, vitals_host_api, member)
 
 /*
  * The plugin descriptor returned by the entry point. Start its initialiser
@@ -214,13 +305,31 @@ typedef struct vitals_plugin {
     void *(*create)(const vitals_host_api *host, vitals_context *ctx);
     /* Run the check once; report with host->set_result/add_metric. */
     void (*run)(void *instance, const vitals_host_api *host, vitals_context *ctx);
-    /* Release the instance. */
+    /* Release the instance. May be NULL when destroy_ex is set (a 1.0 agent
+     * then refuses the plugin, saying it lacks destroy). */
     void (*destroy)(void *instance);
 
-    /* New members go here, after a "---- 1.1 ----" marker. */
+    /* ---- 1.1 ---- (each may be NULL) */
+
+    /* Once per loaded library, before any create(): set up what every
+     * instance shares. plugin_path is the file the operator installed.
+     * Nonzero refuses the plugin (log why first); no deinit() follows. */
+    int32_t (*init)(const vitals_host_api *host, vitals_context *ctx, const char *plugin_path);
+    /* Once, after the last destroy() and before the library is unloaded. */
+    void (*deinit)(const vitals_host_api *host, vitals_context *ctx);
+    /* Release the instance, with a context to log through. Called instead
+     * of destroy() when set. */
+    void (*destroy_ex)(void *instance, const vitals_host_api *host, vitals_context *ctx);
+
+    /* New members go here, after a "---- 1.2 ----" marker. */
 } vitals_plugin;
 
+#ifdef __cplusplus
+#define VITALS_PLUGIN_HEADER                                                                       \
+    VITALS_ABI_MAJOR, VITALS_ABI_MINOR, static_cast<uint32_t>(sizeof(vitals_plugin))
+#else
 #define VITALS_PLUGIN_HEADER VITALS_ABI_MAJOR, VITALS_ABI_MINOR, (uint32_t)sizeof(vitals_plugin)
+#endif
 
 /* The one symbol a plugin exports, declared here so the compiler checks the
  * plugin's definition. [any thread, any number of times] */
