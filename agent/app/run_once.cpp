@@ -11,6 +11,7 @@
 #include <sysexits.h>
 
 #include "app/check_builder.hpp"
+#include "app/perfdata_text.hpp"
 #include "checks/param_values.hpp"
 #include "config/config_reader.hpp"
 #include "core/command_line.hpp"
@@ -68,8 +69,7 @@ void print_result(std::FILE *out, const CheckResult &result) {
     fmt::print(out, "status    {}\n", to_string(result.status));
     fmt::print(out, "message   {}\n", result.message);
     for (const auto &metric : result.metrics)
-        fmt::print(out, "metric    {} = {}{}{}\n", metric.name, metric.value,
-                   metric.unit.empty() ? "" : " ", metric.unit);
+        fmt::print(out, "metric    {}\n", perfdata_text(metric));
     fmt::print(out, "duration  {}\n", format_duration(result.duration));
 }
 

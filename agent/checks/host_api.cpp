@@ -167,12 +167,24 @@ void add_metric(vitals_context *ctx, const char *name, double value, const char 
     });
 }
 
+constexpr std::int32_t metric_kept = 0;
+constexpr std::int32_t metric_dropped = 1;
+
+int32_t add_metric_ex(vitals_context *ctx, const vitals_metric *metric) {
+    return guarded(metric_dropped, [&] {
+        auto *run = phase<RunContext>(ctx, "add_metric_ex");
+        return run && run->add_metric_ex(metric) ? metric_kept : metric_dropped;
+    });
+}
+
 constexpr vitals_host_api table{
-    VITALS_ABI_MAJOR,   VITALS_ABI_MINOR,   sizeof(vitals_host_api),
-    &host_log,          &param_has,         &param_string,
-    &param_int,         &param_float,       &param_bool,
-    &param_duration_ns, &param_string_list, &param_error,
-    &time_left_ns,      &set_result,        &add_metric,
+    VITALS_ABI_MAJOR, VITALS_ABI_MINOR, sizeof(vitals_host_api), &host_log, &param_has,
+    &param_string, &param_int, &param_float, &param_bool, &param_duration_ns, &param_string_list,
+    &param_error, &time_left_ns, &set_result, &add_metric,
+    // ---- 1.1 ----
+    &add_metric_ex,
+    nullptr, // run_info
+    nullptr, // cancel_fd
 };
 
 } // namespace

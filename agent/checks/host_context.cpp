@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "checks/host_context.hpp"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
 #include "checks/plugin_text.hpp"
@@ -36,21 +34,40 @@ void RunContext::set_result(int32_t status, const char *message) {
     message_ = clean_plugin_text(message ? message : "", max_message_bytes, secrets.get());
 }
 
-void RunContext::add_metric(const char *name, double value, const char *unit) {
-    if (!name || !*name || !std::isfinite(value) || metrics_.size() >= max_metrics) {
+RunContext::RunContext(std::string check, std::shared_ptr<const Secrets> check_secrets,
+                       std::chrono::steady_clock::time_point deadline,
+                       std::shared_ptr<MetricIntake> intake)
+    : vitals_context(std::move(check), std::move(check_secrets)), deadline_(deadline),
+      intake_(intake ? std::move(intake) : std::make_shared<MetricIntake>(check_name, secrets)) {}
+
+bool RunContext::add_metric(const char *name, double value, const char *unit) {
+    return keep(intake_->plain(name, value, unit));
+}
+
+bool RunContext::add_metric_ex(const vitals_metric *metric) {
+    return keep(intake_->extended(metric));
+}
+
+bool RunContext::keep(std::optional<Metric> metric) {
+    if (!metric) {
         ++dropped_metrics_;
-        return;
+        return false;
     }
-    Metric metric{clean_plugin_text(name, max_metric_name_bytes, secrets.get()), value,
-                  clean_plugin_text(unit ? unit : "", max_metric_name_bytes, secrets.get())};
-    // One name, one series: a repeated name replaces the earlier value.
+    // One name and label set, one series: a repeat replaces the earlier value.
     for (auto &existing : metrics_) {
-        if (existing.name == metric.name) {
-            existing = std::move(metric);
-            return;
+        if (existing.name == metric->name && existing.labels == metric->labels) {
+            existing = std::move(*metric);
+            return true;
         }
     }
-    metrics_.push_back(std::move(metric));
+    if (metrics_.size() >= max_metrics) {
+        ++dropped_metrics_;
+        intake_->drop(metric->name, MetricDrop::too_many_metrics,
+                      fmt::format("at most {}", max_metrics));
+        return false;
+    }
+    metrics_.push_back(std::move(*metric));
+    return true;
 }
 
 CheckResult RunContext::take_result() {

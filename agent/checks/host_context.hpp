@@ -10,6 +10,7 @@
 #include <vitals/plugin.h>
 
 #include "checks/check_result.hpp"
+#include "checks/metric_intake.hpp"
 #include "checks/secrets.hpp"
 #include "config/config_error.hpp"
 #include "config/configuration.hpp"
@@ -69,21 +70,27 @@ class RunContext final : public vitals_context {
 public:
     static constexpr std::size_t max_message_bytes = 4096;
     static constexpr std::size_t max_metrics = 128;
-    static constexpr std::size_t max_metric_name_bytes = 128;
 
+    /// `intake` outlives the run so that a drop is logged once per check, not once per run;
+    /// without one the run makes its own.
     RunContext(std::string check, std::shared_ptr<const Secrets> check_secrets,
-               std::chrono::steady_clock::time_point deadline)
-        : vitals_context(std::move(check), std::move(check_secrets)), deadline_(deadline) {}
+               std::chrono::steady_clock::time_point deadline,
+               std::shared_ptr<MetricIntake> intake = nullptr);
 
     std::chrono::steady_clock::time_point deadline() const { return deadline_; }
     void set_result(int32_t status, const char *message);
-    void add_metric(const char *name, double value, const char *unit);
+    /// Whether the metric was kept; a dropped one was logged by the intake.
+    bool add_metric(const char *name, double value, const char *unit);
+    bool add_metric_ex(const vitals_metric *metric);
     /// The result as reported; an error when the plugin reported nothing usable.
     CheckResult take_result();
     std::size_t dropped_metrics() const { return dropped_metrics_; }
 
 private:
+    bool keep(std::optional<Metric> metric);
+
     std::chrono::steady_clock::time_point deadline_;
+    std::shared_ptr<MetricIntake> intake_;
     std::optional<int32_t> status_code_;
     std::string message_;
     std::vector<Metric> metrics_;

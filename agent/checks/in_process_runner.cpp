@@ -55,8 +55,11 @@ InProcessRunner::create(const CheckDefinition &definition,
         destroy_instance(*plugin, definition.name, instance);
         return nullptr;
     }
-    return std::unique_ptr<InProcessRunner>(
+    auto runner = std::unique_ptr<InProcessRunner>(
         new InProcessRunner(definition.name, context.secrets, std::move(plugin), instance));
+    runner->metric_intake_ =
+        std::make_shared<MetricIntake>(definition.name, context.secrets, definition.labels);
+    return runner;
 }
 
 InProcessRunner::InProcessRunner(std::string check, std::shared_ptr<const Secrets> secrets,
@@ -79,7 +82,7 @@ void InProcessRunner::destroy_instance(const PluginLibrary &plugin, const std::s
 }
 
 CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline) {
-    RunContext context{check_, secrets_, deadline};
+    RunContext context{check_, secrets_, deadline, metric_intake_};
     const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     try {
@@ -91,9 +94,7 @@ CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline)
     CheckResult result = context.take_result();
     result.duration = std::chrono::steady_clock::now() - start;
     result.started = started;
-    if (context.dropped_metrics() > 0)
-        log(LogLevel::warning, "check", "{}: dropped {} invalid or excess metric(s)", check_,
-            context.dropped_metrics());
+    // Each drop was logged, once, naming the metric and the reason, as it happened.
     return result;
 }
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "checks/metric_intake.hpp"
 #include "checks/plugin_runner.hpp"
 #include "checks/secrets.hpp"
 #include "config/configuration.hpp"
@@ -35,6 +36,8 @@ private:
     std::shared_ptr<const Secrets> secrets_;
     std::shared_ptr<const PluginLibrary> plugin_; // keeps the code loaded while the instance lives
     void *instance_;
+    /// Across runs, so that each dropped metric is logged once per check and reason.
+    std::shared_ptr<MetricIntake> metric_intake_;
 };
 
 } // namespace vitals

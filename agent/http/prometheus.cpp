@@ -189,34 +189,63 @@ void per_check(Exposition &out, const std::vector<CheckFacts> &checks) {
                        result_label[i]);
 }
 
+/// The family a plugin metric lands in: vitals_check_metric, its base-unit suffix, and for a
+/// counter (a 1.1 plugin's VITALS_METRIC_COUNTER) the "_total" Prometheus expects of one.
+std::string plugin_family_name(std::string_view unit_suffix, MetricKind kind) {
+    std::string name = "vitals_check_metric" + std::string{unit_suffix};
+    if (kind == MetricKind::counter) name += "_total";
+    return name;
+}
+
+/// metric="<name>", unit="<unit>" for a unit with no base-unit family, then the plugin's own
+/// labels. The agent refuses plugin labels named as the check's; a result kept from before
+/// a reload that gave the check such a label must still make a readable scrape.
+std::string plugin_metric_labels(const Metric &metric, bool unit_label, const Labels &check) {
+    std::string labels = "metric=\"" + escape_label_value(metric.name) + '"';
+    if (unit_label) labels += ",unit=\"" + escape_label_value(metric.unit) + '"';
+    for (const auto &[name, value] : metric.labels)
+        if (!check.contains(name))
+            fmt::format_to(std::back_inserter(labels), ",{}=\"{}\"", name,
+                           escape_label_value(value));
+    return labels;
+}
+
 void plugin_metrics(Exposition &out, const std::vector<CheckFacts> &checks) {
-    // A family's samples must be contiguous: group them by family (by suffix, which sorts
-    // as the whole names do) first.
+    // A family's samples must be contiguous: group them by family first.
     struct Sample {
         const CheckFacts *check;
         const Metric *metric;
         double scale;
         bool unit_label; ///< a unit with no base-unit family stays visible as a label
     };
-    std::map<std::string_view, std::vector<Sample>> families;
+    struct Family {
+        MetricKind kind;
+        std::vector<Sample> samples;
+    };
+    std::map<std::string, Family, std::less<>> families;
     for (const auto &check : checks) {
         if (!check.state->last) continue;
         for (const auto &metric : check.state->last->metrics) {
             const UnitFamily family = family_for(metric.unit);
-            families[family.suffix].push_back(
+            auto &samples = families
+                                .try_emplace(plugin_family_name(family.suffix, metric.kind),
+                                             Family{metric.kind, {}})
+                                .first->second.samples;
+            samples.push_back(
                 {&check, &metric, family.scale, family.suffix.empty() && !metric.unit.empty()});
         }
     }
-    std::string labels;
-    for (const auto &[suffix, samples] : families) {
-        const std::string name = "vitals_check_metric" + std::string{suffix};
-        out.family(name, "gauge", "A measurement reported by the check's plugin, in base units.");
-        for (const auto &sample : samples) {
-            labels = "metric=\"" + escape_label_value(sample.metric->name) + '"';
-            if (sample.unit_label)
-                labels += ",unit=\"" + escape_label_value(sample.metric->unit) + '"';
-            out.sample(name, sample.check->label, sample.metric->value * sample.scale, labels);
-        }
+    for (const auto &[name, family] : families) {
+        if (family.kind == MetricKind::counter)
+            out.family(name, "counter",
+                       "A total reported by the check's plugin as a counter, in base units.");
+        else
+            out.family(name, "gauge",
+                       "A measurement reported by the check's plugin, in base units.");
+        for (const auto &sample : family.samples)
+            out.sample(name, sample.check->label, sample.metric->value * sample.scale,
+                       plugin_metric_labels(*sample.metric, sample.unit_label,
+                                            sample.check->state->info.labels));
     }
 }
 

@@ -103,6 +103,7 @@ wire::CreateRequest create_request(const CheckDefinition &definition,
     request.memory_limit = settings.memory_limit;
     request.cpu_time_limit = settings.cpu_time_limit;
     request.log_level = static_cast<std::int32_t>(current_log_level());
+    request.labels = definition.labels;
     for (const auto &[key, where] : definition.params.from_references())
         request.secret_params.push_back(key);
     return request;

@@ -65,6 +65,64 @@ private:
     std::string_view bytes_;
 };
 
+void put_labels(Writer &out, const Labels &labels) {
+    out.put(static_cast<std::uint32_t>(labels.size()));
+    for (const auto &[name, value] : labels) {
+        out.put(std::string_view{name});
+        out.put(std::string_view{value});
+    }
+}
+
+Labels read_labels(Reader &in) {
+    Labels labels;
+    for (auto count = in.get<std::uint32_t>(); count > 0; --count) {
+        auto name = in.text();
+        labels.insert_or_assign(std::move(name), in.text());
+    }
+    return labels;
+}
+
+/// The 1.1 members: kind, labels and thresholds, each threshold behind a presence bit.
+enum ThresholdBit : std::uint8_t { has_warn = 1, has_crit = 2, has_min = 4, has_max = 8 };
+
+void put_metric(Writer &out, const Metric &metric) {
+    out.put(std::string_view{metric.name});
+    out.put(metric.value);
+    out.put(std::string_view{metric.unit});
+    out.put(static_cast<std::uint8_t>(metric.kind));
+    put_labels(out, metric.labels);
+    const std::pair<std::uint8_t, const std::optional<double> *> thresholds[] = {
+        {has_warn, &metric.warn},
+        {has_crit, &metric.crit},
+        {has_min, &metric.min},
+        {has_max, &metric.max}};
+    std::uint8_t present = 0;
+    for (const auto &[bit, value] : thresholds)
+        if (value->has_value()) present |= bit;
+    out.put(present);
+    for (const auto &[bit, value] : thresholds)
+        if (value->has_value()) out.put(**value);
+}
+
+Metric read_metric(Reader &in) {
+    Metric metric;
+    metric.name = in.text();
+    metric.value = in.get<double>();
+    metric.unit = in.text();
+    const auto kind = in.get<std::uint8_t>();
+    if (kind > static_cast<std::uint8_t>(MetricKind::counter)) throw Malformed{};
+    metric.kind = static_cast<MetricKind>(kind);
+    metric.labels = read_labels(in);
+    const auto present = in.get<std::uint8_t>();
+    const std::pair<std::uint8_t, std::optional<double> *> thresholds[] = {{has_warn, &metric.warn},
+                                                                           {has_crit, &metric.crit},
+                                                                           {has_min, &metric.min},
+                                                                           {has_max, &metric.max}};
+    for (const auto &[bit, value] : thresholds)
+        if (present & bit) *value = in.get<double>();
+    return metric;
+}
+
 void write(Writer &out, const CreateRequest &request) {
     out.put(Kind::create);
     out.put(std::string_view{request.plugin_file});
@@ -78,6 +136,7 @@ void write(Writer &out, const CreateRequest &request) {
     out.put(static_cast<std::uint32_t>(request.secret_params.size()));
     for (const auto &key : request.secret_params)
         out.put(std::string_view{key});
+    put_labels(out, request.labels);
 }
 
 void write(Writer &out, const RunRequest &request) {
@@ -101,11 +160,8 @@ void write(Writer &out, const RunReply &reply) {
     out.put(std::string_view{result.message});
     out.put(result.duration);
     out.put(static_cast<std::uint32_t>(result.metrics.size()));
-    for (const auto &metric : result.metrics) {
-        out.put(std::string_view{metric.name});
-        out.put(metric.value);
-        out.put(std::string_view{metric.unit});
-    }
+    for (const auto &metric : result.metrics)
+        put_metric(out, metric);
 }
 
 Message read(Reader &in) {
@@ -122,6 +178,7 @@ Message read(Reader &in) {
         request.log_level = in.get<std::int32_t>();
         for (auto keys = in.get<std::uint32_t>(); keys > 0; --keys)
             request.secret_params.push_back(in.text());
+        request.labels = read_labels(in);
         return request;
     }
     case Kind::run:
@@ -144,13 +201,8 @@ Message read(Reader &in) {
         result.message = in.text();
         result.duration = in.duration();
         const auto count = in.get<std::uint32_t>();
-        for (std::uint32_t i = 0; i < count; ++i) {
-            Metric metric;
-            metric.name = in.text();
-            metric.value = in.get<double>();
-            metric.unit = in.text();
-            result.metrics.push_back(std::move(metric));
-        }
+        for (std::uint32_t i = 0; i < count; ++i)
+            result.metrics.push_back(read_metric(in));
         return reply;
     }
     }

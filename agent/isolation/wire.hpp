@@ -32,6 +32,8 @@ struct CreateRequest {
     std::int32_t log_level = 1;     ///< a LogLevel
     /// Params whose values were secret references: secret in the worker too.
     std::vector<std::string> secret_params;
+    /// The check's labels: a plugin's metric labels may not reuse their names.
+    Labels labels;
 };
 
 /// Agent → worker: run once with this much time left.

@@ -137,6 +137,7 @@ std::unique_ptr<InProcessRunner> create_instance(const wire::CreateRequest &requ
     definition.name = request.check_name;
     definition.interval = request.interval;
     definition.timeout = request.timeout;
+    definition.labels = request.labels;
     definition.where = {"(plugin worker)", 0, 0};
     try {
         ResolvedSecrets secret_params;

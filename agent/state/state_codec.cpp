@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "state/state_codec.hpp"
 
+#include <array>
 #include <sstream>
 
 #include <Poco/JSON/Array.h>
@@ -52,18 +53,57 @@ std::array<std::uint64_t, N> counts_of(const Object &object, const std::string &
     return counts;
 }
 
+/// The thresholds a metric may carry, by their key in a stored row.
+template <class M> auto thresholds_of(M &metric) {
+    return std::array<std::pair<const char *, decltype(&metric.warn)>, 4>{{{"warn", &metric.warn},
+                                                                           {"crit", &metric.crit},
+                                                                           {"min", &metric.min},
+                                                                           {"max", &metric.max}}};
+}
+
+/// A 1.0 metric is stored as before 1.1 (name, value, unit): kind, labels and thresholds
+/// are written only when they say something.
+Object::Ptr metric_object(const Metric &metric) {
+    Object::Ptr entry = new Object;
+    entry->set("name", metric.name);
+    entry->set("value", metric.value);
+    entry->set("unit", metric.unit);
+    if (metric.kind != MetricKind::gauge) entry->set("kind", std::string{to_string(metric.kind)});
+    if (!metric.labels.empty()) {
+        Object::Ptr labels = new Object;
+        for (const auto &[name, value] : metric.labels)
+            labels->set(name, value);
+        entry->set("labels", labels);
+    }
+    for (const auto &[key, value] : thresholds_of(metric))
+        if (*value) entry->set(key, **value);
+    return entry;
+}
+
+/// Reads rows written before 1.1 too: every member after unit is optional.
+Metric metric_of(const Object &entry) {
+    Metric metric{entry.getValue<std::string>("name"), entry.getValue<double>("value"),
+                  entry.getValue<std::string>("unit")};
+    if (entry.has("kind")) {
+        const auto kind = metric_kind_named(entry.getValue<std::string>("kind"));
+        if (!kind) throw Poco::DataException("unknown metric kind");
+        metric.kind = *kind;
+    }
+    if (const auto labels = entry.getObject("labels"))
+        for (const auto &[name, value] : *labels)
+            metric.labels.emplace(name, value.convert<std::string>());
+    for (const auto &[key, value] : thresholds_of(metric))
+        if (entry.has(key)) *value = entry.getValue<double>(key);
+    return metric;
+}
+
 Object::Ptr result_object(const CheckResult &result) {
     Object::Ptr object = new Object;
     object->set("status", std::string{to_string(result.status)});
     object->set("message", result.message);
     Array::Ptr metrics = new Array;
-    for (const auto &metric : result.metrics) {
-        Object::Ptr entry = new Object;
-        entry->set("name", metric.name);
-        entry->set("value", metric.value);
-        entry->set("unit", metric.unit);
-        metrics->add(entry);
-    }
+    for (const auto &metric : result.metrics)
+        metrics->add(metric_object(metric));
     object->set("metrics", metrics);
     object->set("duration_ns", to_nanos(result.duration));
     object->set("started", to_micros(result.started));
@@ -80,9 +120,7 @@ CheckResult result_of(const Object &object) {
     for (std::size_t i = 0; i < metrics->size(); ++i) {
         const auto metric = metrics->getObject(static_cast<unsigned>(i));
         if (!metric) throw Poco::DataException("expected a metric");
-        result.metrics.push_back({metric->getValue<std::string>("name"),
-                                  metric->getValue<double>("value"),
-                                  metric->getValue<std::string>("unit")});
+        result.metrics.push_back(metric_of(*metric));
     }
     result.duration = std::chrono::nanoseconds{object.getValue<std::int64_t>("duration_ns")};
     result.started = from_micros(object.getValue<std::int64_t>("started"));

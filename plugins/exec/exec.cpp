@@ -55,6 +55,27 @@ constexpr vitals_param_spec exec_params[] = {
     {}, // the NULL key that ends the table
 };
 
+/// A perfdata item with its thresholds, min, max and counter kind (ABI 1.1's
+/// add_metric_ex; a 1.0 host keeps the name, value and unit).
+void report_metric(vitals::Run &run, const Metric &metric) {
+    vitals_metric reported{};
+    reported.struct_size = sizeof reported;
+    reported.kind = metric.counter ? VITALS_METRIC_COUNTER : VITALS_METRIC_GAUGE;
+    reported.name = metric.name.c_str();
+    reported.value = metric.value;
+    reported.unit = metric.unit.c_str();
+    const auto given = [&](std::uint32_t bit, const std::optional<double> &from, double &to) {
+        if (!from) return;
+        reported.has |= bit;
+        to = *from;
+    };
+    given(VITALS_METRIC_HAS_WARN, metric.warn, reported.warn);
+    given(VITALS_METRIC_HAS_CRIT, metric.crit, reported.crit);
+    given(VITALS_METRIC_HAS_MIN, metric.min, reported.min);
+    given(VITALS_METRIC_HAS_MAX, metric.max, reported.max);
+    run.metric(reported);
+}
+
 /// "64 KiB", "1 MiB", "1000 bytes".
 std::string format_size(std::size_t bytes) {
     if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
@@ -280,7 +301,7 @@ private:
         for (const auto &why : parsed.skipped)
             run.log(VITALS_LOG_DEBUG, "perfdata item skipped: " + why);
         for (const auto &metric : to_metrics(parsed.perfdata))
-            run.metric(metric.name.c_str(), metric.value, metric.unit.c_str());
+            report_metric(run, metric);
 
         // stdout is the protocol; stderr only speaks when stdout said nothing (a shell's
         // "not found", an interpreter's traceback).

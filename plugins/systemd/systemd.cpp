@@ -64,8 +64,6 @@ constexpr std::array active_states{"active",       "reloading",   "inactive",  "
 constexpr std::size_t named_problems = 10;
 /// The most healthy units an all-ok message names; more are counted.
 constexpr std::size_t named_healthy = 5;
-/// The host refuses longer metric names.
-constexpr std::size_t metric_name_limit = 128;
 
 bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -102,8 +100,21 @@ std::optional<std::uint64_t> restart_limit(const vitals::Params &params, const c
     return static_cast<std::uint64_t>(limit);
 }
 
-void add_metric(vitals::Run &run, const std::string &name, double value, const char *unit) {
-    if (name.size() <= metric_name_limit) run.metric(name.c_str(), value, unit);
+/// One unit's metric, the unit named by a label: a unit name ("nginx.service") is no part
+/// of a metric name, which the host takes only as [a-zA-Z_][a-zA-Z0-9_]*.
+void add_unit_metric(vitals::Run &run, const std::string &unit_name, const char *metric,
+                     double value, const char *unit,
+                     vitals_metric_kind kind = VITALS_METRIC_GAUGE) {
+    const vitals_label label{"systemd_unit", unit_name.c_str()};
+    vitals_metric reported{};
+    reported.struct_size = sizeof reported;
+    reported.kind = kind;
+    reported.name = metric;
+    reported.value = value;
+    reported.unit = unit;
+    reported.labels = &label;
+    reported.label_count = 1;
+    run.metric(reported);
 }
 
 class SystemdCheck {
@@ -266,16 +277,16 @@ private:
                              system_clock::time_point now) {
         const std::string &name = facts.listing.name;
         if (facts.service) {
-            add_metric(run, name + "_restarts", static_cast<double>(facts.service->restarts),
-                       "count");
+            add_unit_metric(run, name, "restarts", static_cast<double>(facts.service->restarts),
+                            "count", VITALS_METRIC_COUNTER);
             if (facts.service->type == "oneshot" && facts.service->exit_code != 0)
-                add_metric(run, name + "_exit_status",
-                           static_cast<double>(facts.service->exit_status), "");
+                add_unit_metric(run, name, "exit_status",
+                                static_cast<double>(facts.service->exit_status), "");
         }
         if (facts.timer && facts.timer->last_trigger)
-            add_metric(run, name + "_since_last_trigger",
-                       std::chrono::duration<double>(now - *facts.timer->last_trigger).count(),
-                       "seconds");
+            add_unit_metric(run, name, "since_last_trigger",
+                            std::chrono::duration<double>(now - *facts.timer->last_trigger).count(),
+                            "seconds");
     }
 
     /// One message for every finding: problems first, the worst leading, then the healthy

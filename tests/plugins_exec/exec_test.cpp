@@ -274,6 +274,21 @@ EOF
     CHECK_FALSE(metric(check, "junk").has_value());
     CHECK_FALSE(metric(check, "e").has_value());
     CHECK(check->getArray("metrics")->size() == 7);
+    // Thresholds, min and max, and the counter UOM, as the host's 1.1 add_metric_ex takes them.
+    const auto metrics = check->getArray("metrics");
+    for (std::size_t i = 0; i < metrics->size(); ++i) {
+        const auto item = metrics->getObject(static_cast<unsigned>(i));
+        CAPTURE(text(item, "name"));
+        if (text(item, "name") == "round_trip") {
+            CHECK(item->getValue<double>("warn") == 1);
+            CHECK(item->getValue<double>("crit") == 2);
+            CHECK(item->getValue<double>("min") == 0);
+            CHECK(item->getValue<double>("max") == 10);
+        } else {
+            CHECK_FALSE(item->has("warn"));
+        }
+        CHECK(text(item, "kind") == (text(item, "name") == "d" ? "counter" : "gauge"));
+    }
 }
 
 TEST_CASE("exec: other exit codes, signals, stderr, no output and missing programs") {

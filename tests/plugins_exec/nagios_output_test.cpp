@@ -205,6 +205,8 @@ TEST_CASE("exec: perfdata labels become unique lower_snake_case metric names") {
     CHECK(metrics[4].name == "root");
     CHECK(metrics[4].value == 5);
     CHECK(metrics[4].unit == "bytes");
+    CHECK_FALSE(metrics[0].counter);
+    CHECK_FALSE(metrics[0].warn);
 }
 
 // Found by fuzzing: control characters were replaced after trimming, so a NUL or an
@@ -236,4 +238,23 @@ TEST_CASE("exec: thousands of equal labels get unique names in linear time") {
     CHECK(metrics[2].name == "x_2");
     CHECK(metrics[3].name == "x_4"); // x_3 is the first label's
     CHECK(elapsed < std::chrono::seconds{2});
+}
+
+TEST_CASE("perfdata: thresholds that are one number, min, max and counters reach the metric") {
+    CHECK(threshold_number("10") == 10.0);
+    CHECK(threshold_number("-1.5") == -1.5);
+    for (const char *range : {"", "10:", "~:10", "@1:2", "1:2", "10x"})
+        CHECK_FALSE_MESSAGE(threshold_number(range).has_value(), range);
+    const auto metrics = to_metrics(parse_perfdata("t=2ms;1;2;0;10 r=5c;@1:2;~:3 u=1;;;;7"));
+    REQUIRE(metrics.size() == 3);
+    CHECK(metrics[0].warn == 1.0);
+    CHECK(metrics[0].crit == 2.0);
+    CHECK(metrics[0].min == 0.0);
+    CHECK(metrics[0].max == 10.0);
+    CHECK_FALSE(metrics[0].counter);
+    CHECK(metrics[1].counter);
+    CHECK_FALSE(metrics[1].warn);
+    CHECK_FALSE(metrics[1].crit);
+    CHECK_FALSE(metrics[2].min);
+    CHECK(metrics[2].max == 7.0);
 }

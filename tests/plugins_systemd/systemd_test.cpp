@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "service_checks.hpp"
@@ -18,6 +19,20 @@ using namespace vitals::test;
 using namespace vitals::test::services;
 using namespace vitals::test::systemd;
 using namespace std::chrono_literals;
+
+/// A unit's metric: named without the unit, which is its systemd_unit label.
+std::optional<double> unit_metric(const Object::Ptr &check, const std::string &name,
+                                  const std::string &unit) {
+    const auto metrics = check->getArray("metrics");
+    for (std::size_t i = 0; i < metrics->size(); ++i) {
+        const auto item = metrics->getObject(static_cast<unsigned>(i));
+        const auto labels = item->getObject("labels");
+        if (text(item, "name") == name && labels && labels->has("systemd_unit") &&
+            labels->getValue<std::string>("systemd_unit") == unit)
+            return item->getValue<double>("value");
+    }
+    return std::nullopt;
+}
 
 /// The units every test's manager knows. Timers fire 100 ms after they start (AccuracySec:
 /// a timer's default lets systemd postpone it by up to a minute).
@@ -95,7 +110,7 @@ TEST_CASE("systemd: units by name and glob on a real user manager, a failed one 
 
     auto check = wait_for_status(agent.port(), "running", "ok");
     CHECK(message(check) == "sleeper.service active (running)");
-    CHECK(metric(check, "sleeper.service_restarts") == 0.0);
+    CHECK(unit_metric(check, "restarts", "sleeper.service") == 0.0);
     CHECK(metric(check, "units") == 1.0);
     check = wait_for_status(agent.port(), "glob", "ok");
     CHECK(message(check) == "sleeper.service active (running)");
@@ -127,7 +142,10 @@ TEST_CASE("systemd: units by name and glob on a real user manager, a failed one 
 
     const auto metrics = http_get(agent.port(), "/metrics");
     REQUIRE(metrics.status == 200);
-    CHECK(contains(metrics.body, R"(metric="sleeper.service_restarts")"));
+    // NRestarts only grows: a counter, the unit a label of its own.
+    CHECK(contains(metrics.body,
+                   R"(metric="restarts",unit="count",systemd_unit="sleeper.service"})"));
+    CHECK(contains(metrics.body, "# TYPE vitals_check_metric_total counter"));
     const TempDir dir;
     const auto lint = run_command(
         {"sh", "-c",
@@ -152,12 +170,12 @@ TEST_CASE("systemd: a service restarting over and over warns, then fails, above 
     });
     CHECK(text(check, "status") == "warning");
     CHECK(contains(message(check), " times (more than 1)"));
-    CHECK(*metric(check, "restarter.service_restarts") > 1.0);
+    CHECK(*unit_metric(check, "restarts", "restarter.service") > 1.0);
     check = wait_until(agent.port(), "failed", [](const Object::Ptr &json) {
         return contains(message(json), " times (more than 3)");
     });
     CHECK(text(check, "status") == "error");
-    CHECK(*metric(check, "restarter.service_restarts") > 3.0);
+    CHECK(*unit_metric(check, "restarts", "restarter.service") > 3.0);
     CHECK(std::stoi(manager.property("restarter.service", "NRestarts")) > 3);
 }
 
@@ -187,9 +205,9 @@ TEST_CASE("systemd: timers by their last trigger and the run they started, onesh
         return text(json, "status") == "ok" && contains(message(json), "triggered");
     });
     CHECK(contains(message(check), "tidy.timer active (elapsed), triggered "));
-    REQUIRE(metric(check, "tidy.timer_since_last_trigger").has_value());
-    CHECK(*metric(check, "tidy.timer_since_last_trigger") >= 0.0);
-    CHECK(*metric(check, "tidy.timer_since_last_trigger") < 60.0);
+    REQUIRE(unit_metric(check, "since_last_trigger", "tidy.timer").has_value());
+    CHECK(*unit_metric(check, "since_last_trigger", "tidy.timer") >= 0.0);
+    CHECK(*unit_metric(check, "since_last_trigger", "tidy.timer") < 60.0);
     check = wait_until(agent.port(), "tidy_stale", [](const Object::Ptr &json) {
         return text(json, "status") == "warning" && contains(message(json), " ago (more than ");
     });
@@ -198,11 +216,11 @@ TEST_CASE("systemd: timers by their last trigger and the run they started, onesh
 
     check = wait_for_status(agent.port(), "never", "error");
     CHECK(message(check) == "never.timer never triggered");
-    CHECK_FALSE(metric(check, "never.timer_since_last_trigger").has_value());
+    CHECK_FALSE(unit_metric(check, "since_last_trigger", "never.timer").has_value());
 
     check = wait_for_status(agent.port(), "oneshot", "ok");
     CHECK(message(check) == "once.service active (exited), last run exit status 0");
-    CHECK(metric(check, "once.service_exit_status") == 0.0);
+    CHECK(unit_metric(check, "exit_status", "once.service") == 0.0);
 }
 
 TEST_CASE("systemd: a bus that never answers times out within the check's deadline, a missing one "

@@ -104,8 +104,8 @@ TEST_CASE("run once: prints the result and exits 0, 1 or 2 as Nagios plugins do"
     CHECK(contains(ok.output, "param     message = 'all good'"));
     CHECK(contains(ok.output, "status    ok\n"));
     CHECK(contains(ok.output, "message   all good\n"));
-    CHECK(contains(ok.output, "metric    runs = 1\n"));
-    CHECK(contains(ok.output, "metric    temperature = 42.5 celsius\n"));
+    CHECK(contains(ok.output, "metric    runs=1\n"));
+    CHECK(contains(ok.output, "metric    temperature=42.5 (celsius)\n"));
     CHECK(contains(ok.output, "duration  "));
 
     const auto warning = run({"--plugin", sleepy, "--param", "status=warning"});
@@ -164,7 +164,7 @@ TEST_CASE("run once: secrets are not printed, plugin log lines are") {
 TEST_CASE("run once: a shipped plugin, and files that are no plugin") {
     const auto uptime = run({"--plugin", std::string{VITALS_SHIPPED_PLUGIN_DIR} + "/uptime.so"});
     CHECK(uptime.exit_code == 0);
-    CHECK(contains(uptime.output, "metric    uptime = "));
+    CHECK(contains(uptime.output, "metric    uptime="));
     CHECK(contains(uptime.output, " seconds\n"));
 
     const auto missing = run({"--plugin", "/nonexistent/x.so"});

@@ -1,7 +1,12 @@
 // IETF draft-inadarei-api-health-check ("application/health+json"). SPDX-License-Identifier: MIT
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include "core/utc_time.hpp"
 #include "http/json_writer.hpp"
 #include "http/router.hpp"
+#include "http/styles/metric_json.hpp"
 #include "http/styles/styles.hpp"
 
 namespace vitals::styles {
@@ -20,15 +25,18 @@ std::string_view word(Status status) {
 }
 
 /// One entry of a `checks` array, open for more members; `output` only when not passing,
-/// as the draft says.
-void begin_entry(JsonWriter &json, const CheckState &check, const Verdict &verdict) {
+/// as the draft says. `labels` are the check's, then a metric's own (never the same names).
+void begin_entry(JsonWriter &json, const CheckState &check, const Verdict &verdict,
+                 const Labels &metric_labels = {}) {
     json.begin_object();
     json.key("componentId").string(check.info.name);
     json.key("componentType").string(check.info.plugin);
-    if (!check.info.labels.empty()) {
+    if (!check.info.labels.empty() || !metric_labels.empty()) {
         json.key("labels").begin_object();
         for (const auto &[name, value] : check.info.labels)
             json.key(name).string(value);
+        for (const auto &[name, value] : metric_labels)
+            if (!check.info.labels.contains(name)) json.key(name).string(value);
         json.end_object();
     }
     json.key("status").string(word(verdict.status));
@@ -37,7 +45,8 @@ void begin_entry(JsonWriter &json, const CheckState &check, const Verdict &verdi
 }
 
 /// "<check>:<metric>" keys carry observedValue/observedUnit; a check with no
-/// metric still appears under its own name.
+/// metric still appears under its own name. A metric reported with several label sets is
+/// one key whose array has an entry per label set, as the draft's arrays allow.
 void add_checks(JsonWriter &json, const CheckState &check, const HealthView &view) {
     const Verdict verdict = view.verdict(check);
     const bool has_metrics = check.last && !check.last->metrics.empty() && !verdict.stale;
@@ -47,12 +56,22 @@ void add_checks(JsonWriter &json, const CheckState &check, const HealthView &vie
         json.end_object().end_array();
         return;
     }
-    for (const auto &metric : check.last->metrics) {
-        json.key(check.info.name + ":" + metric.name).begin_array();
-        begin_entry(json, check, verdict);
-        json.key("observedValue").number(metric.value);
-        if (!metric.unit.empty()) json.key("observedUnit").string(metric.unit);
-        json.end_object().end_array();
+    const auto &metrics = check.last->metrics;
+    std::vector<std::string_view> names; // in the order reported
+    for (const auto &metric : metrics)
+        if (std::find(names.begin(), names.end(), metric.name) == names.end())
+            names.push_back(metric.name);
+    for (const auto name : names) {
+        json.key(check.info.name + ":" + std::string{name}).begin_array();
+        for (const auto &metric : metrics) {
+            if (metric.name != name) continue;
+            begin_entry(json, check, verdict, metric.labels);
+            json.key("observedValue").number(metric.value);
+            if (!metric.unit.empty()) json.key("observedUnit").string(metric.unit);
+            metric_kind_and_thresholds(json, metric);
+            json.end_object();
+        }
+        json.end_array();
     }
 }
 

@@ -4,6 +4,7 @@
 #include "core/utc_time.hpp"
 #include "http/json_writer.hpp"
 #include "http/router.hpp"
+#include "http/styles/metric_json.hpp"
 #include "http/styles/styles.hpp"
 
 namespace vitals::styles {
@@ -17,6 +18,11 @@ void metrics_json(JsonWriter &json, const CheckState &check) {
             json.key("name").string(metric.name);
             json.key("value").number(metric.value);
             json.key("unit").string(metric.unit);
+            json.key("labels").begin_object();
+            for (const auto &[name, value] : metric.labels)
+                json.key(name).string(value);
+            json.end_object();
+            metric_kind_and_thresholds(json, metric);
             json.end_object();
         }
     }

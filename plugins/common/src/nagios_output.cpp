@@ -270,6 +270,10 @@ std::string metric_name(std::string_view label) {
     return name;
 }
 
+std::optional<double> threshold_number(std::string_view range) {
+    return whole_number(range);
+}
+
 std::vector<Metric> to_metrics(const std::vector<PerfItem> &items) {
     std::vector<Metric> metrics;
     std::set<std::string> taken;
@@ -286,7 +290,9 @@ std::vector<Metric> to_metrics(const std::vector<PerfItem> &items) {
             while (taken.count(name));
         }
         taken.insert(name);
-        metrics.push_back({std::move(name), item.value, unit_for_uom(item.uom).value_or("")});
+        metrics.push_back({std::move(name), item.value, unit_for_uom(item.uom).value_or(""),
+                           item.uom == "c", threshold_number(item.warn),
+                           threshold_number(item.crit), item.min, item.max});
     }
     return metrics;
 }

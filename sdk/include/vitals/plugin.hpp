@@ -109,6 +109,15 @@ public:
         host_->add_metric(ctx_, name, value, unit);
     }
 
+    /// A metric with a kind, labels and thresholds (ABI 1.1). A 1.0 host has no
+    /// add_metric_ex: there the name, value and unit go through add_metric alone. Returns
+    /// false when the host dropped it (and logged why).
+    bool metric(const vitals_metric &metric) {
+        if (VITALS_HOST_HAS(host_, add_metric_ex)) return host_->add_metric_ex(ctx_, &metric) == 0;
+        host_->add_metric(ctx_, metric.name, metric.value, metric.unit);
+        return true;
+    }
+
     /// Time left before the host gives up on this run.
     std::chrono::nanoseconds time_left() const {
         return std::chrono::nanoseconds{host_->time_left_ns(ctx_)};

@@ -44,7 +44,17 @@ struct Metric {
     std::string name;
     double value = 0;
     std::string unit;
+    bool counter = false; ///< UOM "c": a continuous counter
+    /// warn and crit as single numbers, where the range was a plain "N" (Nagios' 0..N, which
+    /// is what a threshold number means); a range such as "10:" or "@1:2" gives none.
+    std::optional<double> warn{};
+    std::optional<double> crit{};
+    std::optional<double> min{};
+    std::optional<double> max{};
 };
+
+/// A perfdata threshold range as one number: "10" gives 10, any other range nullopt.
+std::optional<double> threshold_number(std::string_view range);
 
 /// Parses a plugin's standard output. `complete` is false when the output was cut at a
 /// size limit: the last, unfinished line then gives no performance data, since a number cut
