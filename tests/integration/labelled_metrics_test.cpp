@@ -138,7 +138,7 @@ TEST_CASE("labelled metrics: each drop is logged once, naming the metric and the
         CHECK(occurrences(log, prefix + R"("steals_check": a label name is one the agent )"
                                         R"(writes on the series itself: label "check")") == 1);
         CHECK(occurrences(log, prefix + R"("underscores": a label name is not)") == 1);
-        CHECK(occurrences(log, prefix + R"("(no name)": its vitals_metric is smaller)") == 1);
+        CHECK(occurrences(log, prefix + R"x("(no name)": its vitals_metric is smaller)x") == 1);
     }
     CHECK(log.find("invalid or excess metric") == std::string::npos);
 }
