@@ -165,7 +165,15 @@ TEST_CASE("run once: a shipped plugin, and files that are no plugin") {
     const auto uptime = run({"--plugin", std::string{VITALS_SHIPPED_PLUGIN_DIR} + "/uptime.so"});
     CHECK(uptime.exit_code == 0);
     CHECK(contains(uptime.output, "metric    uptime="));
-    CHECK(contains(uptime.output, " seconds\n"));
+    CHECK(contains(uptime.output, "s\nduration")); // seconds, as perfdata's UOM
+
+    // A 1.1 plugin's labels, counters and thresholds, as Nagios perfdata writes them.
+    const auto labelled = run({"--plugin", std::string{VITALS_TEST_PLUGIN_DIR} + "/labelled.so"});
+    CHECK(labelled.exit_code == 0);
+    CHECK(contains(labelled.output, R"(metric    'requests{code="200",method="get"}'=42c)"));
+    CHECK(contains(labelled.output, "metric    latency=120ms;200\n"));
+    CHECK(contains(labelled.output, R"(metric    'temperature{sensor="a \"b\" \\ c d é"}')"
+                                    R"(=61.5;70;90;-40;150 (celsius))"));
 
     const auto missing = run({"--plugin", "/nonexistent/x.so"});
     CHECK(missing.exit_code == 78);
