@@ -257,16 +257,21 @@ typedef struct vitals_host_api {
     /* [run] Set the outcome. A later call replaces an earlier one. A run that
      * never calls it is recorded as an error. */
     void (*set_result)(vitals_context *ctx, int32_t status, const char *message);
-    /* [run] Attach a measurement. unit is free text such as "percent",
-     * "seconds", "bytes" (may be NULL or ""). Non-finite values are dropped. */
+    /* [run] Attach a measurement. name follows Prometheus' rule
+     * [a-zA-Z_][a-zA-Z0-9_]* (at most 128 bytes); other names are dropped and
+     * logged. unit is free text such as "percent", "seconds", "bytes" (may be
+     * NULL or ""). Non-finite values are dropped. */
     void (*add_metric)(vitals_context *ctx, const char *name, double value, const char *unit);
 
     /* ---- 1.1 ---- (check VITALS_HOST_HAS before calling) */
 
     /* [run] Attach a measurement with a kind, labels and thresholds. Returns
      * 0 if it was kept; nonzero if it was dropped (a bad name or label, a
-     * non-finite value, too many metrics or labels), after the host logged
-     * why, once per check, metric and reason. */
+     * label named as one of the agent's or the check's own, a non-finite
+     * value, too many metrics or labels), after the host logged why, once per
+     * check, metric and reason. The Vitals agent keeps up to 16 labels per
+     * metric and 256 bytes of each value. One name with one set of labels is
+     * one series: reporting it again in the same run replaces the value. */
     int32_t (*add_metric_ex)(vitals_context *ctx, const vitals_metric *metric);
     /* [create, run, destroy] The current check's name, schedule and, in
      * run(), attempt and previous status. Never NULL. */
