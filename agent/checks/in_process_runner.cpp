@@ -109,7 +109,15 @@ CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline,
         context.set_result(VITALS_STATUS_ERROR, escaped("run").c_str());
     }
     CheckResult result = context.take_result();
-    result.duration = std::chrono::steady_clock::now() - start;
+    const auto returned = std::chrono::steady_clock::now();
+    if (returned > deadline) {
+        // The ABI promises a result past the deadline is ignored: a plugin that returned when
+        // cancel_fd() fired may beat the scheduler's own sweep by a hair, and must not be ok.
+        result = CheckResult{};
+        result.status = Status::error;
+        result.message = fmt::format("timed out after {}", format_duration(timing_.timeout));
+    }
+    result.duration = returned - start;
     result.started = started;
     if (context.dropped_metrics() > 0)
         log(LogLevel::warning, "check", "{}: dropped {} invalid or excess metric(s)", check_,
