@@ -107,6 +107,21 @@ TEST_CASE("abi 1.1 lifecycle: an init that refuses refuses the plugin with the r
     CHECK(!has(result.output, "create: "));
 }
 
+TEST_CASE("abi 1.1 lifecycle: an init that does not return is bounded like create") {
+    TempDir dir;
+    const auto config = write_agent_toml(dir, "", "127.0.0.1:0", lifecycle_plugin_dirs());
+    dir.write("conf.d/checks.toml",
+              lifecycle_check("stuck", "timeout = \"1s\"\n", "lifecycle_hanging"));
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});
+    INFO(result.output);
+    CHECK(result.exit_code == 78); // EX_CONFIG
+    // Given up at create()'s limit (the timeout, at least 5 s), not after init()'s minute.
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds{30});
+    CHECK(has(result.output, "check.stuck: plugin 'lifecycle_hanging' has not returned from "
+                             "init() (or deinit()) within 5s"));
+}
+
 TEST_CASE(
     "abi 1.1 lifecycle: a plugin with destroy_ex and no destroy loads, runs and is destroyed") {
     Agent agent{lifecycle_check("lean", schedule, "lifecycle_destroy_ex_only"),
