@@ -15,8 +15,8 @@
 #include "app/exit_guard.hpp"
 #include "app/load_configuration.hpp"
 #include "app/run_once.hpp"
-#include "cli/notify_command.hpp"
 #include "cli/maintenance_commands.hpp"
+#include "cli/notify_command.hpp"
 #include "cli/options.hpp"
 #include "cli/push_command.hpp"
 #include "core/log.hpp"
@@ -125,10 +125,11 @@ int run(const Options &options) {
     if (options.check_config) set_log_level(LogLevel::warning);
     if (options.log_level) set_log_level(*log_level_from_string(*options.log_level));
     const auto agent_file = locate_agent_file(options.config);
-    auto loaded = load_configuration(agent_file, default_settings(agent_file));
+    // agent.toml's log_level, unless overridden, applies before the first plugin is loaded.
+    const auto log_level = options.log_level || options.check_config ? ConfiguredLogLevel::keep
+                                                                     : ConfiguredLogLevel::apply;
+    auto loaded = load_configuration(agent_file, default_settings(agent_file), {}, log_level);
     if (options.listen) loaded.config.agent.listen = *options.listen;
-    if (!options.log_level && !options.check_config)
-        set_log_level(*log_level_from_string(loaded.config.agent.log_level));
 
     if (!loaded.errors.empty()) {
         print_errors(loaded.errors);

@@ -40,8 +40,12 @@ std::optional<fs::path> locate_agent_file(const std::optional<fs::path> &given) 
 }
 
 LoadedConfiguration load_configuration(const std::optional<fs::path> &agent_file,
-                                       const AgentSettings &defaults, std::stop_token stop) {
+                                       const AgentSettings &defaults, std::stop_token stop,
+                                       ConfiguredLogLevel log_level) {
     auto read = read_configuration(agent_file, defaults);
+    if (log_level == ConfiguredLogLevel::apply)
+        if (const auto level = log_level_from_string(read.config.agent.log_level))
+            set_log_level(*level);
     // Startup, reload and --check-config all come through here: each says it once.
     for (const auto &skipped : read.skipped)
         log(LogLevel::warning, "config", "{}", skipped.to_string());

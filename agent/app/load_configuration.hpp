@@ -22,10 +22,16 @@ struct LoadedConfiguration {
     ConfigErrors errors; ///< the configuration is usable only when empty
 };
 
+/// Whether agent.toml's log_level is applied as soon as it is read, before any plugin is
+/// loaded or created (at startup, unless --log-level or --check-config says otherwise), so
+/// that what init() and create() log at debug is there at startup too.
+enum class ConfiguredLogLevel { keep, apply };
+
 /// The one validation path, shared by startup, reload and `--check-config`. `stop` gives
 /// up waiting for plugins' create() (a reload the agent's shutdown overtakes).
 LoadedConfiguration load_configuration(const std::optional<std::filesystem::path> &agent_file,
-                                       const AgentSettings &defaults, std::stop_token stop = {});
+                                       const AgentSettings &defaults, std::stop_token stop = {},
+                                       ConfiguredLogLevel log_level = ConfiguredLogLevel::keep);
 
 /// The second half of load_configuration, for a configuration read some other way
 /// (from memory, when fuzzing): checks built against `plugins`, then what only the

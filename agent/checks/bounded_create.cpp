@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "checks/plugin_session.hpp"
 #include "core/log.hpp"
 
 namespace vitals {
@@ -153,12 +154,15 @@ std::unique_ptr<InProcessRunner> create_within_limit(const CheckDefinition &defi
         return refuse(fmt::format("plugin '{}' was still in create() after {} when the agent "
                                   "began to stop; left to finish on a thread of its own",
                                   name, elapsed_since(call->started)));
-    return refuse(fmt::format("plugin '{}' has not returned from create() within {} (the "
-                              "check's timeout, at least {}); the check is refused. create() "
+    // The library's init() runs on the same thread, before the first create(): bounded with it.
+    const char *function =
+        PluginSession::in_init_or_deinit(*call->plugin) ? "init() (or deinit())" : "create()";
+    return refuse(fmt::format("plugin '{}' has not returned from {} within {} (the "
+                              "check's timeout, at least {}); the check is refused. {} "
                               "must not block: the call is left to finish on a thread of its "
                               "own, and whatever it makes is destroyed unused",
-                              name, format_duration(limit),
-                              format_duration(min_create_time_limit)));
+                              name, function, format_duration(limit),
+                              format_duration(min_create_time_limit), function));
 }
 
 } // namespace vitals

@@ -11,7 +11,12 @@ Check::Check(CheckDefinition definition, std::string plugin_identity,
 Check::~Check() = default;
 
 CheckResult Check::run(std::chrono::steady_clock::time_point deadline) {
-    return runner_->run(deadline);
+    CheckResult result = runner_->run(deadline, history_);
+    if (result.no_news) return result;
+    // Past its deadline the scheduler records a timeout, an error, whatever the plugin said.
+    const bool late = std::chrono::steady_clock::now() > deadline;
+    history_.add(late ? Status::error : result.status);
+    return result;
 }
 
 } // namespace vitals

@@ -37,6 +37,7 @@ private:
     CheckDefinition definition_;
     std::string plugin_identity_;
     std::unique_ptr<PluginRunner> runner_;
+    RunHistory history_; ///< of this check's runs, for run_info(); guarded by run()'s caller
 };
 
 } // namespace vitals

@@ -90,9 +90,10 @@ void host_log(vitals_context *ctx, int32_t level, const char *message) {
                                : level == VITALS_LOG_WARNING ? LogLevel::warning
                                                              : LogLevel::error;
         // Cleaned as result messages are: ESC sequences and invalid UTF-8 never reach the log.
-        log(log_level, "plugin", "{}: {}", ctx ? ctx->check_name : "?",
-            clean_plugin_text(message ? message : "", max_log_line_bytes,
-                              ctx ? ctx->secrets.get() : nullptr));
+        const std::string line = clean_plugin_text(message ? message : "", max_log_line_bytes,
+                                                   ctx ? ctx->secrets.get() : nullptr);
+        log(log_level, "plugin", "{}: {}", ctx ? ctx->check_name : "?", line);
+        if (ctx) ctx->logged(level, line);
         return 0;
     });
 }
@@ -177,15 +178,31 @@ int32_t add_metric_ex(vitals_context *ctx, const vitals_metric *metric) {
     });
 }
 
+/// Every phase has the check's name and schedule; run() adds attempt and previous status
+/// (init() and deinit() have the plugin's name and no schedule).
+const vitals_run_info *run_info(vitals_context *ctx) {
+    static const vitals_run_info nothing{sizeof(vitals_run_info), -1, "", 0, 0, 0};
+    return ctx ? &ctx->run_info : &nothing;
+}
+
+int cancel_fd(vitals_context *ctx) {
+    return guarded(-1, [&] {
+        auto *run = phase<RunContext>(ctx, "cancel_fd");
+        return run ? run->cancel_fd() : -1;
+    });
+}
+
+// clang-format off
 constexpr vitals_host_api table{
-    VITALS_ABI_MAJOR, VITALS_ABI_MINOR, sizeof(vitals_host_api), &host_log, &param_has,
-    &param_string, &param_int, &param_float, &param_bool, &param_duration_ns, &param_string_list,
-    &param_error, &time_left_ns, &set_result, &add_metric,
+    VITALS_ABI_MAJOR,   VITALS_ABI_MINOR,   sizeof(vitals_host_api),
+    &host_log,          &param_has,         &param_string,
+    &param_int,         &param_float,       &param_bool,
+    &param_duration_ns, &param_string_list, &param_error,
+    &time_left_ns,      &set_result,        &add_metric,
     // ---- 1.1 ----
-    &add_metric_ex,
-    nullptr, // run_info
-    nullptr, // cancel_fd
+    &add_metric_ex,     &run_info,          &cancel_fd,
 };
+// clang-format on
 
 } // namespace
 

@@ -35,10 +35,14 @@ void RunContext::set_result(int32_t status, const char *message) {
 }
 
 RunContext::RunContext(std::string check, std::shared_ptr<const Secrets> check_secrets,
-                       std::chrono::steady_clock::time_point deadline,
-                       std::shared_ptr<MetricIntake> intake)
-    : vitals_context(std::move(check), std::move(check_secrets)), deadline_(deadline),
-      intake_(intake ? std::move(intake) : std::make_shared<MetricIntake>(check_name, secrets)) {}
+                       std::chrono::steady_clock::time_point deadline, CheckTiming timing,
+                       const RunHistory &history, std::shared_ptr<MetricIntake> intake)
+    : vitals_context(std::move(check), std::move(check_secrets), timing), deadline_(deadline),
+      intake_(intake ? std::move(intake) : std::make_shared<MetricIntake>(check_name, secrets)),
+      cancel_timer_(deadline) {
+    run_info.previous_status = history.previous ? static_cast<int32_t>(*history.previous) : -1;
+    run_info.attempt = history.attempt();
+}
 
 bool RunContext::add_metric(const char *name, double value, const char *unit) {
     return keep(intake_->plain(name, value, unit));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "checks/host_context.hpp"
+#include "checks/lifecycle_context.hpp"
 #include "checks/param_validation.hpp"
 #include "checks/plugin_call.hpp"
 #include "core/log.hpp"
@@ -36,6 +37,14 @@ InProcessRunner::create(const CheckDefinition &definition,
     CreateContext context{definition, *plugin, errors};
     validate_params(definition, *plugin, context);
     if (context.has_errors()) return nullptr;
+    std::string refusal;
+    auto session = PluginSession::open(plugin, refusal);
+    if (!session) {
+        // Refused as a library the loader refuses is: at the check's plugin key.
+        errors.push_back(
+            {definition.plugin_where, "check." + definition.name + ".plugin", std::move(refusal)});
+        return nullptr;
+    }
     void *instance = nullptr;
     try {
         const PluginCallScope call{definition.name, "create"};
@@ -50,39 +59,50 @@ InProcessRunner::create(const CheckDefinition &definition,
                                           plugin->name()));
         return nullptr;
     }
+    const CheckTiming timing{definition.interval, definition.timeout};
     if (context.has_errors()) {
         // create() succeeded yet reported a problem: trust the problem.
-        destroy_instance(*plugin, definition.name, instance);
+        destroy_instance(*plugin, definition.name, context.secrets, timing, instance);
         return nullptr;
     }
-    auto runner = std::unique_ptr<InProcessRunner>(
-        new InProcessRunner(definition.name, context.secrets, std::move(plugin), instance));
+    auto runner = std::unique_ptr<InProcessRunner>(new InProcessRunner(
+        definition.name, timing, context.secrets, std::move(session), std::move(plugin), instance));
     runner->metric_intake_ =
         std::make_shared<MetricIntake>(definition.name, context.secrets, definition.labels);
     return runner;
 }
 
-InProcessRunner::InProcessRunner(std::string check, std::shared_ptr<const Secrets> secrets,
+InProcessRunner::InProcessRunner(std::string check, CheckTiming timing,
+                                 std::shared_ptr<const Secrets> secrets,
+                                 std::shared_ptr<const PluginSession> session,
                                  std::shared_ptr<const PluginLibrary> plugin, void *instance)
-    : check_(std::move(check)), secrets_(std::move(secrets)), plugin_(std::move(plugin)),
-      instance_(instance) {}
+    : check_(std::move(check)), timing_(timing), secrets_(std::move(secrets)),
+      session_(std::move(session)), plugin_(std::move(plugin)), instance_(instance) {}
 
 InProcessRunner::~InProcessRunner() {
-    destroy_instance(*plugin_, check_, instance_);
+    destroy_instance(*plugin_, check_, secrets_, timing_, instance_);
 }
 
 void InProcessRunner::destroy_instance(const PluginLibrary &plugin, const std::string &check,
-                                       void *instance) noexcept {
+                                       const std::shared_ptr<const Secrets> &secrets,
+                                       CheckTiming timing, void *instance) noexcept {
     try {
         const PluginCallScope call{check, "destroy"};
-        plugin.descriptor().destroy(instance);
+        const auto &descriptor = plugin.descriptor();
+        if (descriptor.destroy_ex) {
+            DestroyContext context{check, secrets, timing};
+            descriptor.destroy_ex(instance, &host_api(), &context);
+        } else {
+            descriptor.destroy(instance);
+        }
     } catch (...) {
         log(LogLevel::error, "check", "{}: {}", check, escaped("destroy"));
     }
 }
 
-CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline) {
-    RunContext context{check_, secrets_, deadline, metric_intake_};
+CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline,
+                                 const RunHistory &history) {
+    RunContext context{check_, secrets_, deadline, timing_, history, metric_intake_};
     const auto started = std::chrono::system_clock::now();
     const auto start = std::chrono::steady_clock::now();
     try {
@@ -92,7 +112,15 @@ CheckResult InProcessRunner::run(std::chrono::steady_clock::time_point deadline)
         context.set_result(VITALS_STATUS_ERROR, escaped("run").c_str());
     }
     CheckResult result = context.take_result();
-    result.duration = std::chrono::steady_clock::now() - start;
+    const auto returned = std::chrono::steady_clock::now();
+    if (returned > deadline) {
+        // The ABI promises a result past the deadline is ignored: a plugin that returned when
+        // cancel_fd() fired may beat the scheduler's own sweep by a hair, and must not be ok.
+        result = CheckResult{};
+        result.status = Status::error;
+        result.message = fmt::format("timed out after {}", format_duration(timing_.timeout));
+    }
+    result.duration = returned - start;
     result.started = started;
     // Each drop was logged, once, naming the metric and the reason, as it happened.
     return result;

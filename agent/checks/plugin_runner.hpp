@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "checks/check_result.hpp"
+#include "checks/run_history.hpp"
 
 namespace vitals {
 
@@ -12,9 +13,11 @@ namespace vitals {
 class PluginRunner {
 public:
     virtual ~PluginRunner() = default;
-    /// Runs the plugin once. Calls are serialised by the caller (the ABI
-    /// promises a plugin one thread per instance at a time).
-    virtual CheckResult run(std::chrono::steady_clock::time_point deadline) = 0;
+    /// Runs the plugin once; `history` is what run_info() tells it of the runs before.
+    /// Calls are serialised by the caller (the ABI promises a plugin one thread per
+    /// instance at a time).
+    virtual CheckResult run(std::chrono::steady_clock::time_point deadline,
+                            const RunHistory &history) = 0;
 };
 
 } // namespace vitals

@@ -228,7 +228,7 @@ CheckResult ProcessRunner::failure(std::string message,
     return result;
 }
 
-CheckResult ProcessRunner::run(TimePoint deadline) {
+CheckResult ProcessRunner::run(TimePoint deadline, const RunHistory &history) {
     const auto started = std::chrono::system_clock::now();
     const auto start = Clock::now();
     // Finish before the scheduler's own deadline, so this run reports what happened.
@@ -271,8 +271,14 @@ CheckResult ProcessRunner::run(TimePoint deadline) {
                            started, start);
     }
 
+    // The plugin's deadline: cancel_fd() fires there, a margin before the kill at `until`.
+    const TimePoint plugin_deadline = until - kill_margin(definition_.timeout);
+    wire::RunRequest request;
+    request.time_left = plugin_deadline - Clock::now();
+    request.previous_status = history.previous ? static_cast<std::int32_t>(*history.previous) : -1;
+    request.failures_in_a_row = history.failures_in_a_row;
     wire::Message reply;
-    auto outcome = worker_->send(wire::RunRequest{until - Clock::now()}, until);
+    auto outcome = worker_->send(request, until);
     if (outcome == WorkerProcess::Outcome::ok) outcome = worker_->receive(reply, until);
     if (outcome == WorkerProcess::Outcome::ok && !std::holds_alternative<wire::RunReply>(reply))
         outcome = WorkerProcess::Outcome::garbage;
@@ -280,6 +286,11 @@ CheckResult ProcessRunner::run(TimePoint deadline) {
     switch (outcome) {
     case WorkerProcess::Outcome::ok: {
         backoff_ = Duration::zero();
+        // Past its deadline (its cancel_fd() fired) the plugin's word no longer counts, as
+        // in process, where the scheduler records the timeout; but its worker lives on.
+        if (Clock::now() > plugin_deadline)
+            return failure(fmt::format("timed out after {}", format_duration(definition_.timeout)),
+                           started, start);
         CheckResult result = std::move(std::get<wire::RunReply>(reply).result);
         result.started = started;
         return result;

@@ -31,7 +31,8 @@ public:
                                                  const IsolationSettings &settings);
     ~ProcessRunner() override;
 
-    CheckResult run(std::chrono::steady_clock::time_point deadline) override;
+    CheckResult run(std::chrono::steady_clock::time_point deadline,
+                    const RunHistory &history) override;
 
     /// The binary started as a worker; /proc/self/exe unless a test points elsewhere (the
     /// link, not its target, so an upgrade on disk never pairs two versions). Call before
@@ -40,7 +41,9 @@ public:
 
     /// How long before the scheduler's deadline a run gives up and kills its worker, so that
     /// the run itself reports "killed after timeout" rather than the scheduler's generic
-    /// "timed out": a tenth of the timeout, at most 50 ms.
+    /// "timed out": a tenth of the timeout, at most 50 ms. The worker's own deadline (its
+    /// time_left_ns() and cancel_fd()) comes as much again before that, so a plugin that
+    /// returns when cancel_fd() fires has the time to, and keeps its worker.
     static std::chrono::nanoseconds kill_margin(std::chrono::nanoseconds timeout);
 
 private:

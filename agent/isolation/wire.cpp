@@ -142,6 +142,8 @@ void write(Writer &out, const CreateRequest &request) {
 void write(Writer &out, const RunRequest &request) {
     out.put(Kind::run);
     out.put(request.time_left);
+    out.put(request.previous_status);
+    out.put(request.failures_in_a_row);
 }
 
 void write(Writer &out, const CreateReply &reply) {
@@ -181,8 +183,13 @@ Message read(Reader &in) {
         request.labels = read_labels(in);
         return request;
     }
-    case Kind::run:
-        return RunRequest{in.duration()};
+    case Kind::run: {
+        RunRequest request;
+        request.time_left = in.duration();
+        request.previous_status = in.get<std::int32_t>();
+        request.failures_in_a_row = in.get<std::uint32_t>();
+        return request;
+    }
     case Kind::created: {
         CreateReply reply;
         const auto count = in.get<std::uint32_t>();

@@ -36,9 +36,12 @@ struct CreateRequest {
     Labels labels;
 };
 
-/// Agent → worker: run once with this much time left.
+/// Agent → worker: run once with this much time left; the rest is what run_info() tells
+/// the plugin of the check's earlier runs (the agent keeps that history: a worker may be new).
 struct RunRequest {
     Duration time_left{};
+    std::int32_t previous_status = -1; ///< a Status, or -1 before the first run
+    std::uint32_t failures_in_a_row = 0;
 };
 
 /// One configuration problem found in the worker; `key` is the full dotted path.

@@ -196,7 +196,11 @@ int serve(int fd) {
         const auto *run = std::get_if<wire::RunRequest>(&*message);
         if (!run) return exit_protocol;
         allow_cpu_time(cpu_time_limit);
-        wire::RunReply reply{runner->run(std::chrono::steady_clock::now() + run->time_left)};
+        RunHistory history;
+        history.failures_in_a_row = run->failures_in_a_row;
+        if (run->previous_status >= 0) history.previous = status_from_abi(run->previous_status);
+        wire::RunReply reply{
+            runner->run(std::chrono::steady_clock::now() + run->time_left, history)};
         if (!write_all(fd, wire::encode(reply))) break;
     }
     return exit_ok; // end-of-file: the agent is done with this check; destroy() runs now

@@ -138,7 +138,9 @@ PluginLibrary::PluginLibrary(std::filesystem::path file, std::unique_ptr<Handle>
     if (!descriptor_.name || !is_valid_name(descriptor_.name))
         throw refusal("descriptor has no valid name (letters, digits, '_', '-', '.')");
     name_ = descriptor_.name;
-    if (!descriptor_.create || !descriptor_.run || !descriptor_.destroy)
+    // Since 1.1 destroy_ex may stand in for destroy (a 1.0 agent refuses such a plugin).
+    if (!descriptor_.create || !descriptor_.run ||
+        (!descriptor_.destroy && !descriptor_.destroy_ex))
         throw refusal(fmt::format("plugin '{}' lacks create, run or destroy", name_));
     if (descriptor_.params) read_params();
     // A quote or a newline in a version string broke every /metrics scrape.
@@ -173,6 +175,10 @@ void PluginLibrary::read_params() {
 }
 
 PluginLibrary::~PluginLibrary() = default;
+
+const void *PluginLibrary::loaded_object() const noexcept {
+    return handle_->library.native();
+}
 
 const vitals_param_spec *PluginLibrary::find_param(std::string_view key) const noexcept {
     for (const auto &spec : params_)

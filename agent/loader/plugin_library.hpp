@@ -37,6 +37,10 @@ public:
     const std::filesystem::path &file() const noexcept { return file_; }
     /// The file as read (device, inode, size, mtime): a replaced or rewritten .so differs.
     const std::string &identity() const noexcept { return identity_; }
+    /// The library as the dynamic linker has it loaded: the same for every PluginLibrary of
+    /// one build while any is open (dlopen() hands back what it has), so per-library state
+    /// such as init()'s is keyed by it.
+    const void *loaded_object() const noexcept;
 
     struct Handle; ///< the OS library handle, opaque here to keep Boost.DLL in the .cpp
 

@@ -16,7 +16,7 @@ class PushRunner final : public PluginRunner {
 public:
     explicit PushRunner(std::shared_ptr<PushInbox> inbox) : inbox_(std::move(inbox)) {}
 
-    CheckResult run(std::chrono::steady_clock::time_point) override {
+    CheckResult run(std::chrono::steady_clock::time_point, const RunHistory &) override {
         inbox_->expire_if_due();
         CheckResult nothing;
         nothing.no_news = true;

@@ -98,7 +98,7 @@ TEST_CASE("plugin drop-in: a check naming a refused plugin gets the refusal, at 
                                          {VITALS_BAD_PLUGIN_DIR, VITALS_SHIPPED_PLUGIN_DIR});
     const std::string refusal =
         "plugin 'wrong_abi' refused: " + std::string{VITALS_BAD_PLUGIN_DIR} +
-        "/wrong_abi.so: incompatible plugin ABI: agent ABI 1.0, plugin "
+        "/wrong_abi.so: incompatible plugin ABI: agent ABI 1.1, plugin "
         "ABI 2.0";
     const auto checks = dir.write("conf.d/checks.toml", "[check.old]\nplugin = \"wrong_abi\"\n");
     const auto result = run_vitalsd(dir.path(), {"--config", config.string(), "--check-config"});

@@ -48,7 +48,7 @@ TEST_CASE("loader opens a good plugin and reads its descriptor") {
 TEST_CASE("loader refuses a plugin of another ABI major, naming both versions") {
     const auto why = refusal_for("wrong_abi.so");
     CHECK(why.find("wrong_abi.so") != std::string::npos);
-    CHECK(why.find("agent ABI 1.0, plugin ABI 2.0") != std::string::npos);
+    CHECK(why.find("agent ABI 1.1, plugin ABI 2.0") != std::string::npos);
 }
 
 TEST_CASE("loader refuses a library without the entry symbol") {
@@ -112,7 +112,7 @@ TEST_CASE("loader: a refused plugin's reason is kept for the check that names it
     CHECK(catalog.find("wrong_abi") == nullptr);
     const auto why = catalog.refusal_of("wrong_abi");
     REQUIRE(why.has_value());
-    CHECK(why->find("wrong_abi.so: incompatible plugin ABI: agent ABI 1.0, plugin ABI 2.0") !=
+    CHECK(why->find("wrong_abi.so: incompatible plugin ABI: agent ABI 1.1, plugin ABI 2.0") !=
           std::string::npos);
 }
 

@@ -33,7 +33,11 @@ vitals_metric gauge(const char *name, double value) {
 }
 
 RunContext run_context(Labels check_labels = {}) {
-    return RunContext{"c", nullptr, std::chrono::steady_clock::now() + 1s,
+    return RunContext{"c",
+                      nullptr,
+                      std::chrono::steady_clock::now() + 1s,
+                      CheckTiming{},
+                      RunHistory{},
                       std::make_shared<MetricIntake>("c", nullptr, std::move(check_labels))};
 }
 

@@ -101,7 +101,7 @@ private:
 class FakeRunner final : public PluginRunner {
 public:
     explicit FakeRunner(std::shared_ptr<FakePlugin> plugin) : plugin_(std::move(plugin)) {}
-    CheckResult run(TimePoint) override { return plugin_->run(); }
+    CheckResult run(TimePoint, const RunHistory &) override { return plugin_->run(); }
 
 private:
     std::shared_ptr<FakePlugin> plugin_;

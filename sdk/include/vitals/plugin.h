@@ -316,11 +316,16 @@ typedef struct vitals_plugin {
 
     /* ---- 1.1 ---- (each may be NULL) */
 
-    /* Once per loaded library, before any create(): set up what every
-     * instance shares. plugin_path is the file the operator installed.
-     * Nonzero refuses the plugin (log why first); no deinit() follows. */
+    /* Once per loaded library, before any create(), in each process that
+     * creates instances (with isolation = "process", in the check's worker):
+     * set up what every instance shares. plugin_path is the file the
+     * operator installed. Nonzero refuses the plugin (log why first); no
+     * deinit() follows. Bounded like create(): it counts against the time
+     * the first check's create() is given. */
     int32_t (*init)(const vitals_host_api *host, vitals_context *ctx, const char *plugin_path);
-    /* Once, after the last destroy() and before the library is unloaded. */
+    /* Once, after the last destroy() and before the library is unloaded.
+     * If instances are created again while it is still loaded (a reload),
+     * init() runs again first: the two always come in pairs. */
     void (*deinit)(const vitals_host_api *host, vitals_context *ctx);
     /* Release the instance, with a context to log through. Called instead
      * of destroy() when set. */
