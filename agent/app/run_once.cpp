@@ -177,7 +177,7 @@ EffectiveParams effective_params(const toml::table &given, const PluginLibrary &
 }
 
 std::string run_once_usage() {
-    return R"(Usage: vitalsd run --plugin PATH [--param KEY=VALUE ...] [OPTIONS]
+    return R"usage(Usage: vitalsd run --plugin PATH [--param KEY=VALUE ...] [OPTIONS]
 
 Loads one plugin, creates one check from the parameters given, runs it once (or
 --repeat times) and prints its status, message, metrics and duration. Parameters are validated exactly
@@ -206,7 +206,7 @@ The parameters are printed first, each declared default the check leaves out mar
 Exit status: 0 ok, 1 warning, 2 error (as Nagios plugins; with --repeat, the worst
 run's), 64 bad usage, 78 the plugin or its parameters were refused (every problem is
 printed).
-)";
+)usage";
 }
 
 std::variant<RunOnceOptions, std::string>
