@@ -39,7 +39,7 @@ std::vector<Poco::JSON::Object::Ptr> json_lines(const std::string &output) {
     return objects;
 }
 
-double metric(const Poco::JSON::Object::Ptr &run, const std::string &name) {
+double metric_value(const Poco::JSON::Object::Ptr &run, const std::string &name) {
     const auto metrics = run->getArray("metrics");
     for (std::size_t i = 0; i < metrics->size(); ++i)
         if (metrics->getObject(i)->getValue<std::string>("name") == name)
@@ -109,7 +109,7 @@ TEST_CASE("run once: --json prints each run as a line of JSON") {
         CHECK(each->getValue<std::string>("status") == "ok");
         CHECK(each->getValue<std::string>("message") == "fine");
         CHECK(each->getValue<double>("duration_seconds") >= 0);
-        CHECK(metric(each, "runs") == static_cast<double>(i + 1));
+        CHECK(metric_value(each, "runs") == static_cast<double>(i + 1));
         const auto params = each->getObject("params");
         CHECK(params->getValue<std::string>("message") == "fine");
         CHECK(params->getValue<std::string>("sleep") == "0s");
