@@ -15,6 +15,7 @@
 #include "app/exit_guard.hpp"
 #include "app/load_configuration.hpp"
 #include "app/run_once.hpp"
+#include "cli/describe_command.hpp"
 #include "cli/maintenance_commands.hpp"
 #include "cli/notify_command.hpp"
 #include "cli/options.hpp"
@@ -162,6 +163,9 @@ int agent_main(int argc, char **argv) {
     // `vitalsd run --plugin PATH ...`: one check once, for plugin authors; its own options.
     if (argc > 1 && std::string_view{argv[1]} == "run")
         return vitals::run_once_command({argv + 2, argv + argc});
+    // `vitalsd describe --plugin PATH`: a plugin's parameter table, for its docs.
+    if (argc > 1 && std::string_view{argv[1]} == "describe")
+        return vitals::describe_command({argv + 2, argv + argc});
     // `vitalsd push CHECK STATUS [MESSAGE]`: a report to a push check, for scripts.
     if (argc > 1 && std::string_view{argv[1]} == "push")
         return vitals::push_command({argv + 2, argv + argc});

@@ -2,6 +2,7 @@
 #include "app/run_once.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <future>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "app/check_builder.hpp"
 #include "app/perfdata_text.hpp"
+#include "app/run_once_json.hpp"
 #include "checks/param_values.hpp"
 #include "config/config_reader.hpp"
 #include "core/command_line.hpp"
@@ -20,6 +22,9 @@
 
 namespace vitals {
 namespace {
+
+/// Enough to watch a counter for a long while; a typo of a few digits more is refused.
+constexpr unsigned max_repeat = 1'000'000;
 
 /// `value` read as the right-hand side of `v = value`, or nullopt when it is not one
 /// TOML value (then the caller takes it as text).
@@ -57,11 +62,40 @@ std::string show_value(const toml::node &node) {
     return text.str();
 }
 
-void print_params(std::FILE *out, const toml::table &params, const PluginLibrary &plugin) {
-    for (const auto &[key, node] : params) {
+/// Adds `spec`'s declared default to `params` as the TOML value it stands for, as if the
+/// check had written it; false when there is none (or it is the plugin's bug, which
+/// create() reports).
+bool insert_default(toml::table &params, const vitals_param_spec &spec) {
+    if (!spec.default_value) return false;
+    const auto converted = param_from_text(spec.default_value, spec.type);
+    const auto *value = std::get_if<ParamValue>(&converted);
+    if (!value) return false;
+    std::visit(
+        [&](const auto &v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Duration>) {
+                params.insert(spec.key, std::string{spec.default_value}); // as conf.d spells it
+            } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+                toml::array items;
+                for (const auto &item : v)
+                    items.push_back(item);
+                params.insert(spec.key, std::move(items));
+            } else {
+                params.insert(spec.key, v);
+            }
+        },
+        *value);
+    return true;
+}
+
+void print_params(std::FILE *out, const EffectiveParams &params, const PluginLibrary &plugin) {
+    for (const auto &[key, node] : params.values) {
         const vitals_param_spec *spec = plugin.find_param(key.str());
-        fmt::print(out, "param     {} = {}\n", key.str(),
-                   spec && spec->secret ? std::string{"(secret)"} : show_value(node));
+        const bool defaulted = std::find(params.defaulted.begin(), params.defaulted.end(),
+                                         key.str()) != params.defaulted.end();
+        fmt::print(out, "param     {} = {}{}\n", key.str(),
+                   spec && spec->secret ? std::string{"(secret)"} : show_value(node),
+                   defaulted ? " (default)" : "");
     }
 }
 
@@ -77,13 +111,76 @@ int exit_code(Status status) {
     return static_cast<int>(status); // ok 0, warning 1, error 2, as Nagios plugins exit
 }
 
+/// One run on a thread of its own, as in the agent, so that a run past its timeout is
+/// reported at the timeout rather than whenever (if ever) the plugin returns: nullopt
+/// then, and the thread is left to the plugin.
+std::optional<CheckResult> run_within(Check &check, Duration timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::packaged_task<CheckResult()> task{[&] { return check.run(deadline); }};
+    auto outcome = task.get_future();
+    std::thread runner{std::move(task)};
+    if (outcome.wait_until(deadline) == std::future_status::timeout) {
+        runner.detach();
+        return std::nullopt;
+    }
+    runner.join();
+    return outcome.get();
+}
+
+CheckResult timed_out(Duration timeout) {
+    CheckResult result;
+    result.status = Status::error;
+    result.message = "timed out after " + format_duration(timeout);
+    result.duration = timeout;
+    return result;
+}
+
+/// Prints one run's result as the options ask.
+class ResultPrinter {
+public:
+    ResultPrinter(const RunOnceOptions &options, const CheckDefinition &definition,
+                  const PluginLibrary &plugin, const EffectiveParams &params, std::FILE *out)
+        : options_(options), definition_(definition), plugin_(plugin), params_(params), out_(out) {}
+
+    void print(unsigned run, const CheckResult &result) const {
+        if (options_.json) {
+            std::fputs(run_report_json({definition_.name, plugin_.name(), run, &params_.values,
+                                        params_.defaulted, &result})
+                           .c_str(),
+                       out_);
+        } else {
+            if (options_.repeat > 1) fmt::print(out_, "run       {} of {}\n", run, options_.repeat);
+            print_result(out_, result);
+        }
+        std::fflush(out_);
+    }
+
+private:
+    const RunOnceOptions &options_;
+    const CheckDefinition &definition_;
+    const PluginLibrary &plugin_;
+    const EffectiveParams &params_;
+    std::FILE *out_;
+};
+
 } // namespace
 
-std::string run_once_usage() {
-    return R"(Usage: vitalsd run --plugin PATH [--param KEY=VALUE ...] [OPTIONS]
+EffectiveParams effective_params(const toml::table &given, const PluginLibrary &plugin) {
+    EffectiveParams params{given, {}};
+    for (const auto &spec : plugin.params())
+        if (!params.values.contains(spec.key) && insert_default(params.values, spec))
+            params.defaulted.emplace_back(spec.key);
+    for (const auto &spec : plugin.params())
+        if (spec.secret && params.values.contains(spec.key))
+            params.values.insert_or_assign(spec.key, "(secret)");
+    return params;
+}
 
-Loads one plugin, creates one check from the parameters given, runs it once and
-prints its status, message, metrics and duration. Parameters are validated exactly
+std::string run_once_usage() {
+    return R"usage(Usage: vitalsd run --plugin PATH [--param KEY=VALUE ...] [OPTIONS]
+
+Loads one plugin, creates one check from the parameters given, runs it once (or
+--repeat times) and prints its status, message, metrics and duration. Parameters are validated exactly
 as for conf.d. For plugin authors: build, run, read, repeat.
 
 Options:
@@ -96,18 +193,28 @@ Options:
   --timeout DURATION   how long the run may take (default 5s)
   --log-level LEVEL    debug, info, warning or error (default info); the plugin's
                        log lines go to stderr
+  --repeat N           run the one check N times, one run after the other (default
+                       1), e.g. to see counters move
+  --json               print each run's result as one line of JSON instead: check,
+                       plugin, run, params, defaulted, status, message, metrics,
+                       duration_seconds
   --help               print this help and exit
 
-Exit status: 0 ok, 1 warning, 2 error (as Nagios plugins), 64 bad usage,
-78 the plugin or its parameters were refused (every problem is printed).
-)";
+The parameters are printed first, each declared default the check leaves out marked
+"(default)"; secrets read "(secret)".
+
+Exit status: 0 ok, 1 warning, 2 error (as Nagios plugins; with --repeat, the worst
+run's), 64 bad usage, 78 the plugin or its parameters were refused (every problem is
+printed).
+)usage";
 }
 
 std::variant<RunOnceOptions, std::string>
 parse_run_once_options(const std::vector<std::string> &args) {
     static constexpr OptionSpec specs[] = {{"--help", {}, "-h"},        {"--plugin", "a PATH"},
                                            {"--param", "KEY=VALUE"},    {"--name", "a NAME"},
-                                           {"--timeout", "a DURATION"}, {"--log-level", "a LEVEL"}};
+                                           {"--timeout", "a DURATION"}, {"--log-level", "a LEVEL"},
+                                           {"--repeat", "a NUMBER"},    {"--json"}};
     auto split = split_command_line(args, specs, "vitalsd run --help");
     if (auto *problem = std::get_if<std::string>(&split)) return std::move(*problem);
     const auto &line = std::get<CommandLine>(split);
@@ -146,6 +253,17 @@ parse_run_once_options(const std::vector<std::string> &args) {
             if (!log_level_from_string(value))
                 return "--log-level: expected debug, info, warning or error";
             options.log_level = value;
+        } else if (name == "--repeat") {
+            unsigned repeat = 0;
+            const auto [end, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), repeat);
+            if (ec != std::errc{} || end != value.data() + value.size() || repeat < 1 ||
+                repeat > max_repeat)
+                return fmt::format("--repeat: expected a number from 1 to {}, got \"{}\"",
+                                   max_repeat, value);
+            options.repeat = repeat;
+        } else if (name == "--json") {
+            options.json = true;
         }
     }
     if (!have_plugin && !options.show_help) return "--plugin PATH is required";
@@ -192,11 +310,14 @@ int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err) {
         std::make_shared<const toml::table>(params_from_arguments(options.params, plugin.get()));
     definition.where = {"command line"};
 
-    fmt::print(out, "check     {} (plugin {} {}, {})\n", definition.name, plugin->name(),
-               plugin->descriptor().version ? plugin->descriptor().version : "?",
-               plugin->file().string());
-    print_params(out, *definition.params, *plugin);
-    std::fflush(out);
+    const EffectiveParams shown = effective_params(*definition.params, *plugin);
+    if (!options.json) {
+        fmt::print(out, "check     {} (plugin {} {}, {})\n", definition.name, plugin->name(),
+                   plugin->descriptor().version ? plugin->descriptor().version : "?",
+                   plugin->file().string());
+        print_params(out, shown, *plugin);
+        std::fflush(out);
+    }
 
     ConfigErrors errors;
     std::unique_ptr<Check> check = create_check(definition, plugin, errors);
@@ -208,29 +329,22 @@ int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err) {
         return EX_CONFIG;
     }
 
-    // On a thread of its own, as in the agent, so a run past its timeout is reported at
-    // the timeout rather than whenever (if ever) the plugin returns.
-    const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-    std::packaged_task<CheckResult()> task{[&] { return check->run(deadline); }};
-    auto outcome = task.get_future();
-    std::thread runner{std::move(task)};
-    if (outcome.wait_until(deadline) == std::future_status::timeout) {
-        CheckResult result;
-        result.status = Status::error;
-        result.message = "timed out after " + format_duration(options.timeout);
-        result.duration = options.timeout;
-        print_result(out, result);
-        std::fflush(out);
-        std::fflush(err);
-        // The plugin still holds that thread: nothing can end it, join it or safely run
-        // destructors under it.
-        std::_Exit(exit_code(result.status));
+    const ResultPrinter printer{options, definition, *plugin, shown, out};
+    Status overall = Status::ok;
+    for (unsigned run = 1; run <= options.repeat; ++run) {
+        const auto result = run_within(*check, options.timeout);
+        if (!result) {
+            printer.print(run, timed_out(options.timeout));
+            std::fflush(err);
+            // The plugin still holds that thread: nothing can end it, join it or safely run
+            // destructors under it.
+            std::_Exit(exit_code(Status::error));
+        }
+        printer.print(run, *result);
+        overall = worst(overall, result->status);
     }
-    runner.join();
-    const CheckResult result = outcome.get();
-    print_result(out, result);
     check.reset(); // destroy() runs before the process exits, as in the agent
-    return exit_code(result.status);
+    return exit_code(overall);
 }
 
 int run_once_command(const std::vector<std::string> &args) {

@@ -25,6 +25,8 @@ struct RunOnceOptions {
     std::optional<std::string> name; ///< the check's name; default: the plugin's
     Duration timeout = std::chrono::seconds{5};
     std::string log_level = "info";
+    bool json = false;   ///< each run's result as a line of JSON (app/run_once_json.hpp)
+    unsigned repeat = 1; ///< runs of the one instance, one after the other
     bool show_help = false;
 };
 
@@ -41,11 +43,21 @@ std::string run_once_usage();
 toml::table params_from_arguments(const std::vector<std::pair<std::string, std::string>> &params,
                                   const PluginLibrary *plugin);
 
+/// The parameters a check gets from `given`: those given, then each declared default the
+/// check leaves out (named in `defaulted`), in the table's order. Secret values read
+/// "(secret)". What create() sees, for `vitalsd run` to show.
+struct EffectiveParams {
+    toml::table values;
+    std::vector<std::string> defaulted;
+};
+EffectiveParams effective_params(const toml::table &given, const PluginLibrary &plugin);
+
 /// Loads the plugin, creates the check through create_check (the agent's validation),
-/// runs it once with the timeout and prints the result to `out`, problems to `err`.
-/// Returns 0, 1 or 2 for ok, warning or error, or EX_CONFIG (<sysexits.h>) when the plugin or its
-/// parameters were refused. A run still going at the timeout is reported as an error and the
-/// process exits at once: a plugin thread that never returns cannot be joined.
+/// runs it `repeat` times with the timeout and prints each result to `out` (as text, or
+/// as JSON lines), problems to `err`. Returns 0, 1 or 2 for the worst of the runs' ok,
+/// warning or error, or EX_CONFIG (<sysexits.h>) when the plugin or its parameters were
+/// refused. A run still going at the timeout is reported as an error and the process exits
+/// at once: a plugin thread that never returns cannot be joined.
 int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err);
 
 /// The whole `vitalsd run ...` command: parse `args` (those after "run"), then run_once.

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "checks/param_values.hpp"
+#include "loader/param_limits.hpp"
 
 namespace vitals {
 namespace {
@@ -31,8 +32,11 @@ void validate_params(const CheckDefinition &check, const PluginLibrary &plugin,
             continue;
         }
         const auto converted = param_from_node(node, spec->type);
-        if (const auto *reason = std::get_if<std::string>(&converted))
+        if (const auto *reason = std::get_if<std::string>(&converted)) {
             context.error(key.str(), *reason);
+        } else if (auto violation = limits_violation(*spec, std::get<ParamValue>(converted))) {
+            context.error(key.str(), std::move(*violation));
+        }
     }
     for (const auto &spec : plugin.params())
         if (spec.required && !check.params->contains(spec.key))

@@ -7,9 +7,9 @@
 
 namespace vitals {
 
-/// Reports unknown keys, wrong types and missing required keys through
-/// `context` before the plugin sees anything. A plugin without a declared
-/// table is left to check its own parameters.
+/// Reports unknown keys, wrong types, values outside their declared range or choices
+/// (ABI 1.1) and missing required keys through `context` before the plugin sees anything.
+/// A plugin without a declared table is left to check its own parameters.
 void validate_params(const CheckDefinition &check, const PluginLibrary &plugin,
                      CreateContext &context);
 

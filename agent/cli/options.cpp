@@ -10,6 +10,7 @@ namespace vitals {
 std::string usage_text() {
     return R"(Usage: vitalsd [OPTIONS]
        vitalsd run --plugin PATH [--param KEY=VALUE ...]   (see vitalsd run --help)
+       vitalsd describe --plugin PATH [--json]             (see vitalsd describe --help)
        vitalsd push CHECK STATUS [MESSAGE]                 (see vitalsd push --help)
        vitalsd notify --test NAME                          (see vitalsd notify --help)
        vitalsd silence NAME --for 2h [--reason TEXT]       (see vitalsd silence --help)
@@ -17,6 +18,7 @@ std::string usage_text() {
 
 Runs health checks from conf.d on their schedules and serves the results over HTTP.
 `vitalsd run` instead runs one plugin's check once and prints the result;
+`vitalsd describe` prints a plugin's parameter table as Markdown or JSON;
 `vitalsd push` reports to a push check of the running agent;
 `vitalsd notify --test` sends a test alert through a notifier of agent.toml;
 `vitalsd silence` and `vitalsd maintenance` quiet a check or the whole agent.

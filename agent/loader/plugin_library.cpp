@@ -11,6 +11,7 @@
 #include "core/names.hpp"
 #include "core/utf8.hpp"
 #include "loader/build_registry.hpp"
+#include "loader/param_limits.hpp"
 #include "loader/plugin_image.hpp"
 
 namespace vitals {
@@ -19,6 +20,9 @@ namespace {
 // The smallest descriptor any 1.x plugin can have: everything up to 1.0's last member.
 constexpr std::size_t min_descriptor_size = offsetof(vitals_plugin, destroy) + sizeof(void *);
 constexpr std::size_t min_param_spec_size = offsetof(vitals_param_spec, secret) + sizeof(int32_t);
+// A table whose entries reach past 1.1's last member carries min, max, choices and limits.
+constexpr std::size_t limits_param_spec_size =
+    offsetof(vitals_param_spec, limits) + sizeof(std::uint32_t);
 constexpr std::size_t max_params = 256;
 
 bool is_known_param_type(int32_t type) {
@@ -170,6 +174,14 @@ void PluginLibrary::read_params() {
         if (!is_known_param_type(spec.type))
             throw refusal(fmt::format("plugin '{}' {} has unknown type {}", name_,
                                       param_label(spec, i), spec.type));
+        if (descriptor_.param_spec_size < limits_param_spec_size) {
+            // A 1.0 table (or one cut short): what it lacks, or holds only part of, is unset.
+            spec.min = spec.max = 0;
+            spec.choices = nullptr;
+            spec.limits = 0;
+        }
+        if (const auto problem = declared_limits_problem(spec))
+            throw refusal(fmt::format("plugin '{}' {} {}", name_, param_label(spec, i), *problem));
         params_.push_back(spec);
     }
 }

@@ -31,15 +31,38 @@ using namespace std::chrono_literals;
 using std::chrono::nanoseconds;
 using vitals::Status;
 
-// key, type, required, default, description, secret
+constexpr const char *families[] = {"any", "ipv4", "ipv6", nullptr};
+
+// key, type, required, default, description, secret (and, declared by name, limits)
 constexpr vitals_param_spec ping_params[] = {
     {"host", VITALS_PARAM_STRING, 1, nullptr, "Host name or numeric IPv4/IPv6 address to ping", 0},
-    {"family", VITALS_PARAM_STRING, 0, "any",
-     "Address family of a host name: any (the resolver's first address), ipv4 or ipv6", 0},
-    {"count", VITALS_PARAM_INT, 0, "3", "Echo requests per run (1-100)", 0},
-    {"interval", VITALS_PARAM_DURATION, 0, "200ms", "Time between echo requests (10ms-10s)", 0},
-    {"reply_timeout", VITALS_PARAM_DURATION, 0, "1s",
-     "How long after the last request to wait for replies still out (10ms-1m)", 0},
+    {.key = "family",
+     .type = VITALS_PARAM_STRING,
+     .default_value = "any",
+     .description = "Address family of a host name: any (the resolver's first address), ipv4 or "
+                    "ipv6",
+     .choices = families},
+    {.key = "count",
+     .type = VITALS_PARAM_INT,
+     .default_value = "3",
+     .description = "Echo requests per run",
+     .min = 1,
+     .max = 100,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
+    {.key = "interval",
+     .type = VITALS_PARAM_DURATION,
+     .default_value = "200ms",
+     .description = "Time between echo requests",
+     .min = 0.01,
+     .max = 10,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
+    {.key = "reply_timeout",
+     .type = VITALS_PARAM_DURATION,
+     .default_value = "1s",
+     .description = "How long after the last request to wait for replies still out",
+     .min = 0.01,
+     .max = 60,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
     {"warning_loss", VITALS_PARAM_FLOAT, 0, "20",
      "Warn when more than this percentage of requests gets no reply", 0},
     {"error_loss", VITALS_PARAM_FLOAT, 0, "60",
@@ -52,20 +75,12 @@ constexpr vitals_param_spec ping_params[] = {
 };
 
 /// A duration parameter that must lie within [low, high].
-nanoseconds bounded_duration(const vitals::Params &params, const char *key, nanoseconds low,
-                             nanoseconds high) {
-    const nanoseconds value = params.duration(key);
-    if (value < low || value > high)
-        params.reject(key, "must be from " + format_duration(low) + " to " + format_duration(high) +
-                               ", got " + format_duration(value));
-    return value;
-}
-
 int address_family(const vitals::Params &params) {
     const std::string family = params.string("family");
     if (family == "any") return AF_UNSPEC;
     if (family == "ipv4") return AF_INET;
     if (family == "ipv6") return AF_INET6;
+    // The host refuses anything else (the table's choices); this is for a table edited alone.
     params.reject("family", "must be any, ipv4 or ipv6, got \"" + family + "\"");
 }
 
@@ -95,14 +110,11 @@ class PingCheck {
 public:
     explicit PingCheck(const vitals::Params &params)
         : host_(params.string("host")), family_(address_family(params)),
-          count_(params.integer("count")),
-          interval_(bounded_duration(params, "interval", 10ms, 10s)),
-          reply_timeout_(bounded_duration(params, "reply_timeout", 10ms, 1min)),
+          count_(params.integer("count")), interval_(params.duration("interval")),
+          reply_timeout_(params.duration("reply_timeout")),
           warning_loss_(percentage(params, "warning_loss")),
           error_loss_(percentage(params, "error_loss")) {
         if (host_.empty()) params.reject("host", "must not be empty");
-        if (count_ < 1 || count_ > 100)
-            params.reject("count", "must be from 1 to 100, got " + std::to_string(count_));
         require_not_above(params, "warning_loss", warning_loss_, "error_loss", error_loss_,
                           [](double percent) { return fixed(percent, 1) + "%"; });
         constexpr std::string_view always = "every reply would be too slow";

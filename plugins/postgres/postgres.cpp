@@ -26,7 +26,10 @@ using namespace vitals::plugins;
 using std::chrono::nanoseconds;
 using namespace std::chrono_literals;
 
-// key, type, required, default, description, secret
+constexpr std::array<const char *, 7> sslmodes{"disable",   "allow",       "prefer", "require",
+                                               "verify-ca", "verify-full", nullptr};
+
+// key, type, required, default, description, secret (and, declared by name, limits)
 // host/port/dbname/user/sslmode have no table default on purpose: a default would make them
 // look set (param_has), and then no check could tell them apart from a conflicting dsn.
 constexpr vitals_param_spec postgres_params[] = {
@@ -36,12 +39,19 @@ constexpr vitals_param_spec postgres_params[] = {
      1},
     {"host", VITALS_PARAM_STRING, 0, nullptr,
      "Server host name, address or Unix socket directory (127.0.0.1 when no dsn is set)", 0},
-    {"port", VITALS_PARAM_INT, 0, nullptr, "Server port (5432)", 0},
+    {.key = "port",
+     .type = VITALS_PARAM_INT,
+     .description = "Server port (5432)",
+     .min = 1,
+     .max = 65535,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
     {"dbname", VITALS_PARAM_STRING, 0, nullptr, "Database to connect to (postgres)", 0},
     {"user", VITALS_PARAM_STRING, 0, nullptr, "Role to connect as (postgres)", 0},
     {"password", VITALS_PARAM_STRING, 0, nullptr, "Password of that role", 1},
-    {"sslmode", VITALS_PARAM_STRING, 0, nullptr,
-     "libpq sslmode: disable, allow, prefer (the default), require, verify-ca or verify-full", 0},
+    {.key = "sslmode",
+     .type = VITALS_PARAM_STRING,
+     .description = "libpq sslmode (prefer when not set)",
+     .choices = sslmodes.data()},
     {"query", VITALS_PARAM_STRING, 0, "SELECT 1", "SQL to run once connected", 0},
     {"expect", VITALS_PARAM_STRING, 0, nullptr,
      "Fail unless the first column of the query's first row is exactly this text", 0},
@@ -49,8 +59,6 @@ constexpr vitals_param_spec postgres_params[] = {
      "Warn when connecting and running the query take longer than this together", 0},
     {}, // the NULL key that ends the table
 };
-
-constexpr std::array sslmodes{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
 
 // ---------------------------------------------------------------- text
 
@@ -238,18 +246,9 @@ private:
         const std::string dbname = params.has("dbname") ? params.string("dbname") : "postgres";
         const std::string user = params.has("user") ? params.string("user") : "postgres";
         if (trim(host).empty()) params.reject("host", "must not be empty");
-        if (port < 1 || port > 65535)
-            params.reject("port", "must be from 1 to 65535, got " + std::to_string(port));
         if (dbname.empty()) params.reject("dbname", "must not be empty");
         if (user.empty()) params.reject("user", "must not be empty");
-        if (params.has("sslmode")) {
-            const std::string sslmode = params.string("sslmode");
-            if (std::find(sslmodes.begin(), sslmodes.end(), sslmode) == sslmodes.end())
-                params.reject("sslmode", "must be one of disable, allow, prefer, require, "
-                                         "verify-ca, verify-full; got \"" +
-                                             sslmode + "\"");
-            add("sslmode", sslmode);
-        }
+        if (params.has("sslmode")) add("sslmode", params.string("sslmode")); // one of sslmodes
         if (params.has("password")) password_ = params.string("password");
         add("host", host);
         add("port", std::to_string(port));

@@ -34,7 +34,13 @@ using namespace std::chrono_literals;
 constexpr vitals_param_spec tcp_params[] = {
     {"host", VITALS_PARAM_STRING, 1, nullptr,
      "Host name or numeric IPv4/IPv6 address to connect to", 0},
-    {"port", VITALS_PARAM_INT, 1, nullptr, "TCP port (1-65535)", 0},
+    {.key = "port",
+     .type = VITALS_PARAM_INT,
+     .required = 1,
+     .description = "TCP port",
+     .min = 1,
+     .max = 65535,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
     {"warning", VITALS_PARAM_DURATION, 0, nullptr, "Warn when connecting takes longer than this",
      0},
     {"error", VITALS_PARAM_DURATION, 0, nullptr, "Fail when connecting takes longer than this", 0},
@@ -94,8 +100,6 @@ public:
     explicit TcpCheck(const vitals::Params &params)
         : host_(params.string("host")), port_(params.integer("port")) {
         if (host_.empty()) params.reject("host", "must not be empty");
-        if (port_ < 1 || port_ > 65535)
-            params.reject("port", "must be from 1 to 65535, got " + std::to_string(port_));
         limits_ = time_limits(params, "connection");
         target_ = endpoint_text(host_, port_);
         read_steps(params);

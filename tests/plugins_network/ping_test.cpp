@@ -190,9 +190,9 @@ TEST_CASE("ping: bad parameters are reported at their file, line and key") {
                        R"(warning_rtt = "100ms", error_rtt = "500ms")"),
         exit_code);
     expect_problem(problems, "check.count.params.count", params_line(0),
-                   "must be from 1 to 100, got 0");
+                   "expected an integer from 1 to 100, got 0");
     expect_problem(problems, "check.interval.params.interval", params_line(1),
-                   "must be from 10.0 ms to 10.00 s, got 1.0 ms");
+                   "expected a duration from 10ms to 10s, got 1ms");
     expect_problem(problems, "check.loss.params.warning_loss", params_line(2),
                    "must not be above error_loss (70.0% > 50.0%)");
     expect_problem(problems, "check.percent.params.error_loss", params_line(3),
@@ -200,6 +200,6 @@ TEST_CASE("ping: bad parameters are reported at their file, line and key") {
     expect_problem(problems, "check.rtt.params.warning_rtt", params_line(4),
                    "must not be longer than error_rtt (2.00 s > 1.00 s)");
     expect_problem(problems, "check.family.params.family", params_line(5),
-                   "must be any, ipv4 or ipv6, got \"ipx\"");
+                   "expected one of \"any\", \"ipv4\", \"ipv6\", got \"ipx\"");
     CHECK(problems.size() == 7); // and the missing host
 }

@@ -210,8 +210,11 @@ TEST_CASE("postgres: parameters are checked at load, and a bad dsn is not echoed
     INFO(result.output);
     CHECK(result.exit_code == 78);
     CHECK(contains(result.output, "check.both.params.host: cannot be combined with dsn"));
-    CHECK(contains(result.output, "check.port.params.port: must be from 1 to 65535, got 70000"));
-    CHECK(contains(result.output, "check.sslmode.params.sslmode: must be one of"));
+    CHECK(contains(result.output,
+                   "check.port.params.port: expected an integer from 1 to 65535, got 70000"));
+    CHECK(contains(result.output,
+                   "check.sslmode.params.sslmode: expected one of \"disable\", \"allow\", "
+                   "\"prefer\", \"require\", \"verify-ca\", \"verify-full\", got \"sometimes\""));
     CHECK(contains(result.output, "check.query.params.query: must not be empty"));
     CHECK(contains(result.output, "check.warning.params.warning: must be longer than zero"));
     CHECK(contains(result.output,
