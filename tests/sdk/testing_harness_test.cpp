@@ -57,7 +57,8 @@ TEST_CASE("testing host: a 1.1 host calls init, create, run, destroy_ex and dein
     }
     CHECK(messages(host.logs()) ==
           std::vector<std::string>{"init: init " + host_aware_so, "create: creating web_requests",
-                                   "destroy: destroying", "deinit: deinit"});
+                                   "destroy: destroying, previous -1, attempt 0",
+                                   "deinit: deinit"});
     CHECK(host.misuses().empty());
 }
 

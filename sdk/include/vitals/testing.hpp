@@ -918,6 +918,9 @@ public:
                 if (c.cancel_pipe[1] >= 0) ::close(c.cancel_pipe[1]);
             });
         host.real_time_budget.reset();
+        // Outside run(), the header says: no previous status, attempt 0.
+        check.info.previous_status = -1;
+        check.info.attempt = 0;
         return record_result(*record, left);
     }
 

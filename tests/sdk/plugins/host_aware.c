@@ -160,7 +160,11 @@ static void host_aware_destroy(void *instance) {
 
 static void host_aware_destroy_ex(void *instance, const vitals_host_api *host,
                                   vitals_context *ctx) {
-    host->log(ctx, VITALS_LOG_DEBUG, "destroying");
+    char line[128];
+    const vitals_run_info *info = host->run_info(ctx); /* destroy_ex implies a 1.1 host */
+    snprintf(line, sizeof line, "destroying, previous %" PRId32 ", attempt %" PRIu32,
+             info->previous_status, info->attempt);
+    host->log(ctx, VITALS_LOG_DEBUG, line);
     free(instance);
 }
 
