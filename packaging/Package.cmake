@@ -41,8 +41,9 @@ set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "monitoring-plugins-basic")
 
 # Stripped, as Debian ships binaries.
 set(CPACK_STRIP_FILES ON)
-# Install into the staging tree with DESTDIR: agent.toml, conf.d and the unit have
-# absolute destinations (/etc, /lib/systemd/system), which only DESTDIR relocates.
+# Install into the staging tree with DESTDIR: in the package's build, agent.toml, conf.d
+# and the unit have absolute destinations (/etc, /lib/systemd/system), which only DESTDIR
+# relocates.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 
@@ -69,6 +70,8 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_VITALS_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 set(CPACK_VITALS_SOURCE_TREE_FALLBACK "${VITALS_SOURCE_TREE_FALLBACK}")
 set(CPACK_VITALS_PLUGIN_INSTALL_DIR "${VITALS_PLUGIN_INSTALL_DIR}")
+set(CPACK_VITALS_INSTALL_CONFIGDIR "${VITALS_INSTALL_CONFIGDIR}")
+set(CPACK_VITALS_SYSTEMD_UNIT_INSTALL_DIR "${VITALS_SYSTEMD_UNIT_INSTALL_DIR}")
 set(CPACK_PROJECT_CONFIG_FILE "${PROJECT_SOURCE_DIR}/packaging/cpack_checks.cmake")
 
 include(CPack)

@@ -9,9 +9,12 @@ build_dir=${1:-$source_dir/build-deb}
 revision=${2:-1}
 
 # The package's layout: /usr, plugins in /usr/lib/vitals/plugins (not the multiarch
-# libdir), an agent that only ever reads /etc/vitals, and no test suite.
+# libdir), configuration in /etc/vitals and the unit in /lib/systemd/system (absolute: a
+# plain build keeps both under its prefix), an agent that only ever reads /etc/vitals, and
+# no test suite.
 cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_LIBDIR=lib \
+  -DCMAKE_INSTALL_SYSCONFDIR=/etc -DVITALS_SYSTEMD_UNIT_INSTALL_DIR=/lib/systemd/system \
   -DVITALS_SOURCE_TREE_FALLBACK=OFF -DVITALS_BUILD_TESTS=OFF \
   -DVITALS_DEB_RELEASE="$revision" >&2
 cmake --build "$build_dir" -j"$(nproc)" >&2

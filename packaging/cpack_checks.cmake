@@ -13,6 +13,14 @@ if(CPACK_GENERATOR STREQUAL "DEB")
     string(APPEND problems
       "\n  plugins would go to ${CPACK_VITALS_PLUGIN_INSTALL_DIR}, not lib/vitals/plugins (CMAKE_INSTALL_LIBDIR=lib)")
   endif()
+  if(NOT CPACK_VITALS_INSTALL_CONFIGDIR STREQUAL "/etc/vitals")
+    string(APPEND problems
+      "\n  configuration would go to ${CPACK_VITALS_INSTALL_CONFIGDIR}, not /etc/vitals (CMAKE_INSTALL_SYSCONFDIR=/etc)")
+  endif()
+  if(NOT CPACK_VITALS_SYSTEMD_UNIT_INSTALL_DIR STREQUAL "/lib/systemd/system")
+    string(APPEND problems
+      "\n  the unit would go to ${CPACK_VITALS_SYSTEMD_UNIT_INSTALL_DIR}, not /lib/systemd/system")
+  endif()
   if(problems)
     message(FATAL_ERROR "This build is not configured for the Debian package:${problems}\n"
       "Build the package with packaging/build-deb.sh.")

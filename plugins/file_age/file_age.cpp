@@ -68,19 +68,20 @@ constexpr std::string_view too_old = "every file would be too old";
 class FileAgeCheck {
 public:
     explicit FileAgeCheck(const vitals::Params &params) : path_(params.string("path")) {
+        // problem(), not reject(): the operator sees these two and what follows at once.
         // Relative paths would depend on the agent's working directory, which nobody configures.
         if (path_.empty() || path_.front() != '/')
-            params.reject("path", "must be an absolute path, got \"" + path_ + "\"");
+            params.problem("path", "must be an absolute path, got \"" + path_ + "\"");
+        if (params.has("min_size")) {
+            min_size_ = params.integer("min_size");
+            if (*min_size_ < 0)
+                params.problem("min_size",
+                               "must be 0 or more bytes, got " + std::to_string(*min_size_));
+        }
         warning_age_ = time_limit(params, "warning_age", too_old);
         error_age_ = time_limit(params, "error_age", too_old);
         require_not_above(params, "warning_age", warning_age_, "error_age", error_age_,
                           human_limit);
-        if (params.has("min_size")) {
-            min_size_ = params.integer("min_size");
-            if (*min_size_ < 0)
-                params.reject("min_size",
-                              "must be 0 or more bytes, got " + std::to_string(*min_size_));
-        }
     }
 
     void run(vitals::Run &run) const {

@@ -116,6 +116,7 @@ inspect() {
     sed 's/^/  /' "$temp/files"
     local expected=(/usr/sbin/vitalsd /lib/systemd/system/vitalsd.service
         /etc/vitals/agent.toml /usr/include/vitals/plugin.h /usr/include/vitals/plugin.hpp
+        /usr/include/vitals/testing.hpp /usr/lib/pkgconfig/vitals.pc
         /usr/lib/cmake/Vitals/VitalsConfig.cmake /usr/lib/cmake/Vitals/VitalsConfigVersion.cmake
         /usr/lib/cmake/Vitals/VitalsTargets.cmake /usr/lib/cmake/Vitals/VitalsPlugin.cmake
         /usr/lib/cmake/Vitals/vitals_plugin.map /usr/share/doc/vitals/README.md

@@ -10,6 +10,7 @@
 #include <string>
 #include <sys/inotify.h>
 #include <unistd.h>
+#include <vector>
 
 #include "sdk/sdk_fixture.hpp"
 #include "support/agent_process.hpp"
@@ -71,15 +72,38 @@ TEST_CASE("install: every component lands in the packaged layout") {
 
     const fs::path include = prefix / VITALS_INSTALL_INCLUDEDIR / "vitals";
     CHECK(file_names(include, ".h") == std::set<std::string>{"plugin.h"});
-    CHECK(file_names(include, ".hpp") == std::set<std::string>{"plugin.hpp"});
+    CHECK(file_names(include, ".hpp") == std::set<std::string>{"plugin.hpp", "testing.hpp"});
     const fs::path cmake = prefix / VITALS_INSTALL_CMAKEDIR;
     for (const char *file : {"VitalsConfig.cmake", "VitalsConfigVersion.cmake",
                              "VitalsTargets.cmake", "VitalsPlugin.cmake", "vitals_plugin.map"})
         CHECK_MESSAGE(fs::exists(cmake / file), file);
+    CHECK(fs::exists(prefix / VITALS_INSTALL_PKGCONFIGDIR / "vitals.pc"));
 
     const fs::path config = staged(root, VITALS_INSTALL_CONFIGDIR);
     CHECK(fs::exists(config / "agent.toml"));
     CHECK(file_names(config / "conf.d", ".toml") == file_names(VITALS_REPO_CONF_D, ".toml"));
+}
+
+TEST_CASE("install: cmake --install with --prefix writes every file under that prefix") {
+    TempDir dir;
+    const fs::path prefix = dir.path() / "prefix";
+    const auto output = must_run(quote(VITALS_CMAKE_COMMAND) + " --install " +
+                                 quote(VITALS_BUILD_DIR) + " --prefix " + quote(prefix.string()));
+    // cmake names each file it writes; the plugins are then renamed into place.
+    std::vector<std::string> written;
+    std::istringstream lines{output};
+    for (std::string line; std::getline(lines, line);)
+        for (const std::string tag :
+             {"-- Installing: ", "-- Up-to-date: ", "-- Renamed into place: "})
+            if (line.starts_with(tag)) written.push_back(line.substr(tag.size()));
+    INFO(output);
+    REQUIRE(written.size() > 20);
+    for (const auto &path : written)
+        CHECK_MESSAGE(path.starts_with(prefix.string() + "/"), path);
+    // The two that used to go to /usr/local whatever the prefix.
+    CHECK(fs::exists(prefix / "etc/vitals/agent.toml"));
+    CHECK(fs::exists(prefix / "etc/vitals/conf.d"));
+    CHECK(fs::exists(prefix / "lib/systemd/system/vitalsd.service"));
 }
 
 namespace {
