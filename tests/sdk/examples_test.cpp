@@ -156,7 +156,7 @@ TEST_CASE("sdk examples: a consumer can ask for this SDK's major version and not
     const auto same = probe(major);
     INFO(same.output);
     CHECK(same.exit_code == 0);
-    CHECK(contains(same.output, "abi=1.0 dir="));
+    CHECK(contains(same.output, "abi=1.1 dir="));
     const auto other = probe(std::to_string(std::stoi(major) + 1));
     CHECK(other.exit_code != 0);
 }

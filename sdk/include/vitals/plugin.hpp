@@ -181,7 +181,12 @@ constexpr vitals_plugin make_plugin(const char *name, const char *version, const
                          static_cast<std::uint32_t>(sizeof(vitals_param_spec)),
                          &detail::Trampolines<Check>::create,
                          &detail::Trampolines<Check>::run,
-                         &detail::Trampolines<Check>::destroy};
+                         &detail::Trampolines<Check>::destroy,
+                         // 1.1's init, deinit and destroy_ex, spelled out: -Wextra's
+                         // missing-field-initializers would fail a -Werror plugin build.
+                         nullptr,
+                         nullptr,
+                         nullptr};
 }
 
 } // namespace vitals
