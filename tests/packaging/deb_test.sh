@@ -411,7 +411,7 @@ lifecycle() {
     local page
     page=$(MANWIDTH=80 man vitalsd 2>&1) || fail "man vitalsd failed: $page"
     head -8 <<<"$page"
-    grep -q '^ *vitalsd - host health-check agent' <<<"$page" ||
+    grep -q '^ *vitalsd .*host health.check agent' <<<"$page" ||
         fail "man vitalsd does not show the page's NAME line"
 
     step "the vitals user, its drop-in access, the enabled unit"

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -141,7 +142,9 @@ TEST_CASE("man page: each command's options in vitalsd(8) are those its --help n
 
 TEST_CASE("man page: the built page carries the version and gzip's -9n form") {
     const auto page = read_text(VITALS_MAN_PAGE_BUILT);
-    CHECK(page.find(".TH VITALSD 8 \"") != std::string::npos);
+    // Dated as the release's changelog entry, as ISO 8601.
+    CHECK(std::regex_search(
+        page, std::regex{R"(\.TH VITALSD 8 "20[0-9]{2}-(0[1-9]|1[0-2])-[0-3][0-9]")"}));
     CHECK(page.find("\"vitals " VITALS_PROJECT_VERSION "\"") != std::string::npos);
     CHECK(page.find('@') == std::string::npos); // every @VAR@ filled in
     // What man and lintian read: the compressed page, with no name or time in its header.
