@@ -66,6 +66,20 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   "${PROJECT_SOURCE_DIR}/packaging/debian/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
+# What only the package holds, staged by cpack alone (packaging/debian/install_debian_files.cmake):
+# changelog.Debian.gz for this revision (gzip -9n, as lintian asks), the lintian overrides.
+# The copyright file and the manual page are installed by packaging/CMakeLists.txt.
+set(VITALS_DEB_VERSION "${PROJECT_VERSION}-${VITALS_DEB_RELEASE}")
+configure_file("${PROJECT_SOURCE_DIR}/packaging/debian/changelog.in"
+  "${debian_control_dir}/changelog.Debian" @ONLY)
+execute_process(COMMAND gzip -9n -c "${debian_control_dir}/changelog.Debian"
+  OUTPUT_FILE "${debian_control_dir}/changelog.Debian.gz" COMMAND_ERROR_IS_FATAL ANY)
+set(CPACK_VITALS_DEBIAN_CHANGELOG "${debian_control_dir}/changelog.Debian.gz")
+configure_file("${PROJECT_SOURCE_DIR}/packaging/debian/lintian-overrides"
+  "${debian_control_dir}/vitals" COPYONLY) # named after the package, as lintian looks it up
+set(CPACK_VITALS_LINTIAN_OVERRIDES "${debian_control_dir}/vitals")
+set(CPACK_INSTALL_SCRIPTS "${PROJECT_SOURCE_DIR}/packaging/debian/install_debian_files.cmake")
+
 # cpack refuses a build that is not laid out for the package (see the check file).
 set(CPACK_VITALS_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 set(CPACK_VITALS_SOURCE_TREE_FALLBACK "${VITALS_SOURCE_TREE_FALLBACK}")

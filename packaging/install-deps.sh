@@ -56,8 +56,8 @@ test_packages=(
   # the mysql tests' SQL client, the smtp tests' server (run with Debian's python3)
   mariadb-client python3-aiosmtpd
   # the package test: what the .deb's maintainer scripts run, and its tools
-  # (systemd-analyze, curl)
-  adduser systemd curl
+  # (systemd-analyze, curl; lintian, Debian's package checker; man-db for `man vitalsd`)
+  adduser systemd curl lintian man-db
   # the systemd plugin's tests: a user session's bus (dbus.socket and dbus.service user units)
   dbus-user-session
   # the status page's browser tests: headless Chromium driven through chromedriver

@@ -19,6 +19,7 @@
 #include "core/command_line.hpp"
 #include "core/log.hpp"
 #include "core/names.hpp"
+#include "loader/plugin_file_name.hpp"
 
 namespace vitals {
 namespace {
@@ -296,6 +297,8 @@ int run_once(const RunOnceOptions &options, std::FILE *out, std::FILE *err) {
     try {
         // Absolute: dlopen() would search the library path for a bare "x.so".
         plugin = PluginLibrary::open(std::filesystem::absolute(options.plugin));
+        // As the agent would refuse it: a run that passes here must load there too.
+        require_name_of_file(*plugin);
     } catch (const PluginLoadError &e) {
         fmt::print(err, "vitalsd run: {}\n", e.what());
         return EX_CONFIG;

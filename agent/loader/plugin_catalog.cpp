@@ -4,9 +4,8 @@
 #include <algorithm>
 #include <system_error>
 
-#include <fmt/format.h>
-
 #include "core/log.hpp"
+#include "loader/plugin_file_name.hpp"
 
 namespace vitals {
 namespace fs = std::filesystem;
@@ -24,9 +23,7 @@ void PluginCatalog::open(const fs::path &file, std::string_view name) const {
         auto plugin = PluginLibrary::open(file);
         // Found by its file's name alone, a plugin must answer to it: a file that calls
         // itself otherwise would shadow, or stand in for, another plugin.
-        if (plugin->name() != name)
-            throw PluginLoadError{fmt::format("{}: the plugin in it calls itself '{}', not '{}'",
-                                              file.string(), plugin->name(), name)};
+        require_name_of_file(*plugin);
         plugins_.emplace(plugin->name(), plugin);
         const char *version = plugin->descriptor().version;
         found_.push_back({plugin->name(), version ? version : ""});

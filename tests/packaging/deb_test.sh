@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian package as an operator meets it. One script, three stages (CTest runs
+# The Debian package as an operator meets it. One script, four stages (CTest runs
 # each as a test; see CMakeLists.txt next to this file):
 #
 #   deb_test.sh build     SOURCE_DIR WORK_DIR   packaging/build-deb.sh twice (revisions 1
@@ -8,6 +8,7 @@
 #                                               the .deb's files, conffiles, Depends, scripts
 #                                               and its unit under systemd-analyze, without
 #                                               installing it
+#   deb_test.sh lintian   SOURCE_DIR WORK_DIR   lintian on the .deb: no E: or W: line
 #   deb_test.sh lifecycle SOURCE_DIR WORK_DIR SHIPPED_PLUGIN_DIR
 #                                               dpkg -i on this machine (root), run the
 #                                               installed agent, upgrade, dpkg -r, dpkg -P
@@ -120,7 +121,9 @@ inspect() {
         /usr/lib/cmake/Vitals/VitalsConfig.cmake /usr/lib/cmake/Vitals/VitalsConfigVersion.cmake
         /usr/lib/cmake/Vitals/VitalsTargets.cmake /usr/lib/cmake/Vitals/VitalsPlugin.cmake
         /usr/lib/cmake/Vitals/vitals_plugin.map /usr/share/doc/vitals/README.md
-        /usr/share/doc/vitals/docs/operations.md)
+        /usr/share/doc/vitals/docs/operations.md /usr/share/doc/vitals/copyright
+        /usr/share/doc/vitals/changelog.Debian.gz /usr/share/man/man8/vitalsd.8.gz
+        /usr/share/lintian/overrides/vitals)
     local file
     for file in "${expected[@]}"; do
         grep -qx "$file" "$temp/files" || fail "the package lacks $file"
@@ -129,7 +132,7 @@ inspect() {
         "$(sed -n 's|^/usr/lib/vitals/plugins/||p' "$temp/files")"
     same_set "drop-ins in /etc/vitals/conf.d" "$(repo_drop_ins)" \
         "$(sed -n 's|^/etc/vitals/conf.d/||p' "$temp/files")"
-    if grep -Ev '^/(usr/(sbin|include|lib|share/doc)|etc/vitals|lib/systemd/system)/' \
+    if grep -Ev '^/(usr/(sbin|include|lib|share/doc|share/man/man8|share/lintian/overrides)|etc/vitals|lib/systemd/system)/' \
         "$temp/files"; then
         fail "files outside the package's layout (above)"
     fi
@@ -150,6 +153,12 @@ inspect() {
     if readelf -S "$temp/root/usr/sbin/vitalsd" | grep -q '\.debug_info'; then
         fail "vitalsd is not stripped"
     fi
+
+    step "changelog.Debian.gz: this revision's entry on top"
+    local changelog
+    changelog=$(gzip -dc "$temp/root/usr/share/doc/vitals/changelog.Debian.gz")
+    [ "$(head -1 <<<"$changelog")" = "vitals ($(version_of_source)-1) unstable; urgency=medium" ] ||
+        fail "changelog.Debian.gz does not start with the entry for $(version_of_source)-1"
 
     step "maintainer scripts"
     for file in postinst prerm postrm; do
@@ -174,6 +183,33 @@ inspect() {
 
 version_of_source() {
     sed -n 's/^project(vitals VERSION \([0-9.]*\) .*/\1/p' "$source_dir/CMakeLists.txt"
+}
+
+# The plugin ABI the source's header declares, as `vitalsd --version` prints it: "1.1".
+abi_of_source() {
+    local header=$source_dir/sdk/include/vitals/plugin.h
+    echo "$(sed -n 's/^#define VITALS_ABI_MAJOR \([0-9]*\)$/\1/p' "$header").$(
+        sed -n 's/^#define VITALS_ABI_MINOR \([0-9]*\)$/\1/p' "$header")"
+}
+
+# -------------------------------------------------------------------------- lintian
+
+# Debian's own package checker, as a distribution would run it on the .deb. Its I: (info)
+# and P: (pedantic) lines are shown, not failed on. The package's one override
+# (packaging/debian/lintian-overrides, with its reason) is shown as an O: line.
+run_lintian() {
+    command -v lintian >/dev/null ||
+        skip "lintian is not installed (packaging/install-deps.sh test installs it)"
+    [ -f "$first_deb" ] || fail "no package: the build stage did not run"
+    step "$(lintian --version) on $(basename "$first_deb")"
+    local output
+    output=$(lintian --fail-on none --display-info --pedantic --show-overrides "$first_deb" 2>&1) ||
+        fail "lintian itself failed: $output"
+    printf '%s\n' "$output"
+    if grep -E '^[EW]: ' <<<"$output" >&2; then
+        fail "lintian reports the errors and warnings above"
+    fi
+    step "no error or warning"
 }
 
 # ------------------------------------------------------------------------ lifecycle
@@ -365,8 +401,19 @@ lifecycle() {
     [ -f /usr/include/vitals/plugin.h ] || fail "no SDK header"
     [ -f /lib/systemd/system/vitalsd.service ] || fail "no unit"
     if dpkg -L vitals | grep /usr/local; then fail "the package installs into /usr/local"; fi
-    /usr/sbin/vitalsd --version | grep -qx "vitalsd $(version_of_source) (plugin ABI 1.0)" ||
+    /usr/sbin/vitalsd --version |
+        grep -qx "vitalsd $(version_of_source) (plugin ABI $(abi_of_source))" ||
         fail "vitalsd --version: $(/usr/sbin/vitalsd --version)"
+
+    step "man vitalsd"
+    command -v man >/dev/null || fail "no man(1) here: install man-db (packaging/install-deps.sh test)"
+    [ "$(man -w vitalsd)" = /usr/share/man/man8/vitalsd.8.gz ] ||
+        fail "man -w vitalsd: '$(man -w vitalsd 2>&1)', not /usr/share/man/man8/vitalsd.8.gz"
+    local page
+    page=$(MANWIDTH=80 man vitalsd 2>&1) || fail "man vitalsd failed: $page"
+    head -8 <<<"$page"
+    grep -q '^ *vitalsd .*host health.check agent' <<<"$page" ||
+        fail "man vitalsd does not show the page's NAME line"
 
     step "the vitals user, its drop-in access, the enabled unit"
     local passwd uid
@@ -496,7 +543,7 @@ EOF
     dpkg_ --remove vitals || fail "dpkg -r failed"
     [ "$(installed_status)" = config-files ] || fail "status after dpkg -r: $(installed_status)"
     for file in /usr/sbin/vitalsd /usr/lib/vitals /usr/include/vitals /usr/lib/cmake/Vitals \
-        /lib/systemd/system/vitalsd.service /usr/share/doc/vitals; do
+        /lib/systemd/system/vitalsd.service /usr/share/doc/vitals /usr/share/man/man8/vitalsd.8.gz; do
         [ ! -e "$file" ] || fail "dpkg -r left $file"
     done
     [ "$(md5sum </etc/vitals/agent.toml)" = "$edited_agent_toml" ] || fail "dpkg -r lost agent.toml"
@@ -525,9 +572,10 @@ EOF
 case $stage in
     build) build ;;
     inspect) inspect ;;
+    lintian) run_lintian ;;
     lifecycle) lifecycle ;;
     *)
-        echo "usage: $0 build|inspect|lifecycle SOURCE_DIR WORK_DIR [SHIPPED_PLUGIN_DIR]" >&2
+        echo "usage: $0 build|inspect|lintian|lifecycle SOURCE_DIR WORK_DIR [SHIPPED_PLUGIN_DIR]" >&2
         exit 64
         ;;
 esac

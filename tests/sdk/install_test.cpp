@@ -79,6 +79,12 @@ TEST_CASE("install: every component lands in the packaged layout") {
         CHECK_MESSAGE(fs::exists(cmake / file), file);
     CHECK(fs::exists(prefix / VITALS_INSTALL_PKGCONFIGDIR / "vitals.pc"));
 
+    // The manual page, compressed, and the license in Debian's format (changelog.Debian.gz
+    // is the package's alone: cpack adds it, `cmake --install` does not).
+    CHECK(fs::exists(prefix / VITALS_INSTALL_MANDIR / "man8" / "vitalsd.8.gz"));
+    CHECK(fs::exists(prefix / VITALS_INSTALL_DOCDIR / "copyright"));
+    CHECK_FALSE(fs::exists(prefix / VITALS_INSTALL_DOCDIR / "changelog.Debian.gz"));
+
     const fs::path config = staged(root, VITALS_INSTALL_CONFIGDIR);
     CHECK(fs::exists(config / "agent.toml"));
     CHECK(file_names(config / "conf.d", ".toml") == file_names(VITALS_REPO_CONF_D, ".toml"));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "loader/plugin_catalog.hpp"
+#include "loader/plugin_file_name.hpp"
 #include "loader/plugin_library.hpp"
 #include "support/temp_dir.hpp"
 #include "support/versioned_plugin.hpp"
@@ -209,4 +210,13 @@ TEST_CASE("loader refuses a half-written plugin file, naming it and why") {
     }
     write_in_place(file, bytes);
     CHECK(std::string{PluginLibrary::open(file)->descriptor().version} == "2.0.0");
+}
+
+TEST_CASE("loader: the plugin name a file answers to is its name without .so") {
+    CHECK(vitals::plugin_name_of_file("/usr/lib/vitals/plugins/tcp.so") == "tcp");
+    CHECK(vitals::plugin_name_of_file("build/my.check.so") == "my.check");
+    // No ".so" ending: the whole name, which no check's plugin = "..." can reach.
+    CHECK(vitals::plugin_name_of_file("build/tcp.so.1") == "tcp.so.1");
+    CHECK(vitals::plugin_name_of_file("build/tcp") == "tcp");
+    CHECK(vitals::plugin_name_of_file(".so") == ".so");
 }

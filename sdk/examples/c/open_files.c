@@ -28,14 +28,27 @@ struct open_files_check {
     double error_percent;
 };
 
-/* Declared parameters: the host rejects unknown keys, wrong types and missing required
- * keys with conf.d's file and line before create() runs. Defaults are text, as a user
- * would write them. A NULL key ends the table, which must stay valid while the library
- * is loaded: hence static. */
+/* Declared parameters: the host rejects unknown keys, wrong types, missing required keys
+ * and (since ABI 1.1) values outside min..max with conf.d's file and line before create()
+ * runs. Defaults are text, as a user would write them. Designated initializers leave
+ * what a parameter does not use zero. A NULL key ends the table, which must stay valid
+ * while the library is loaded: hence static. */
 static const vitals_param_spec open_files_params[] = {
-    {"warning", VITALS_PARAM_FLOAT, 0, "80", "warn at this percentage of the handle limit", 0},
-    {"error", VITALS_PARAM_FLOAT, 0, "90", "fail at this percentage of the handle limit", 0},
-    {NULL, 0, 0, NULL, NULL, 0},
+    {.key = "warning",
+     .type = VITALS_PARAM_FLOAT,
+     .default_value = "80",
+     .description = "warn at this percentage of the handle limit",
+     .min = 0,
+     .max = 100,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
+    {.key = "error",
+     .type = VITALS_PARAM_FLOAT,
+     .default_value = "90",
+     .description = "fail at this percentage of the handle limit",
+     .min = 0,
+     .max = 100,
+     .limits = VITALS_LIMIT_MIN | VITALS_LIMIT_MAX},
+    {.key = NULL},
 };
 
 /* [configuration thread, and `vitalsd --check-config`] Read and validate the parameters;
@@ -47,6 +60,7 @@ static void *open_files_create(const vitals_host_api *host, vitals_context *ctx)
     const int failed = (host->param_float(ctx, "warning", &warning) != 0) |
                        (host->param_float(ctx, "error", &error) != 0);
     if (failed) return NULL;
+    /* A 1.0 agent ignores the declared limits, and no limit relates two parameters. */
     if (warning < 0 || warning > 100) {
         host->param_error(ctx, "warning", "must be a percentage, 0 to 100");
         return NULL;
@@ -118,14 +132,14 @@ static void open_files_destroy(void *instance) {
  * host knows which header the plugin was built with. */
 static const vitals_plugin open_files_plugin = {
     VITALS_PLUGIN_HEADER,
-    "open_files",
-    "1.0.0",
-    "system-wide file handles in use, against the kernel's limit",
-    open_files_params,
-    (uint32_t)sizeof(vitals_param_spec),
-    open_files_create,
-    open_files_run,
-    open_files_destroy,
+    .name = "open_files",
+    .version = "1.0.0",
+    .description = "system-wide file handles in use, against the kernel's limit",
+    .params = open_files_params,
+    .param_spec_size = (uint32_t)sizeof(vitals_param_spec),
+    .create = open_files_create,
+    .run = open_files_run,
+    .destroy = open_files_destroy,
 };
 
 /* The one exported symbol; vitals_add_plugin() hides everything else. */

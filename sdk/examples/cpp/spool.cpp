@@ -21,14 +21,20 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// The host checks types, required keys and unknown keys against this table before the
-// constructor runs, and reports mistakes with conf.d's file and line. Defaults are text,
-// written as a user would write them. The empty entry ends the table.
+// The host checks types, required keys, unknown keys and (since ABI 1.1) ranges against
+// this table before the constructor runs, and reports mistakes with conf.d's file and
+// line. Defaults are text, written as a user would write them. Every member is given, in
+// order: GCC's -Wextra warns about one left out. The empty entry ends the table.
 const vitals_param_spec spool_params[] = {
-    {"path", VITALS_PARAM_STRING, 1, nullptr, "the directory to watch", 0},
-    {"warning", VITALS_PARAM_INT, 0, "100", "warn at this many files", 0},
-    {"error", VITALS_PARAM_INT, 0, "1000", "fail at this many files", 0},
-    {"max_age", VITALS_PARAM_DURATION, 0, nullptr, "fail when the oldest file is older", 0},
+    // key, type, required, default, description, secret, min, max, choices, limits
+    {"path", VITALS_PARAM_STRING, 1, nullptr, "the directory to watch", 0, 0, 0, nullptr, 0},
+    {"warning", VITALS_PARAM_INT, 0, "100", "warn at this many files", 0, 0, 0, nullptr,
+     VITALS_LIMIT_MIN},
+    {"error", VITALS_PARAM_INT, 0, "1000", "fail at this many files", 0, 0, 0, nullptr,
+     VITALS_LIMIT_MIN},
+    // In seconds for a duration: at least one second.
+    {"max_age", VITALS_PARAM_DURATION, 0, nullptr, "fail when the oldest file is older", 0, 1, 0,
+     nullptr, VITALS_LIMIT_MIN},
     {}};
 
 // Given to the host as a whole number; the unit vocabulary is in docs/plugin-guide.md.
@@ -45,7 +51,8 @@ public:
         : path_(params.string("path")), warning_(params.integer("warning")),
           error_(params.integer("error")) {
         if (params.has("max_age")) max_age_ = params.duration("max_age");
-        // What types cannot express is the plugin's to reject: the host adds file and line.
+        // What the table cannot express is the plugin's to reject: the host adds file and
+        // line. A 1.0 agent ignores the table's ranges, so the plugin checks them too.
         if (warning_ < 0) params.reject("warning", "must not be negative");
         if (error_ < warning_) params.reject("error", "must be at least warning");
     }
