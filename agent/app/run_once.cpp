@@ -181,8 +181,9 @@ std::string run_once_usage() {
     return R"usage(Usage: vitalsd run --plugin PATH [--param KEY=VALUE ...] [OPTIONS]
 
 Loads one plugin, creates one check from the parameters given, runs it once (or
---repeat times) and prints its status, message, metrics and duration. Parameters are validated exactly
-as for conf.d. For plugin authors: build, run, read, repeat.
+--repeat times) and prints its status, message, metrics (as Nagios performance
+data) and duration. Parameters are validated exactly as for conf.d. For plugin
+authors: build, run, read, repeat.
 
 Options:
   --plugin PATH        the plugin's .so file

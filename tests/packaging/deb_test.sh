@@ -117,7 +117,7 @@ inspect() {
     sed 's/^/  /' "$temp/files"
     local expected=(/usr/sbin/vitalsd /lib/systemd/system/vitalsd.service
         /etc/vitals/agent.toml /usr/include/vitals/plugin.h /usr/include/vitals/plugin.hpp
-        /usr/include/vitals/testing.hpp /usr/lib/pkgconfig/vitals.pc
+        /usr/include/vitals/testing.hpp /usr/share/pkgconfig/vitals.pc
         /usr/lib/cmake/Vitals/VitalsConfig.cmake /usr/lib/cmake/Vitals/VitalsConfigVersion.cmake
         /usr/lib/cmake/Vitals/VitalsTargets.cmake /usr/lib/cmake/Vitals/VitalsPlugin.cmake
         /usr/lib/cmake/Vitals/vitals_plugin.map /usr/share/doc/vitals/README.md
@@ -132,7 +132,7 @@ inspect() {
         "$(sed -n 's|^/usr/lib/vitals/plugins/||p' "$temp/files")"
     same_set "drop-ins in /etc/vitals/conf.d" "$(repo_drop_ins)" \
         "$(sed -n 's|^/etc/vitals/conf.d/||p' "$temp/files")"
-    if grep -Ev '^/(usr/(sbin|include|lib|share/doc|share/man/man8|share/lintian/overrides)|etc/vitals|lib/systemd/system)/' \
+    if grep -Ev '^/(usr/(sbin|include|lib|share/doc|share/man/man8|share/lintian/overrides|share/pkgconfig)|etc/vitals|lib/systemd/system)/' \
         "$temp/files"; then
         fail "files outside the package's layout (above)"
     fi

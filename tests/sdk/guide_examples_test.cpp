@@ -106,7 +106,7 @@ TEST_CASE("guide examples: the C++ plugin runs in vitalsd run as the guide shows
         CHECK(measured.exit_code == 0);
         CHECK(contains(measured.output, "status    ok\n"));
         CHECK(contains(measured.output,
-                       "metric    size = " + std::to_string(fs::file_size(source)) + " bytes\n"));
+                       "metric    size=" + std::to_string(fs::file_size(source)) + "B\n"));
         const auto missing =
             run_vitalsd(dir.path(), {"run", "--plugin", plugin.string(), "--param",
                                      "path=/nonexistent", "--param", "missing=warning"});

@@ -73,9 +73,9 @@ TEST_CASE("run once: --repeat runs the one instance again, and its counters move
     INFO(result.output);
     CHECK(result.exit_code == 0);
     CHECK(contains(result.output, "run       1 of 3\nstatus    ok\n"));
-    CHECK(contains(result.output, "metric    runs = 1\n"));
+    CHECK(contains(result.output, "metric    runs=1\n"));
     CHECK(contains(result.output, "run       3 of 3\nstatus    ok\n"));
-    CHECK(contains(result.output, "metric    runs = 3\n"));
+    CHECK(contains(result.output, "metric    runs=3\n"));
     CHECK(!contains(result.output, "run       4"));
 
     // The exit status is the worst run's.
