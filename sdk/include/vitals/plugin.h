@@ -127,6 +127,11 @@ typedef struct vitals_context vitals_context;
  * rejects unknown keys, wrong types and missing required keys (naming file,
  * line and key) before create() is called. Without a table (params == NULL)
  * any key is accepted and only the getters check types.
+ *
+ * Write the table with designated initialisers ({.key = "port", .type =
+ * VITALS_PARAM_INT, ...}; in C++, vitals::Param): a positional 1.0-style row
+ * still compiles to the same thing, but -Wextra warns about each 1.1 member
+ * it leaves out.
  */
 /* Which of a parameter's declared limits apply (vitals_param_spec.limits). */
 #define VITALS_LIMIT_MIN 1u /* the value must be >= min */
@@ -152,7 +157,11 @@ typedef struct vitals_param_spec {
                                     the value itself, for DURATION in seconds. */
     const char *const *choices;  /* NULL, or a NULL-ended list of the values a
                                     STRING (or each STRING_LIST item) may take */
-    uint32_t limits;             /* VITALS_LIMIT_* bits */
+    uint32_t limits;             /* VITALS_LIMIT_* bits. A 1.1 host refuses,
+                                    at load, a table that contradicts itself
+                                    (a default outside its limits, limits on a
+                                    BOOL or STRING, min above max, ...); a 1.0
+                                    host ignores all four members. */
 } vitals_param_spec;
 
 /* A metric's kind (vitals_metric.kind). */
