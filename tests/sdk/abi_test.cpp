@@ -103,3 +103,52 @@ TEST_CASE("abi 1.0: the current vitalsd runs it and serves its results") {
     CHECK(contains(log, "abi_v1_0 created")); // host->log at debug
     CHECK(!contains(log, "s3cret"));
 }
+
+TEST_CASE("abi 1.1: the frozen header is unchanged") {
+    // tests/abi/v1.1 is what 1.1 plugins were compiled with (see tests/abi/README.md).
+    CHECK(sha256_of(VITALS_FROZEN_HEADER_1_1) ==
+          "59d0f3b5fc0af794fb119be33a3de1879165ede39edd2dc1dc8a0541ca716481");
+}
+
+TEST_CASE("abi 1.0 and 1.1: plugins built against each run side by side in one vitalsd") {
+    Agent agent{"[check.old_plugin]\nplugin = \"abi_v1_0\"\ninterval = \"1s\"\n"
+                "[check.new_plugin]\nplugin = \"abi_v1_1\"\ninterval = \"1s\"\n"
+                "params = { port = 8080, mode = \"thorough\" }\n",
+                "",
+                {},
+                {VITALS_ABI_PLUGIN_DIR}};
+    const auto old_check = wait_until_not_pending(agent.port(), "old_plugin");
+    CHECK(text(old_check, "status") == "ok");
+    CHECK(metric(old_check, "count") == 3.0);
+
+    const auto new_check = wait_until_not_pending(agent.port(), "new_plugin");
+    CHECK(text(new_check, "status") == "ok");
+    // run_info, cancel_fd (not yet readable) and add_metric_ex, each found in the table.
+    CHECK(text(new_check, "message") ==
+          "name=new_plugin port=8080 mode=thorough cancel_ready=0 kept=1");
+    CHECK(metric(new_check, "probes") == 8080.0);
+    const auto log = agent.log();
+    CHECK(contains(log, "abi_v1_1 init"));
+}
+
+TEST_CASE("abi 1.1: its declared range and choices reach the user at file, line and key") {
+    const auto plugin = PluginLibrary::open(std::string{VITALS_ABI_PLUGIN_DIR} + "/abi_v1_1.so");
+    CHECK(plugin->descriptor().abi_minor == 1);
+    auto definition = test::definition("abi", "abi_v1_1", "port = 0\nmode = \"slow\"");
+    ConfigErrors errors;
+    auto check = create_check(definition, plugin, errors);
+    CHECK(!check);
+    REQUIRE(errors.size() == 2); // both, whatever order the keys are read in
+    const auto error_at = [&](const std::string &key) {
+        for (const auto &error : errors)
+            if (error.key == key) return error;
+        FAIL("no error at " << key);
+        return ConfigError{};
+    };
+    const auto port = error_at("check.abi.params.port");
+    CHECK(port.where.line == 1);
+    CHECK(contains(port.message, "65535"));
+    const auto mode = error_at("check.abi.params.mode");
+    CHECK(mode.where.line == 2);
+    CHECK(contains(mode.message, "\"thorough\""));
+}
