@@ -105,8 +105,8 @@ TEST_CASE("guide examples: the C++ plugin runs in vitalsd run as the guide shows
         INFO(measured.output);
         CHECK(measured.exit_code == 0);
         CHECK(contains(measured.output, "status    ok\n"));
-        CHECK(contains(measured.output,
-                       "metric    size=" + std::to_string(fs::file_size(source)) + "B\n"));
+        CHECK(contains(measured.output, "metric    size=" + std::to_string(fs::file_size(source)) +
+                                            "B;1073741824;4294967296\n"));
         const auto missing =
             run_vitalsd(dir.path(), {"run", "--plugin", plugin.string(), "--param",
                                      "path=/nonexistent", "--param", "missing=warning"});
