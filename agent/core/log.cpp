@@ -23,7 +23,9 @@ std::atomic<std::size_t> error_lines{0};
 // One lock for deciding and writing, so that a summary goes out just before the line
 // that found it due, and times in the log never go backwards.
 std::mutex output_mutex;
-LogRateLimiter limiter;                             // guarded by output_mutex
+// Never destroyed: a call left running on a thread of its own (a create() or init() that
+// did not return in time) may still log while the process exits and runs destructors.
+LogRateLimiter &limiter = *new LogRateLimiter;      // guarded by output_mutex
 steady_clock::time_point (*test_clock)() = nullptr; // guarded by output_mutex
 
 steady_clock::time_point now() {
