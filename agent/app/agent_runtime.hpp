@@ -11,8 +11,8 @@
 #include <string>
 
 #include "alerts/alert_engine.hpp"
-#include "alerts/silence_board.hpp"
 #include "alerts/failure_actions.hpp"
+#include "alerts/silence_board.hpp"
 #include "app/config_watcher.hpp"
 #include "app/load_configuration.hpp"
 #include "app/reload_plan.hpp"

@@ -10,8 +10,8 @@
 
 #include "config/access_reader.hpp"
 #include "config/conf_d_listing.hpp"
-#include "config/notifier_reader.hpp"
 #include "config/failure_action_reader.hpp"
+#include "config/notifier_reader.hpp"
 #include "config/push_rules.hpp"
 #include "config/table_reader.hpp"
 #include "core/host_name.hpp"
