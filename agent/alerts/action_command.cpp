@@ -30,8 +30,8 @@ using plugins::UniqueFd;
 
 /// How often a stop request is looked for while the command runs.
 constexpr auto stop_tick = 100ms;
-/// Once the command has exited, how long output is still read: a descendant that left its
-/// group may hold the pipe open for ever.
+/// Once the command has exited, how long output is still read: a descendant it left
+/// running may hold the pipe open for ever.
 constexpr auto drain_after_exit = 500ms;
 /// systemd's default PATH, for an agent started without one.
 constexpr std::string_view default_path =
@@ -162,8 +162,11 @@ CommandRun run_command(const std::vector<std::string> &argv,
         if (exited && !drain_until)
             drain_until = std::chrono::steady_clock::now() + drain_after_exit;
         const auto now = std::chrono::steady_clock::now();
+        // Reaped, not killed: what it started in the background (a restart script's
+        // `daemon &`, or `setsid -f daemon` whose child has not yet left the group) keeps
+        // running, as it would after a shell ran the command.
         if (exited && (!output.open() || now >= *drain_until))
-            return from_wait_status(child->kill_and_reap(), output);
+            return from_wait_status(child->reap(), output);
         if (stop.stop_requested()) {
             child->kill_and_reap();
             return ended(CommandRun::End::stopped, 0, output);

@@ -28,7 +28,9 @@ struct CommandRun {
 
 /// Runs `argv` (argv[0] found on PATH unless it holds a '/') in a session of its own with
 /// stdin from /dev/null, `environment` added to the agent's, until it exits, `timeout`
-/// passes or `stop` is requested; whatever it started in its process group dies with it.
+/// passes or `stop` is requested. At the timeout or a stop, whatever it started in its
+/// process group is killed with it; once it has exited by itself, what it started in the
+/// background is left running (a restart action's daemon).
 CommandRun run_command(const std::vector<std::string> &argv,
                        const std::vector<std::string> &environment, Duration timeout,
                        std::size_t tail_bytes, std::stop_token stop);

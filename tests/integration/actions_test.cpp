@@ -81,6 +81,13 @@ pid_t read_pid(const fs::path &file) {
     return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
 }
 
+/// Whether `pid` is a live process: neither gone nor a zombie waiting for its reaper.
+bool running(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto state = stat.rfind(") ");
+    return state != std::string::npos && state + 2 < stat.size() && stat[state + 2] != 'Z';
+}
+
 bool accepts(std::uint16_t port) {
     try {
         Poco::Net::StreamSocket socket;
@@ -279,8 +286,10 @@ TEST_CASE("actions: an action past its timeout is killed with what it started, a
     const ClosedPort closed;
     TempDir scratch;
     const fs::path pid_file = scratch.path() / "action.pid";
+    const fs::path background_pid_file = scratch.path() / "background.pid";
     Agent agent{tcp_check("slow", closed.port(),
-                          "{ run = [\"/bin/sh\", \"-c\", \"echo $$ > " + pid_file.string() +
+                          "{ run = [\"/bin/sh\", \"-c\", \"sleep 60 & echo $! > " +
+                              background_pid_file.string() + "; echo $$ > " + pid_file.string() +
                               "; echo begun; exec sleep 60\"], timeout = \"500ms\", "
                               "max = \"1/1h\" }"),
                 long_history};
@@ -291,7 +300,33 @@ TEST_CASE("actions: an action past its timeout is killed with what it started, a
     const pid_t action = read_pid(pid_file);
     REQUIRE(action > 0);
     CHECK(::kill(action, 0) != 0); // killed and reaped: no such process
+    const pid_t background = read_pid(background_pid_file);
+    REQUIRE(background > 0);
+    eventually([&] { return !running(background); }, "what it started in its group is killed", 5s);
     CHECK(metric_value(port, "vitals_actions_total{check=\"slow\",outcome=\"timeout\"}") == 1);
+}
+
+TEST_CASE("actions: what an action that exits started in the background keeps running") {
+    // A restart script's `daemon &`, or `setsid -f daemon` whose child has not yet left
+    // the group when the script exits: killing the group then would undo the restart.
+    const ClosedPort closed;
+    TempDir scratch;
+    const fs::path pid_file = scratch.path() / "daemon.pid";
+    Agent agent{tcp_check("restart", closed.port(),
+                          "{ run = [\"/bin/sh\", \"-c\", \"sleep 60 </dev/null >/dev/null "
+                          "2>&1 & echo $! > " +
+                              pid_file.string() + "; echo started\"], max = \"1/1h\" }"),
+                long_history};
+    const auto port = agent.port();
+    INFO("the agent's log:\n" << agent.log());
+    CHECK(wait_for_action(port, "restart", "exit 0", 10s * sanitizer_slowdown) ==
+          "exit 0: started");
+    const pid_t daemon = read_pid(pid_file);
+    REQUIRE(daemon > 0);
+    // The note is written after the command is reaped, so a kill would have been sent.
+    std::this_thread::sleep_for(300ms);
+    CHECK(running(daemon));
+    ::kill(daemon, SIGKILL);
 }
 
 TEST_CASE("actions: a command that cannot start is a failed action that says why") {
