@@ -130,10 +130,11 @@ TEST_CASE(
     REQUIRE(ran >= 500);
     INFO(wakeups, " wake-ups for ", ran, " runs");
     CHECK(static_cast<double>(wakeups) / static_cast<double>(ran) < 0.75);
-    // Run back to back, they still start on time: nearly all within 5 ms (the
-    // bucket of 10 ms under a sanitizer), as the machine allows.
-    const std::size_t bucket = sanitizer_slowdown > 1 ? 7 : 6;
-    REQUIRE(ScheduleLag::bounds[bucket] == (sanitizer_slowdown > 1 ? 0.01 : 0.005));
+    // Run back to back, they still start on time: nearly all within 10 ms (25 ms under a
+    // sanitizer). Idle, nearly all are within 5 ms; the margin is for a loaded machine,
+    // whose scheduler, not ours, then decides when a worker thread gets a core.
+    const std::size_t bucket = sanitizer_slowdown > 1 ? 8 : 7;
+    REQUIRE(ScheduleLag::bounds[bucket] == (sanitizer_slowdown > 1 ? 0.025 : 0.01));
     const auto on_time = lag1.cumulative[bucket] - lag0.cumulative[bucket];
     INFO(on_time, " of ", ran, " within ", ScheduleLag::bounds[bucket] * 1e3, " ms");
     CHECK(static_cast<double>(on_time) >= 0.95 * static_cast<double>(ran));
