@@ -262,21 +262,17 @@ public:
     /// A metric with labels, kind and thresholds: true if the host kept it. A 1.0 host
     /// gets name, value and unit alone (labels, kind and thresholds are lost).
     bool metric(const Metric &metric) {
-        if (!VITALS_DETAIL_HOST_OFFERS(host_, add_metric_ex)) {
-            host_->add_metric(ctx_, metric.name().c_str(), metric.value(), metric.unit().c_str());
-            return true;
-        }
-        std::vector<vitals_label> labels;
-        const vitals_metric c_metric = metric.to_c(labels);
-        return host_->add_metric_ex(ctx_, &c_metric) == 0;
+        std::vector<vitals_label> labels; // what the C struct points to, for this call
+        return this->metric(metric.to_c(labels));
     }
 
     /// A metric with a kind, labels and thresholds (ABI 1.1). A 1.0 host has no
     /// add_metric_ex: there the name, value and unit go through add_metric alone. Returns
     /// false when the host dropped it (and logged why).
     bool metric(const vitals_metric &metric) {
-        if (VITALS_HOST_HAS(host_, add_metric_ex)) return host_->add_metric_ex(ctx_, &metric) == 0;
-        host_->add_metric(ctx_, metric.name, metric.value, metric.unit);
+        if (VITALS_DETAIL_HOST_OFFERS(host_, add_metric_ex))
+            return host_->add_metric_ex(ctx_, &metric) == 0;
+        host_->add_metric(ctx_, metric.name, metric.value, metric.unit ? metric.unit : "");
         return true;
     }
 
