@@ -80,6 +80,18 @@ TEST_CASE("exec notifier: a command past its timeout is killed with what it star
     CHECK(eventually([&] { return !vitals::test::services::process_alive(*child); }, 5s));
 }
 
+TEST_CASE("exec notifier: what a command that exits left running in its group is killed") {
+    // A notifier starts nothing that outlives it (unlike an on_failure action).
+    vitals::test::TempDir dir;
+    const auto command =
+        script(dir, "sleep 30 </dev/null >/dev/null 2>&1 &\necho $! > \"$1/child\"\n");
+    CHECK(
+        make_notifier(exec({command.string(), dir.path().string()}))->deliver(sample_alert()).ok());
+    const auto child = vitals::test::services::read_pid_file(dir.path() / "child");
+    REQUIRE(child);
+    CHECK(eventually([&] { return !vitals::test::services::process_alive(*child); }, 5s));
+}
+
 TEST_CASE("exec notifier: shell = true runs the command through /bin/sh") {
     vitals::test::TempDir dir;
     auto definition = exec(

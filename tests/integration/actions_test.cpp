@@ -25,11 +25,13 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include "alerts/failure_actions.hpp"
+#include "plugins_services/service_process.hpp"
 #include "support/agent_fixture.hpp"
 #include "support/manual_clock.hpp"
 #include "support/sanitizer_build.hpp"
 
 using namespace vitals::test;
+using vitals::test::services::process_alive;
 namespace fs = std::filesystem;
 using Poco::JSON::Array;
 
@@ -79,13 +81,6 @@ std::string read_file(const fs::path &file) {
 pid_t read_pid(const fs::path &file) {
     const std::string text = read_file(file);
     return text.empty() ? 0 : static_cast<pid_t>(std::stol(text));
-}
-
-/// Whether `pid` is a live process: neither gone nor a zombie waiting for its reaper.
-bool running(pid_t pid) {
-    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    const auto state = stat.rfind(") ");
-    return state != std::string::npos && state + 2 < stat.size() && stat[state + 2] != 'Z';
 }
 
 bool accepts(std::uint16_t port) {
@@ -302,7 +297,8 @@ TEST_CASE("actions: an action past its timeout is killed with what it started, a
     CHECK(::kill(action, 0) != 0); // killed and reaped: no such process
     const pid_t background = read_pid(background_pid_file);
     REQUIRE(background > 0);
-    eventually([&] { return !running(background); }, "what it started in its group is killed", 5s);
+    eventually([&] { return !process_alive(background); }, "what it started in its group is killed",
+               5s);
     CHECK(metric_value(port, "vitals_actions_total{check=\"slow\",outcome=\"timeout\"}") == 1);
 }
 
@@ -325,7 +321,7 @@ TEST_CASE("actions: what an action that exits started in the background keeps ru
     REQUIRE(daemon > 0);
     // The note is written after the command is reaped, so a kill would have been sent.
     std::this_thread::sleep_for(300ms);
-    CHECK(running(daemon));
+    CHECK(process_alive(daemon));
     ::kill(daemon, SIGKILL);
 }
 
