@@ -23,9 +23,9 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
-#include <vitals/plugin.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
+#include <vitals/plugin.h>
 
 #include "support/agent_fixture.hpp"
 #include "support/raw_client.hpp"
